@@ -1,0 +1,39 @@
+import type { Output } from './activity.ts';
+import type { AutomationMode, SessionState } from './states.ts';
+import type { Micros } from './time.ts';
+
+export interface SourceContext {
+  /** Source resource name, e.g. sources/github/acme/widgets */
+  source: string;
+  startingBranch?: string;
+}
+
+export interface Session {
+  id: string;
+  tenantId: string;
+  prompt: string;
+  title: string;
+  sourceContext?: SourceContext;
+  requirePlanApproval: boolean;
+  automationMode: AutomationMode;
+  state: SessionState;
+  archived: boolean;
+  outputs: Output[];
+  createTime: Micros;
+  updateTime: Micros;
+}
+
+/** What the runner keeps beside the public session (not on the wire). */
+export interface SessionWork {
+  /** True when the session needs a worker (new, approved, messaged, resumed). */
+  wantsWork: boolean;
+  /** The working state to return to after AWAITING_USER_FEEDBACK or PAUSED. */
+  resumeState?: SessionState;
+  /** The agent's persisted checkpoint (JSON), versioned by the agent. */
+  agentState?: unknown;
+  /** Sequence number of the last activity the agent has seen. */
+  lastSeq: number;
+  /** Sequence number of the session's latest activity. */
+  activityCount: number;
+  lastActivityTime: Micros;
+}

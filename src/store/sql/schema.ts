@@ -1,0 +1,75 @@
+/** Table types shared by every SQL store. Booleans are 0/1 integers, times integer microseconds, JSON text. */
+export interface MetaTable {
+  key: string;
+  value: string;
+}
+
+export interface TenantsTable {
+  id: string;
+  name: string;
+  create_time: number;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  tenant_id: string;
+  name: string;
+  hash: string;
+  role: string;
+  create_time: number;
+  revoked: number;
+}
+
+export interface SourcesTable {
+  tenant_id: string;
+  id: string;
+  git_url: string;
+  default_branch: string | null;
+  is_private: number;
+  config: string;
+  create_time: number;
+}
+
+export interface SessionsTable {
+  id: string;
+  tenant_id: string;
+  prompt: string;
+  title: string;
+  source: string | null;
+  starting_branch: string | null;
+  require_plan_approval: number;
+  automation_mode: string;
+  state: string;
+  archived: number;
+  outputs: string;
+  create_time: number;
+  update_time: number;
+  wants_work: number;
+  resume_state: string | null;
+  agent_state: string | null;
+  last_seq: number;
+  activity_count: number;
+  last_activity_time: number;
+  lease_owner: string | null;
+  lease_expires_at: number | null;
+}
+
+export interface ActivitiesTable {
+  session_id: string;
+  seq: number;
+  id: string;
+  create_time: number;
+  originator: string;
+  kind: string;
+  /** {v, description?, content, artifacts} */
+  body: string;
+}
+
+export interface DB {
+  meta: MetaTable;
+  tenants: TenantsTable;
+  api_keys: ApiKeysTable;
+  sources: SourcesTable;
+  sessions: SessionsTable;
+  activities: ActivitiesTable;
+}

@@ -1,0 +1,188 @@
+import type { Kysely } from 'kysely';
+import type { Activity, NewActivity } from '../../domain/activity.ts';
+import { newActivityId } from '../../domain/ids.ts';
+import type { Session, SessionWork } from '../../domain/session.ts';
+import type { SessionState } from '../../domain/states.ts';
+import { nextActivityTime } from '../../domain/time.ts';
+import {
+  LeaseLostError,
+  type MutateOptions,
+  type MutateResult,
+  type SessionMutator,
+  type SessionPage,
+  type SessionRecord,
+} from '../store.ts';
+import type { SqlAdapter } from './adapter.ts';
+import { activityBody, rowToActivity, rowToRecord, rowToSession, sessionToRow } from './rows.ts';
+import type { ActivitiesTable, DB, SessionsTable } from './schema.ts';
+
+/** Appends activities after `count`/`lastTime`, returning the stored activities and the new counters. */
+async function appendActivities(
+  trx: Kysely<DB>,
+  adapter: SqlAdapter,
+  sessionId: string,
+  count: number,
+  lastTime: number,
+  items: NewActivity[],
+): Promise<{ activities: Activity[]; count: number; lastTime: number }> {
+  const rows: ActivitiesTable[] = items.map((item) => {
+    lastTime = nextActivityTime(adapter.now(), lastTime);
+    count += 1;
+    return {
+      session_id: sessionId,
+      seq: count,
+      id: newActivityId(),
+      create_time: lastTime,
+      originator: item.originator,
+      kind: item.content.kind,
+      body: activityBody(item),
+    };
+  });
+  if (rows.length > 0) await trx.insertInto('activities').values(rows).execute();
+  const activities = rows.map(rowToActivity);
+  return { activities, count, lastTime };
+}
+
+export async function createSession(
+  db: Kysely<DB>,
+  adapter: SqlAdapter,
+  session: Session,
+  work: Pick<SessionWork, 'wantsWork'>,
+  items: NewActivity[],
+): Promise<SessionRecord> {
+  return adapter.writeTransaction(db, async (trx) => {
+    const row = sessionToRow(session, work);
+    await trx.insertInto('sessions').values(row).execute();
+    if (items.length > 0) {
+      const r = await appendActivities(trx, adapter, session.id, 0, 0, items);
+      await trx
+        .updateTable('sessions')
+        .set({ activity_count: r.count, last_activity_time: r.lastTime })
+        .where('id', '=', session.id)
+        .execute();
+      row.activity_count = r.count;
+      row.last_activity_time = r.lastTime;
+    }
+    return rowToRecord(row);
+  });
+}
+
+export async function getSession(
+  db: Kysely<DB>,
+  id: string,
+  tenantId?: string,
+): Promise<SessionRecord | undefined> {
+  const row = await db
+    .selectFrom('sessions')
+    .selectAll()
+    .where('id', '=', id)
+    .$if(tenantId !== undefined, (q) => q.where('tenant_id', '=', tenantId!))
+    .executeTakeFirst();
+  return row ? rowToRecord(row) : undefined;
+}
+
+export async function listSessions(db: Kysely<DB>, tenantId: string, page: SessionPage): Promise<Session[]> {
+  const rows = await db
+    .selectFrom('sessions')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('archived', '=', page.archived ? 1 : 0)
+    .$if(page.state !== undefined, (q) => q.where('state', '=', page.state!))
+    .$if(page.source !== undefined, (q) => q.where('source', '=', page.source!))
+    .$if(page.after !== undefined, (q) =>
+      q.where((eb) =>
+        eb.or([
+          eb('create_time', '<', page.after!.createTime),
+          eb.and([eb('create_time', '=', page.after!.createTime), eb('id', '<', page.after!.id)]),
+        ]),
+      ),
+    )
+    .orderBy('create_time', 'desc')
+    .orderBy('id', 'desc')
+    .limit(page.limit)
+    .execute();
+  return rows.map(rowToSession);
+}
+
+export async function deleteSession(
+  db: Kysely<DB>,
+  adapter: SqlAdapter,
+  id: string,
+  tenantId?: string,
+): Promise<boolean> {
+  return adapter.writeTransaction(db, async (trx) => {
+    const res = await trx
+      .deleteFrom('sessions')
+      .where('id', '=', id)
+      .$if(tenantId !== undefined, (q) => q.where('tenant_id', '=', tenantId!))
+      .executeTakeFirst();
+    if (Number(res.numDeletedRows) === 0) return false;
+    await trx.deleteFrom('activities').where('session_id', '=', id).execute();
+    return true;
+  });
+}
+
+export async function mutateSession<T>(
+  db: Kysely<DB>,
+  adapter: SqlAdapter,
+  id: string,
+  mutator: SessionMutator<T>,
+  opts: MutateOptions = {},
+): Promise<MutateResult<T> | undefined> {
+  return adapter.writeTransaction(db, async (trx) => {
+    const row = await trx
+      .selectFrom('sessions')
+      .selectAll()
+      .where('id', '=', id)
+      .$if(adapter.capabilities.skipLocked, (q) => q.forUpdate())
+      .executeTakeFirst();
+    if (!row || (opts.tenantId !== undefined && row.tenant_id !== opts.tenantId)) return undefined;
+    if (opts.leaseOwner !== undefined && row.lease_owner !== opts.leaseOwner) throw new LeaseLostError(id);
+    const { change, value } = mutator(rowToRecord(row));
+    const next: Partial<SessionsTable> = {};
+    if (change.state !== undefined) next.state = change.state;
+    if (change.title !== undefined) next.title = change.title;
+    if (change.archived !== undefined) next.archived = change.archived ? 1 : 0;
+    if (change.outputs !== undefined) next.outputs = JSON.stringify(change.outputs);
+    if (change.wantsWork !== undefined) next.wants_work = change.wantsWork ? 1 : 0;
+    if (change.resumeState !== undefined) next.resume_state = change.resumeState;
+    if (change.agentState !== undefined) next.agent_state = JSON.stringify(change.agentState);
+    if (change.lastSeq !== undefined) next.last_seq = change.lastSeq;
+    let activities: Activity[] = [];
+    if (change.activities && change.activities.length > 0) {
+      const r = await appendActivities(
+        trx,
+        adapter,
+        id,
+        Number(row.activity_count),
+        Number(row.last_activity_time),
+        change.activities,
+      );
+      activities = r.activities;
+      next.activity_count = r.count;
+      next.last_activity_time = r.lastTime;
+    }
+    const changed = Object.keys(next).length > 0;
+    if (changed) {
+      next.update_time = Math.max(adapter.now(), Number(row.update_time) + 1);
+      await trx.updateTable('sessions').set(next).where('id', '=', id).execute();
+    }
+    const updated = { ...row, ...next };
+    return { record: rowToRecord(updated), activities, value: value as T };
+  });
+}
+
+export async function countSessionsByState(
+  db: Kysely<DB>,
+  tenantId?: string,
+): Promise<Partial<Record<SessionState, number>>> {
+  const rows = await db
+    .selectFrom('sessions')
+    .select(['state', (eb) => eb.fn.countAll<number>().as('n')])
+    .$if(tenantId !== undefined, (q) => q.where('tenant_id', '=', tenantId!))
+    .groupBy('state')
+    .execute();
+  const out: Partial<Record<SessionState, number>> = {};
+  for (const r of rows) out[r.state as SessionState] = Number(r.n);
+  return out;
+}

@@ -1,0 +1,130 @@
+import type { Kysely } from 'kysely';
+import type { Activity, NewActivity } from '../../domain/activity.ts';
+import type { Session, SessionWork } from '../../domain/session.ts';
+import type { SessionState } from '../../domain/states.ts';
+import type {
+  ActivityPage,
+  ApiKeyRecord,
+  MutateOptions,
+  MutateResult,
+  SessionMutator,
+  SessionPage,
+  SessionRecord,
+  SourceRecord,
+  Store,
+  StoreCapabilities,
+} from '../store.ts';
+import * as access from './access-queries.ts';
+import * as acts from './activity-queries.ts';
+import type { SqlAdapter } from './adapter.ts';
+import * as queue from './queue-queries.ts';
+import type { DB } from './schema.ts';
+import * as sessions from './session-queries.ts';
+
+/** The Store over any SQL database Kysely speaks; the adapter supplies what differs. */
+export class SqlStore implements Store {
+  readonly kind: 'sqlite' | 'postgres';
+  readonly capabilities: StoreCapabilities;
+  readonly #db: Kysely<DB>;
+  readonly #adapter: SqlAdapter;
+  readonly #onClose: () => Promise<void>;
+
+  constructor(db: Kysely<DB>, adapter: SqlAdapter, onClose: () => Promise<void> = async () => {}) {
+    this.#db = db;
+    this.#adapter = adapter;
+    this.kind = adapter.kind;
+    this.capabilities = adapter.capabilities;
+    this.#onClose = onClose;
+  }
+
+  /** The underlying Kysely instance, for migrations, tests and benchmarks. */
+  get db(): Kysely<DB> {
+    return this.#db;
+  }
+
+  async close(): Promise<void> {
+    await this.#db.destroy();
+    await this.#onClose();
+  }
+
+  getMeta(key: string) {
+    return access.getMeta(this.#db, key);
+  }
+  ensureMeta(key: string, value: string) {
+    return access.ensureMeta(this.#db, key, value);
+  }
+  ensureTenant(id: string, name: string) {
+    return access.ensureTenant(this.#db, this.#adapter, id, name);
+  }
+  createApiKey(key: ApiKeyRecord) {
+    return access.createApiKey(this.#db, key);
+  }
+  findApiKeyByHash(hash: string) {
+    return access.findApiKeyByHash(this.#db, hash);
+  }
+  listApiKeys(tenantId?: string) {
+    return access.listApiKeys(this.#db, tenantId);
+  }
+  revokeApiKey(id: string) {
+    return access.revokeApiKey(this.#db, id);
+  }
+  putSource(source: SourceRecord) {
+    return access.putSource(this.#db, source);
+  }
+  getSource(tenantId: string, id: string) {
+    return access.getSource(this.#db, tenantId, id);
+  }
+  listSources(tenantId: string, page: { afterId?: string; limit: number }) {
+    return access.listSources(this.#db, tenantId, page);
+  }
+  deleteSource(tenantId: string, id: string) {
+    return access.deleteSource(this.#db, tenantId, id);
+  }
+
+  createSession(
+    session: Session,
+    work: Pick<SessionWork, 'wantsWork'>,
+    activities: NewActivity[],
+  ): Promise<SessionRecord> {
+    return sessions.createSession(this.#db, this.#adapter, session, work, activities);
+  }
+  getSession(id: string, tenantId?: string) {
+    return sessions.getSession(this.#db, id, tenantId);
+  }
+  listSessions(tenantId: string, page: SessionPage): Promise<Session[]> {
+    return sessions.listSessions(this.#db, tenantId, page);
+  }
+  deleteSession(id: string, tenantId?: string) {
+    return sessions.deleteSession(this.#db, this.#adapter, id, tenantId);
+  }
+  mutateSession<T = undefined>(
+    id: string,
+    mutator: SessionMutator<T>,
+    opts?: MutateOptions,
+  ): Promise<MutateResult<T> | undefined> {
+    return sessions.mutateSession(this.#db, this.#adapter, id, mutator, opts);
+  }
+  countSessionsByState(tenantId?: string): Promise<Partial<Record<SessionState, number>>> {
+    return sessions.countSessionsByState(this.#db, tenantId);
+  }
+
+  listActivities(sessionId: string, page: ActivityPage): Promise<Activity[]> {
+    return acts.listActivities(this.#db, sessionId, page);
+  }
+  getActivity(sessionId: string, activityId: string) {
+    return acts.getActivity(this.#db, sessionId, activityId);
+  }
+
+  claimSession(owner: string, leaseMs: number) {
+    return queue.claimSession(this.#db, this.#adapter, owner, leaseMs);
+  }
+  renewLease(id: string, owner: string, leaseMs: number) {
+    return queue.renewLease(this.#db, this.#adapter, id, owner, leaseMs);
+  }
+  releaseLease(id: string, owner: string) {
+    return queue.releaseLease(this.#db, id, owner);
+  }
+  releaseAllLeases() {
+    return queue.releaseAllLeases(this.#db);
+  }
+}

@@ -1,0 +1,140 @@
+/**
+ * The Store: everything Stint persists. Callers depend only on this interface;
+ * sqlite/ and postgres/ implement it. Every state change of a session and the
+ * activities it causes are committed in one transaction by `mutateSession`.
+ */
+import type { Activity, NewActivity } from '../domain/activity.ts';
+import type { Session, SessionWork } from '../domain/session.ts';
+import type { SessionState } from '../domain/states.ts';
+import type { Micros } from '../domain/time.ts';
+
+export interface StoreCapabilities {
+  /** Row locks that other transactions skip (PostgreSQL). */
+  readonly skipLocked: boolean;
+  /** Several processes may share the store (PostgreSQL). */
+  readonly multiProcess: boolean;
+}
+
+export type KeyRole = 'admin' | 'member';
+
+export interface ApiKeyRecord {
+  id: string;
+  tenantId: string;
+  name: string;
+  /** SHA-256 of the key, hex. The key itself is never stored. */
+  hash: string;
+  role: KeyRole;
+  createTime: Micros;
+  revoked: boolean;
+}
+
+export interface SourceRecord {
+  tenantId: string;
+  /** provider/owner/repo */
+  id: string;
+  gitUrl: string;
+  defaultBranch?: string;
+  isPrivate: boolean;
+  /** Provider-specific settings (JSON). */
+  config: Record<string, unknown>;
+  createTime: Micros;
+}
+
+export interface SessionRecord {
+  session: Session;
+  work: SessionWork;
+}
+
+/** What a session mutation asks for; the store applies it atomically. */
+export interface SessionChange {
+  state?: SessionState;
+  title?: string;
+  archived?: boolean;
+  outputs?: Session['outputs'];
+  wantsWork?: boolean;
+  /** null clears it. */
+  resumeState?: SessionState | null;
+  agentState?: unknown;
+  /** Mark activities up to this seq as seen by the agent. */
+  lastSeq?: number;
+  activities?: NewActivity[];
+}
+
+export interface MutateOptions {
+  /** Only mutate a session of this tenant (else NOT_FOUND semantics: undefined). */
+  tenantId?: string;
+  /** Fail with LeaseLostError unless this worker holds the session's lease. */
+  leaseOwner?: string;
+}
+
+export interface MutateResult<T> {
+  record: SessionRecord;
+  activities: Activity[];
+  value: T;
+}
+
+/** Decides a change from the locked current record. Must be pure; may throw to abort. */
+export type SessionMutator<T> = (current: SessionRecord) => { change: SessionChange; value?: T };
+
+export interface SessionPage {
+  after?: { createTime: Micros; id: string };
+  limit: number;
+  archived: boolean;
+  state?: SessionState;
+  source?: string;
+}
+
+export interface ActivityPage {
+  afterSeq?: number;
+  afterTime?: Micros;
+  limit: number;
+}
+
+export interface Store {
+  readonly kind: 'sqlite' | 'postgres';
+  readonly capabilities: StoreCapabilities;
+  close(): Promise<void>;
+
+  getMeta(key: string): Promise<string | undefined>;
+  /** Stores value under key unless present; returns the stored value either way. */
+  ensureMeta(key: string, value: string): Promise<string>;
+
+  ensureTenant(id: string, name: string): Promise<void>;
+  createApiKey(key: ApiKeyRecord): Promise<void>;
+  findApiKeyByHash(hash: string): Promise<ApiKeyRecord | undefined>;
+  listApiKeys(tenantId?: string): Promise<ApiKeyRecord[]>;
+  revokeApiKey(id: string): Promise<boolean>;
+
+  putSource(source: SourceRecord): Promise<void>;
+  getSource(tenantId: string, id: string): Promise<SourceRecord | undefined>;
+  listSources(tenantId: string, page: { afterId?: string; limit: number }): Promise<SourceRecord[]>;
+  deleteSource(tenantId: string, id: string): Promise<boolean>;
+
+  createSession(session: Session, work: Pick<SessionWork, 'wantsWork'>, activities: NewActivity[]): Promise<SessionRecord>;
+  getSession(id: string, tenantId?: string): Promise<SessionRecord | undefined>;
+  listSessions(tenantId: string, page: SessionPage): Promise<Session[]>;
+  deleteSession(id: string, tenantId?: string): Promise<boolean>;
+  mutateSession<T = undefined>(
+    id: string,
+    mutator: SessionMutator<T>,
+    opts?: MutateOptions,
+  ): Promise<MutateResult<T> | undefined>;
+
+  listActivities(sessionId: string, page: ActivityPage): Promise<Activity[]>;
+  getActivity(sessionId: string, activityId: string): Promise<Activity | undefined>;
+
+  /** Claims one session that wants work and has no live lease, in one statement. */
+  claimSession(owner: string, leaseMs: number): Promise<string | undefined>;
+  renewLease(id: string, owner: string, leaseMs: number): Promise<boolean>;
+  releaseLease(id: string, owner: string): Promise<void>;
+  /** Drops every lease (single-node start-up after a crash). */
+  releaseAllLeases(): Promise<number>;
+  countSessionsByState(tenantId?: string): Promise<Partial<Record<SessionState, number>>>;
+}
+
+export class LeaseLostError extends Error {
+  constructor(sessionId: string) {
+    super(`lease on session ${sessionId} was lost`);
+    this.name = 'LeaseLostError';
+  }
+}

@@ -1,0 +1,205 @@
+/** The Store contract: every implementation (SQLite, PostgreSQL) runs this same suite. */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { StintError } from '../../src/domain/errors.ts';
+import { newSessionId } from '../../src/domain/ids.ts';
+import type { Session } from '../../src/domain/session.ts';
+import { nowMicros } from '../../src/domain/time.ts';
+import { LeaseLostError, type Store } from '../../src/store/store.ts';
+
+export function sessionFixture(tenantId: string, over: Partial<Session> = {}): Session {
+  const now = nowMicros();
+  return {
+    id: newSessionId(),
+    tenantId,
+    prompt: 'do it',
+    title: 'do it',
+    requirePlanApproval: false,
+    automationMode: 'AUTOMATION_MODE_UNSPECIFIED',
+    state: 'QUEUED',
+    archived: false,
+    outputs: [],
+    createTime: now,
+    updateTime: now,
+    ...over,
+  };
+}
+
+const say = (text: string) => ({ originator: 'agent' as const, content: { kind: 'agentMessaged' as const, agentMessage: text } });
+
+export function runStoreContract(name: string, open: () => Promise<Store>, close: (s: Store) => Promise<void>): void {
+  describe(`Store contract: ${name}`, () => {
+    let store: Store;
+    before(async () => {
+      store = await open();
+    });
+    after(async () => {
+      await close(store);
+    });
+
+    test('meta is set once', async () => {
+      assert.equal(await store.ensureMeta('k', 'a'), 'a');
+      assert.equal(await store.ensureMeta('k', 'b'), 'a');
+      assert.equal(await store.getMeta('k'), 'a');
+      assert.equal(await store.getMeta('missing'), undefined);
+    });
+
+    test('api keys are found by hash and can be revoked', async () => {
+      await store.ensureTenant('t-keys', 'T');
+      await store.createApiKey({ id: 'k1', tenantId: 't-keys', name: 'n', hash: 'h1', role: 'admin', createTime: 1, revoked: false });
+      const k = await store.findApiKeyByHash('h1');
+      assert.equal(k?.tenantId, 't-keys');
+      assert.equal(k?.role, 'admin');
+      assert.equal(await store.revokeApiKey('k1'), true);
+      assert.equal((await store.findApiKeyByHash('h1'))?.revoked, true);
+      assert.equal(await store.findApiKeyByHash('nope'), undefined);
+    });
+
+    test('sources are per tenant, upserted and paged by id', async () => {
+      for (const id of ['github/a/c', 'github/a/a', 'github/a/b']) {
+        await store.putSource({ tenantId: 't-src', id, gitUrl: `/x/${id}`, isPrivate: false, config: {}, createTime: 1 });
+      }
+      await store.putSource({ tenantId: 't-src', id: 'github/a/a', gitUrl: '/new', defaultBranch: 'dev', isPrivate: true, config: { x: 1 }, createTime: 2 });
+      const page1 = await store.listSources('t-src', { limit: 2 });
+      assert.deepEqual(page1.map((s) => s.id), ['github/a/a', 'github/a/b']);
+      assert.equal(page1[0]!.gitUrl, '/new');
+      assert.equal(page1[0]!.defaultBranch, 'dev');
+      assert.deepEqual(page1[0]!.config, { x: 1 });
+      const page2 = await store.listSources('t-src', { afterId: 'github/a/b', limit: 2 });
+      assert.deepEqual(page2.map((s) => s.id), ['github/a/c']);
+      assert.equal(await store.getSource('other', 'github/a/a'), undefined);
+      assert.equal(await store.deleteSource('t-src', 'github/a/c'), true);
+      assert.equal(await store.getSource('t-src', 'github/a/c'), undefined);
+    });
+
+    test('a created session is readable at once, only by its tenant', async () => {
+      const s = sessionFixture('t1', { sourceContext: { source: 'sources/github/a/b', startingBranch: 'main' } });
+      await store.createSession(s, { wantsWork: true }, []);
+      const got = await store.getSession(s.id, 't1');
+      assert.deepEqual(got?.session, s);
+      assert.equal(got?.work.wantsWork, true);
+      assert.equal(await store.getSession(s.id, 't2'), undefined);
+      assert.equal(await store.mutateSession(s.id, () => ({ change: { title: 'x' } }), { tenantId: 't2' }), undefined);
+    });
+
+    test('sessions list newest first with stable keyset paging and filters', async () => {
+      const base = nowMicros();
+      const made: Session[] = [];
+      for (let i = 0; i < 7; i++) {
+        const s = sessionFixture('t-list', { createTime: base + (i < 3 ? 0 : i) * 10, archived: i === 5 });
+        made.push(s);
+        await store.createSession(s, { wantsWork: false }, []);
+      }
+      const expected = made
+        .filter((s) => !s.archived)
+        .sort((a, b) => b.createTime - a.createTime || (a.id < b.id ? 1 : -1))
+        .map((s) => s.id);
+      const seen: string[] = [];
+      let after: { createTime: number; id: string } | undefined;
+      for (let guard = 0; guard < 10; guard++) {
+        const page = await store.listSessions('t-list', { archived: false, limit: 2, ...(after ? { after } : {}) });
+        if (page.length === 0) break;
+        seen.push(...page.map((s) => s.id));
+        const last = page[page.length - 1]!;
+        after = { createTime: last.createTime, id: last.id };
+        // a session created while paging (newer than everything) never shows up on later pages
+        await store.createSession(sessionFixture('t-list', { createTime: nowMicros() + 1_000_000 }), { wantsWork: false }, []);
+      }
+      assert.deepEqual(seen, expected);
+      const archived = await store.listSessions('t-list', { archived: true, limit: 10 });
+      assert.deepEqual(archived.map((s) => s.id), [made[5]!.id]);
+    });
+
+    test('mutations append gap-free activities at least 1 ms apart, atomically', async () => {
+      const s = sessionFixture('t-mut');
+      await store.createSession(s, { wantsWork: true }, [say('hello')]);
+      const r = await store.mutateSession(s.id, () => ({
+        change: { state: 'PLANNING', agentState: { step: 1 }, lastSeq: 1, activities: [say('a'), say('b'), say('c')] },
+        value: 42,
+      }));
+      assert.equal(r?.value, 42);
+      assert.equal(r?.record.session.state, 'PLANNING');
+      assert.deepEqual(r?.record.work.agentState, { step: 1 });
+      assert.deepEqual(r?.activities.map((a) => a.seq), [2, 3, 4]);
+      assert.ok(r!.record.session.updateTime > s.updateTime);
+      // a mutator that throws changes nothing
+      await assert.rejects(
+        store.mutateSession(s.id, () => {
+          throw new StintError('FAILED_PRECONDITION', 'no');
+        }),
+        StintError,
+      );
+      const all = await store.listActivities(s.id, { limit: 100 });
+      assert.deepEqual(all.map((a) => a.seq), [1, 2, 3, 4]);
+      for (let i = 1; i < all.length; i++) assert.ok(all[i]!.createTime - all[i - 1]!.createTime >= 1000);
+      assert.deepEqual(all.map((a) => (a.content as { agentMessage: string }).agentMessage), ['hello', 'a', 'b', 'c']);
+      const got = await store.getActivity(s.id, all[2]!.id);
+      assert.deepEqual(got, all[2]);
+      const later = await store.listActivities(s.id, { afterTime: all[1]!.createTime, limit: 100 });
+      assert.deepEqual(later.map((a) => a.seq), [3, 4]);
+      const paged = await store.listActivities(s.id, { afterSeq: 2, limit: 1 });
+      assert.deepEqual(paged.map((a) => a.seq), [3]);
+    });
+
+    test('concurrent mutations never lose or duplicate an activity', async () => {
+      const s = sessionFixture('t-conc');
+      await store.createSession(s, { wantsWork: false }, []);
+      await Promise.all(
+        Array.from({ length: 40 }, (_, i) => store.mutateSession(s.id, () => ({ change: { activities: [say(String(i))] } }))),
+      );
+      const all = await store.listActivities(s.id, { limit: 100 });
+      assert.deepEqual(all.map((a) => a.seq), Array.from({ length: 40 }, (_, i) => i + 1));
+      assert.equal(new Set(all.map((a) => (a.content as { agentMessage: string }).agentMessage)).size, 40);
+    });
+
+    /** Leases every session other tests left wanting work, so only the test's own can be claimed. */
+    async function drain(): Promise<void> {
+      for (let i = 0; i < 1000 && (await store.claimSession('drainer', 3_600_000)); i++);
+    }
+
+    test('a session is claimed by one worker at a time; the lease guards its writes', async () => {
+      await drain();
+      const s = sessionFixture('t-q');
+      await store.createSession(s, { wantsWork: true }, []);
+      const claims = await Promise.all(['w1', 'w2', 'w3'].map((w) => store.claimSession(w, 60_000)));
+      const winners = claims.filter((c) => c === s.id);
+      assert.equal(winners.length, 1);
+      const owner = ['w1', 'w2', 'w3'][claims.indexOf(s.id)]!;
+      const other = owner === 'w1' ? 'w2' : 'w1';
+      await assert.rejects(store.mutateSession(s.id, () => ({ change: { title: 'x' } }), { leaseOwner: other }), LeaseLostError);
+      assert.ok(await store.mutateSession(s.id, () => ({ change: { title: 'y' } }), { leaseOwner: owner }));
+      assert.equal(await store.renewLease(s.id, other, 1000), false);
+      assert.equal(await store.renewLease(s.id, owner, 1000), true);
+      await store.releaseLease(s.id, owner);
+      assert.equal(await store.claimSession('w9', 60_000), s.id);
+      await store.releaseLease(s.id, 'w9');
+      await store.mutateSession(s.id, () => ({ change: { wantsWork: false } }));
+      assert.equal(await store.claimSession('w9', 60_000), undefined);
+    });
+
+    test('an expired lease can be claimed again', async () => {
+      await drain();
+      const s = sessionFixture('t-exp');
+      await store.createSession(s, { wantsWork: true }, []);
+      assert.equal(await store.claimSession('dead', 1), s.id);
+      await new Promise((r) => setTimeout(r, 10));
+      assert.equal(await store.claimSession('alive', 60_000), s.id);
+      await store.mutateSession(s.id, () => ({ change: { wantsWork: false } }));
+    });
+
+    test('delete removes the session and its activities', async () => {
+      const s = sessionFixture('t-del');
+      await store.createSession(s, { wantsWork: false }, [say('x')]);
+      assert.equal(await store.deleteSession(s.id, 'other'), false);
+      assert.equal(await store.deleteSession(s.id, 't-del'), true);
+      assert.equal(await store.getSession(s.id), undefined);
+      assert.deepEqual(await store.listActivities(s.id, { limit: 10 }), []);
+      assert.equal(await store.mutateSession(s.id, () => ({ change: {} })), undefined);
+    });
+
+    test('counts sessions by state', async () => {
+      const counts = await store.countSessionsByState('t-mut');
+      assert.equal(counts.PLANNING, 1);
+    });
+  });
+}
