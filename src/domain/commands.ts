@@ -32,7 +32,11 @@ export function decideUserMessage(state: SessionState, resumeState: SessionState
       return { state: transition(state, resumeState ?? 'IN_PROGRESS'), wantsWork: true, resumeState: null };
     case 'PAUSED': {
       const back = resumeState ?? 'IN_PROGRESS';
-      return { state: transition(state, back), wantsWork: back !== 'AWAITING_PLAN_APPROVAL', resumeState: null };
+      return {
+        state: transition(state, back),
+        wantsWork: back !== 'AWAITING_PLAN_APPROVAL',
+        resumeState: null,
+      };
     }
     case 'COMPLETED':
       return { state: transition(state, 'IN_PROGRESS'), wantsWork: true };

@@ -131,7 +131,11 @@ export async function api(
 }
 
 /** Polls fn until it returns a truthy value or the deadline passes. */
-export async function waitUntil<T>(fn: () => Promise<T> | T, timeoutMs = 30_000, intervalMs = 50): Promise<T> {
+export async function waitUntil<T>(
+  fn: () => Promise<T> | T,
+  timeoutMs = 30_000,
+  intervalMs = 50,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();

@@ -1,0 +1,63 @@
+/** File access confined to a checkout: no absolute paths, no `..`, no .git, no escape through symlinks. */
+import { lstat, mkdir, readFile, realpath, writeFile } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative, sep } from 'node:path';
+
+export class PathError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PathError';
+  }
+}
+
+export function checkRelativePath(path: string): string {
+  if (typeof path !== 'string' || path === '' || path.includes('\0'))
+    throw new PathError('path must be non-empty');
+  if (isAbsolute(path)) throw new PathError(`path must be relative to the checkout: ${path}`);
+  const parts = path.split(/[\\/]+/).filter((p) => p !== '' && p !== '.');
+  if (parts.length === 0) throw new PathError(`path names no file: ${path}`);
+  if (parts.includes('..')) throw new PathError(`path must not contain '..': ${path}`);
+  if (parts[0] === '.git') throw new PathError(`path must not be inside .git: ${path}`);
+  return parts.join('/');
+}
+
+/** Resolves `path` inside `root`, refusing anything whose real location is outside it. */
+async function resolveInside(root: string, path: string): Promise<string> {
+  const clean = checkRelativePath(path);
+  const realRoot = await realpath(root);
+  const target = join(realRoot, clean);
+  // Walk up to the deepest existing ancestor and check where it really is.
+  let probe = target;
+  for (;;) {
+    try {
+      const real = await realpath(probe);
+      const rel = relative(realRoot, real);
+      if (rel.startsWith(`..${sep}`) || rel === '..' || isAbsolute(rel)) {
+        throw new PathError(`path leaves the checkout: ${path}`);
+      }
+      break;
+    } catch (e) {
+      if (e instanceof PathError) throw e;
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      const up = dirname(probe);
+      if (up === probe) break;
+      probe = up;
+    }
+  }
+  return target;
+}
+
+export async function writeFileInside(root: string, path: string, content: string | Buffer): Promise<void> {
+  const target = await resolveInside(root, path);
+  try {
+    const st = await lstat(target);
+    if (st.isSymbolicLink()) throw new PathError(`refusing to write through a symbolic link: ${path}`);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  await mkdir(dirname(target), { recursive: true });
+  await writeFile(target, content);
+}
+
+export async function readFileInside(root: string, path: string): Promise<string> {
+  return readFile(await resolveInside(root, path), 'utf8');
+}

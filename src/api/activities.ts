@@ -1,0 +1,62 @@
+/** sessions/{id}/activities: oldest first, resumable with a create_time filter. */
+import type { FastifyInstance } from 'fastify';
+import { invalidArgument } from '../domain/errors.ts';
+import { type Micros, parseTimestamp } from '../domain/time.ts';
+import type { ApiContext } from './context.ts';
+import { fieldKey, parseFilter } from './filter.ts';
+import { parsePageSize, splitPage } from './paging.ts';
+import { activityResource } from './resources.ts';
+
+function timeArg(value: string, where: string): Micros {
+  const t = parseTimestamp(value);
+  if (t === undefined) throw invalidArgument(`${where}: '${value}' is not an RFC 3339 timestamp.`);
+  return t;
+}
+
+/** `filter=create_time>"TS"` (or >=), or `createTime=TS`: only activities after TS. */
+function afterTime(query: Record<string, string>): Micros | undefined {
+  let after: Micros | undefined;
+  for (const c of parseFilter(query.filter)) {
+    if (fieldKey(c.field) !== 'createTime') {
+      throw invalidArgument(`filter: unknown field '${c.field}'; only create_time is supported.`);
+    }
+    const t = timeArg(c.value, 'filter');
+    if (c.op === '>') after = Math.max(after ?? t, t);
+    else if (c.op === '>=') after = Math.max(after ?? t - 1, t - 1);
+    else throw invalidArgument(`filter: create_time supports only > and >=.`);
+  }
+  if (query.createTime !== undefined && query.createTime !== '') {
+    const t = timeArg(String(query.createTime), 'createTime');
+    after = Math.max(after ?? t, t);
+  }
+  return after;
+}
+
+export function activityRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  app.get<{ Params: { id: string }; Querystring: Record<string, string> }>(
+    '/v1alpha/sessions/:id/activities',
+    async (req) => {
+      const limit = parsePageSize(req.query.pageSize, 50);
+      const time = afterTime(req.query);
+      const scope = `activities|${req.params.id}|${time ?? ''}`;
+      const afterSeq = ctx.tokens.decode<number>(scope, req.query.pageToken);
+      if (afterSeq !== undefined && (!Number.isInteger(afterSeq) || afterSeq < 0)) {
+        throw invalidArgument('pageToken is not valid for this request; start again without it.');
+      }
+      const rows = await ctx.sessions.listActivities(req.principal, req.params.id, {
+        limit: limit + 1,
+        ...(afterSeq !== undefined ? { afterSeq } : {}),
+        ...(time !== undefined ? { afterTime: time } : {}),
+      });
+      const { items, more } = splitPage(rows, limit);
+      const res: Record<string, unknown> = { activities: items.map(activityResource) };
+      const last = items[items.length - 1];
+      if (more && last) res.nextPageToken = ctx.tokens.encode(scope, last.seq);
+      return res;
+    },
+  );
+
+  app.get<{ Params: { id: string; aid: string } }>('/v1alpha/sessions/:id/activities/:aid', async (req) => {
+    return activityResource(await ctx.sessions.getActivity(req.principal, req.params.id, req.params.aid));
+  });
+}

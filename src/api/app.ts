@@ -1,0 +1,53 @@
+/** The HTTP API: a Fastify app with one plugin per resource, one error handler and key auth on /v1alpha. */
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { invalidArgument } from '../domain/errors.ts';
+import { activityRoutes } from './activities.ts';
+import type { ApiContext } from './context.ts';
+import { registerErrorHandling } from './errors.ts';
+import { sessionRoutes } from './sessions.ts';
+import { sourceRoutes } from './sources.ts';
+
+export interface ApiOptions {
+  logger: Logger;
+  bodyLimit: number;
+  /** Extra routes (health, web UI) registered by the server. */
+  extend?: (app: FastifyInstance) => void;
+}
+
+export function buildApi(ctx: ApiContext, opts: ApiOptions): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: opts.logger as unknown as FastifyBaseLogger,
+    bodyLimit: opts.bodyLimit,
+    disableRequestLogging: true,
+    return503OnClosing: true,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+  });
+
+  // Clients send Content-Type: application/json on every request, bodies or not: empty means {}.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    const text = (body as string).trim();
+    if (text === '') return done(null, {});
+    try {
+      done(null, JSON.parse(text));
+    } catch (e) {
+      done(invalidArgument(`Invalid JSON payload received: ${(e as Error).message}`), undefined);
+    }
+  });
+
+  registerErrorHandling(app);
+
+  app.addHook('onRequest', async (req) => {
+    if (req.url.startsWith('/v1alpha/') || req.url === '/v1alpha') {
+      req.principal = await ctx.auth.authenticate(req);
+    }
+  });
+
+  sessionRoutes(app, ctx);
+  activityRoutes(app, ctx);
+  sourceRoutes(app, ctx);
+  opts.extend?.(app);
+  return app;
+}

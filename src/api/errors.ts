@@ -1,0 +1,77 @@
+/** One error handler: every failure becomes a Google-style error body with the right status. */
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ERROR_STATUSES, type ErrorStatus, StintError } from '../domain/errors.ts';
+
+export interface ErrorBody {
+  error: { code: number; message: string; status: ErrorStatus; details: unknown[] };
+}
+
+export function errorBody(status: ErrorStatus, message: string): ErrorBody {
+  return { error: { code: ERROR_STATUSES[status], message, status, details: [] } };
+}
+
+export function sendError(reply: FastifyReply, err: StintError): FastifyReply {
+  if (err.retryAfter !== undefined) reply.header('retry-after', String(err.retryAfter));
+  return reply
+    .code(err.httpStatus)
+    .type('application/json; charset=utf-8')
+    .send(errorBody(err.status, err.message));
+}
+
+interface AjvError {
+  instancePath?: string;
+  keyword?: string;
+  message?: string;
+  params?: Record<string, unknown>;
+}
+
+/** Turns a JSON-schema failure into a message naming the field, e.g. `session.prompt is required`. */
+function validationMessage(err: FastifyError): string {
+  const first = (err.validation as AjvError[] | undefined)?.[0];
+  if (!first) return err.message;
+  const ctx = err.validationContext === 'body' ? '' : `${err.validationContext ?? 'request'}.`;
+  const path = (first.instancePath ?? '').split('/').filter(Boolean).join('.');
+  const field = (name: string) => `${ctx}${name}`.replace(/^\./, '') || 'request body';
+  switch (first.keyword) {
+    case 'required':
+      return `${field(path ? `${path}.${first.params?.missingProperty}` : String(first.params?.missingProperty))} is required.`;
+    case 'enum':
+      return `Invalid value at '${field(path)}': must be one of ${((first.params?.allowedValues as string[] | undefined) ?? []).join(', ')}.`;
+    case 'type':
+      return `Invalid value at '${field(path)}': must be ${first.params?.type === 'object' ? 'an object' : `a ${first.params?.type}`}.`;
+    default:
+      return `Invalid value at '${field(path)}': ${first.message ?? 'is invalid'}.`;
+  }
+}
+
+export function toStintError(err: unknown): StintError {
+  if (err instanceof StintError) return err;
+  const e = err as FastifyError;
+  if (e?.validation) return new StintError('INVALID_ARGUMENT', validationMessage(e));
+  switch (e?.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new StintError('INVALID_ARGUMENT', `Invalid JSON payload received: ${e.message}`);
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new StintError('INVALID_ARGUMENT', 'Request body is too large.');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new StintError('INVALID_ARGUMENT', 'Content-Type must be application/json.');
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new StintError('INVALID_ARGUMENT', 'Content-Length does not match the body.');
+  }
+  if (typeof e?.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+    return new StintError(e.statusCode === 404 ? 'NOT_FOUND' : 'INVALID_ARGUMENT', e.message);
+  }
+  return new StintError('INTERNAL', 'Internal error.', { cause: err });
+}
+
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((err: unknown, req: FastifyRequest, reply: FastifyReply) => {
+    const se = toStintError(err);
+    if (se.status === 'INTERNAL') req.log.error({ err }, 'internal error');
+    return sendError(reply, se);
+  });
+  app.setNotFoundHandler((req, reply) =>
+    sendError(reply, new StintError('NOT_FOUND', `No route for ${req.method} ${req.url.split('?')[0]}.`)),
+  );
+}

@@ -1,0 +1,91 @@
+/** Domain records -> wire JSON of the v1alpha contract. */
+import type { Activity, Output, Plan } from '../domain/activity.ts';
+import { activityName, sessionName } from '../domain/names.ts';
+import type { Session } from '../domain/session.ts';
+import { formatTimestamp } from '../domain/time.ts';
+import type { SourceView } from '../services/source-service.ts';
+
+export function sessionResource(s: Session, baseUrl: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    name: sessionName(s.id),
+    id: s.id,
+    prompt: s.prompt,
+    title: s.title,
+  };
+  if (s.sourceContext) {
+    const ctx: Record<string, unknown> = { source: s.sourceContext.source };
+    if (s.sourceContext.startingBranch !== undefined) {
+      ctx.githubRepoContext = { startingBranch: s.sourceContext.startingBranch };
+    }
+    out.sourceContext = ctx;
+  }
+  out.requirePlanApproval = s.requirePlanApproval;
+  out.automationMode = s.automationMode;
+  out.createTime = formatTimestamp(s.createTime);
+  out.updateTime = formatTimestamp(s.updateTime);
+  out.state = s.state;
+  out.url = `${baseUrl}/sessions/${s.id}`;
+  out.outputs = s.outputs.map(outputResource);
+  out.archived = s.archived;
+  return out;
+}
+
+function outputResource(o: Output): unknown {
+  return o;
+}
+
+function planResource(p: Plan) {
+  return { id: p.id, steps: p.steps, createTime: formatTimestamp(p.createTime) };
+}
+
+export function activityResource(a: Activity): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    name: activityName(a.sessionId, a.id),
+    id: a.id,
+    createTime: formatTimestamp(a.createTime),
+    originator: a.originator,
+  };
+  if (a.description !== undefined) out.description = a.description;
+  const c = a.content;
+  switch (c.kind) {
+    case 'agentMessaged':
+      out.agentMessaged = { agentMessage: c.agentMessage };
+      break;
+    case 'userMessaged':
+      out.userMessaged = { userMessage: c.userMessage };
+      break;
+    case 'planGenerated':
+      out.planGenerated = { plan: planResource(c.plan) };
+      break;
+    case 'planApproved':
+      out.planApproved = { planId: c.planId };
+      break;
+    case 'progressUpdated':
+      out.progressUpdated = { title: c.title, description: c.description };
+      break;
+    case 'sessionCompleted':
+      out.sessionCompleted = {};
+      break;
+    case 'sessionFailed':
+      out.sessionFailed = { reason: c.reason };
+      break;
+  }
+  out.artifacts = a.artifacts;
+  return out;
+}
+
+export function sourceResource(v: SourceView): Record<string, unknown> {
+  const [provider, owner, repo] = v.record.id.split('/') as [string, string, string];
+  const repoInfo = {
+    owner,
+    repo,
+    isPrivate: v.record.isPrivate,
+    defaultBranch: { displayName: v.defaultBranch ?? 'main' },
+    branches: v.branches.map((displayName) => ({ displayName })),
+  };
+  return {
+    name: v.name,
+    id: v.record.id,
+    ...(provider === 'github' ? { githubRepo: repoInfo } : { gitRepo: repoInfo }),
+  };
+}

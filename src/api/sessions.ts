@@ -1,0 +1,159 @@
+/** sessions: create, list, get, delete and the custom methods (POST sessions/{id}:verb). */
+import type { FastifyInstance } from 'fastify';
+import { invalidArgument, notFound } from '../domain/errors.ts';
+import {
+  AUTOMATION_MODES,
+  type AutomationMode,
+  isSessionState,
+  type SessionState,
+} from '../domain/states.ts';
+import type { Micros } from '../domain/time.ts';
+import type { ApiContext } from './context.ts';
+import { fieldKey, parseFilter } from './filter.ts';
+import { parsePageSize, splitPage } from './paging.ts';
+import { sessionResource } from './resources.ts';
+
+const createBody = {
+  type: 'object',
+  required: ['prompt'],
+  properties: {
+    prompt: { type: 'string' },
+    title: { type: 'string', maxLength: 1000 },
+    requirePlanApproval: { type: 'boolean' },
+    automationMode: { type: 'string', enum: [...AUTOMATION_MODES] },
+    sourceContext: {
+      type: 'object',
+      required: ['source'],
+      properties: {
+        source: { type: 'string' },
+        githubRepoContext: {
+          type: 'object',
+          properties: { startingBranch: { type: 'string' } },
+        },
+      },
+    },
+  },
+} as const;
+
+interface CreateBody {
+  prompt: string;
+  title?: string;
+  requirePlanApproval?: boolean;
+  automationMode?: AutomationMode;
+  sourceContext?: { source: string; githubRepoContext?: { startingBranch?: string } };
+}
+
+type Cursor = { t: Micros; id: string };
+
+interface ListFilter {
+  archived: boolean;
+  state?: SessionState;
+  source?: string;
+}
+
+function sessionFilter(text: unknown): ListFilter {
+  const out: ListFilter = { archived: false };
+  for (const c of parseFilter(text)) {
+    const key = fieldKey(c.field);
+    if (c.op !== '=') throw invalidArgument(`filter: only '=' is supported for ${c.field}.`);
+    if (key === 'archived') {
+      if (c.value !== 'true' && c.value !== 'false')
+        throw invalidArgument('filter: archived must be true or false.');
+      out.archived = c.value === 'true';
+    } else if (key === 'state') {
+      if (!isSessionState(c.value)) throw invalidArgument(`filter: unknown state '${c.value}'.`);
+      out.state = c.value;
+    } else if (key === 'source' || key === 'sourceContext.source') {
+      out.source = c.value;
+    } else {
+      throw invalidArgument(`filter: unknown field '${c.field}'; use archived, state or source.`);
+    }
+  }
+  return out;
+}
+
+export function sessionRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  const wire = (s: Parameters<typeof sessionResource>[0]) => sessionResource(s, ctx.publicUrl());
+
+  app.post<{ Body: CreateBody }>('/v1alpha/sessions', { schema: { body: createBody } }, async (req) => {
+    const b = req.body;
+    const session = await ctx.sessions.create(req.principal, {
+      prompt: b.prompt,
+      ...(b.title !== undefined ? { title: b.title } : {}),
+      ...(b.requirePlanApproval !== undefined ? { requirePlanApproval: b.requirePlanApproval } : {}),
+      ...(b.automationMode !== undefined ? { automationMode: b.automationMode } : {}),
+      ...(b.sourceContext ? { source: b.sourceContext.source } : {}),
+      ...(b.sourceContext?.githubRepoContext?.startingBranch !== undefined
+        ? { startingBranch: b.sourceContext.githubRepoContext.startingBranch }
+        : {}),
+    });
+    return wire(session);
+  });
+
+  app.get<{ Querystring: Record<string, string> }>('/v1alpha/sessions', async (req) => {
+    const limit = parsePageSize(req.query.pageSize, 30);
+    const filter = sessionFilter(req.query.filter);
+    const scope = `sessions|${req.principal.tenantId}|${JSON.stringify(filter)}`;
+    const after = ctx.tokens.decode<Cursor>(scope, req.query.pageToken);
+    const rows = await ctx.sessions.list(req.principal, {
+      ...filter,
+      limit: limit + 1,
+      ...(after ? { after: { createTime: after.t, id: after.id } } : {}),
+    });
+    const { items, more } = splitPage(rows, limit);
+    const res: Record<string, unknown> = { sessions: items.map(wire) };
+    const last = items[items.length - 1];
+    if (more && last) res.nextPageToken = ctx.tokens.encode(scope, { t: last.createTime, id: last.id });
+    return res;
+  });
+
+  app.get<{ Params: { id: string } }>('/v1alpha/sessions/:id', async (req) => {
+    return wire(await ctx.sessions.get(req.principal, req.params.id));
+  });
+
+  app.delete<{ Params: { id: string } }>('/v1alpha/sessions/:id', async (req) => {
+    await ctx.sessions.delete(req.principal, req.params.id);
+    return {};
+  });
+
+  app.post<{ Params: { idVerb: string }; Body: Record<string, unknown> | undefined }>(
+    '/v1alpha/sessions/:idVerb',
+    async (req) => {
+      const at = req.params.idVerb.lastIndexOf(':');
+      if (at <= 0) throw notFound(`No route for POST /v1alpha/sessions/${req.params.idVerb}.`);
+      const id = req.params.idVerb.slice(0, at);
+      const verb = req.params.idVerb.slice(at + 1);
+      const who = req.principal;
+      const body = req.body ?? {};
+      if (typeof body !== 'object' || Array.isArray(body))
+        throw invalidArgument('Request body must be a JSON object.');
+      switch (verb) {
+        case 'approvePlan':
+          await ctx.sessions.approvePlan(who, id);
+          return {};
+        case 'sendMessage': {
+          const prompt = body.prompt;
+          if (prompt === undefined) throw invalidArgument('prompt is required.');
+          if (typeof prompt !== 'string')
+            throw invalidArgument("Invalid value at 'prompt': must be a string.");
+          await ctx.sessions.sendMessage(who, id, prompt);
+          return {};
+        }
+        case 'archive':
+          return wire(await ctx.sessions.setArchived(who, id, true));
+        case 'unarchive':
+          return wire(await ctx.sessions.setArchived(who, id, false));
+        case 'pause':
+          return wire(await ctx.sessions.pause(who, id));
+        case 'resume':
+          return wire(await ctx.sessions.resume(who, id));
+        case 'cancel':
+          return wire(await ctx.sessions.cancel(who, id));
+        default:
+          throw notFound(
+            `Unknown method '${verb}' on sessions; expected approvePlan, sendMessage, archive, unarchive, pause, resume or cancel.`,
+          );
+      }
+    },
+  );
+}

@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+/** The `stint` command. */
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../config.ts';
+import { StintError } from '../domain/errors.ts';
+import { registerKeyCommands } from './keys.ts';
+import { registerServeCommand } from './serve.ts';
+import { registerSourceCommands } from './sources.ts';
+
+const program = new Command();
+program
+  .name('stint')
+  .description(
+    'Stint: a self-hosted server for the Jules API that runs coding-agent sessions on git repositories.',
+  )
+  .version('0.1.0')
+  .showHelpAfterError();
+
+registerServeCommand(program);
+registerKeyCommands(program);
+registerSourceCommands(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof CommanderError) process.exit(e.exitCode);
+  if (e instanceof ConfigError || e instanceof StintError) {
+    process.stderr.write(`stint: ${e.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`stint: ${(e as Error)?.message ?? String(e)}\n`);
+  process.exit(1);
+}

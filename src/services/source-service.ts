@@ -1,0 +1,74 @@
+/** Sources as the API shows them: registry records plus branches read from the remote (briefly cached). */
+import { invalidArgument, notFound } from '../domain/errors.ts';
+import { isValidSourceId, sourceName } from '../domain/names.ts';
+import { nowMicros } from '../domain/time.ts';
+import type { SourceRecord, Store } from '../store/store.ts';
+import { listRemoteBranches } from '../workspace/remote.ts';
+
+export interface SourceView {
+  record: SourceRecord;
+  name: string;
+  branches: string[];
+  defaultBranch: string | undefined;
+}
+
+interface CacheEntry {
+  at: number;
+  value: Promise<{ branches: string[]; defaultBranch?: string }>;
+}
+
+export class SourceService {
+  readonly #store: Store;
+  readonly #cache = new Map<string, CacheEntry>();
+  readonly #ttlMs: number;
+
+  constructor(store: Store, ttlMs = 10_000) {
+    this.#store = store;
+    this.#ttlMs = ttlMs;
+  }
+
+  async get(tenantId: string, id: string): Promise<SourceView> {
+    const record = isValidSourceId(id) ? await this.#store.getSource(tenantId, id) : undefined;
+    if (!record) throw notFound(`Source '${sourceName(id)}' was not found.`);
+    return this.view(record);
+  }
+
+  async list(tenantId: string, page: { afterId?: string; limit: number }): Promise<SourceView[]> {
+    const records = await this.#store.listSources(tenantId, page);
+    return Promise.all(records.map((r) => this.view(r)));
+  }
+
+  async view(record: SourceRecord): Promise<SourceView> {
+    const remote = await this.#branches(record.gitUrl);
+    return {
+      record,
+      name: sourceName(record.id),
+      branches: remote.branches,
+      defaultBranch: record.defaultBranch ?? remote.defaultBranch,
+    };
+  }
+
+  /** Checks that a branch exists on the source's remote (when the remote can be read). */
+  async requireBranch(view: SourceView, branch: string): Promise<void> {
+    if (view.branches.length > 0 && !view.branches.includes(branch)) {
+      throw invalidArgument(
+        `sourceContext.githubRepoContext.startingBranch: branch '${branch}' does not exist in ${view.name}.`,
+      );
+    }
+  }
+
+  async register(input: Omit<SourceRecord, 'createTime'>): Promise<SourceRecord> {
+    const record: SourceRecord = { ...input, createTime: nowMicros() };
+    await this.#store.putSource(record);
+    this.#cache.delete(record.gitUrl);
+    return record;
+  }
+
+  #branches(gitUrl: string): Promise<{ branches: string[]; defaultBranch?: string }> {
+    const hit = this.#cache.get(gitUrl);
+    if (hit && Date.now() - hit.at < this.#ttlMs) return hit.value;
+    const value = listRemoteBranches(gitUrl).catch(() => ({ branches: [] as string[] }));
+    this.#cache.set(gitUrl, { at: Date.now(), value });
+    return value;
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * Kill -9 the server while 20 sessions are mid-run, restart it on the same data
+ * dir: every session completes, with gap-free, duplicate-free activities and
+ * the files written before the crash.
+ */
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
+import { scriptPrompt } from '../support/git-fixtures.ts';
+import { api, makeTempDir, type StartedServer, startServer, waitUntil } from '../support/server.ts';
+
+const SCRIPT = {
+  plan: ['Write a', 'Wait', 'Write b'],
+  steps: [
+    { progress: 'p1' },
+    { write: { path: 'a.txt', content: 'A\n' } },
+    { sleep: 1500 },
+    { message: 'm1' },
+    { write: { path: 'b.txt', content: 'B\n' } },
+    { sleep: 300 },
+    { message: 'done' },
+  ],
+};
+
+const EXPECTED = [
+  'planGenerated',
+  'planApproved',
+  'progressUpdated:p1',
+  'progressUpdated:Wrote a.txt',
+  'agentMessaged:m1',
+  'progressUpdated:Wrote b.txt',
+  'agentMessaged:done',
+  'progressUpdated:Changes ready',
+  'sessionCompleted',
+];
+
+function describeActivity(a: any): string {
+  if (a.progressUpdated) return `progressUpdated:${a.progressUpdated.title}`;
+  if (a.agentMessaged) return `agentMessaged:${a.agentMessaged.agentMessage}`;
+  return Object.keys(a).find(
+    (k) => !['name', 'id', 'createTime', 'originator', 'description', 'artifacts'].includes(k),
+  )!;
+}
+
+const servers: StartedServer[] = [];
+after(async () => {
+  for (const s of servers) await s.cleanup();
+});
+
+test('SIGKILL mid-run loses and duplicates nothing', async () => {
+  const dataDir = makeTempDir();
+  const first = await startServer({ dataDir, keepDataDir: true });
+  servers.push(first);
+  const ids: string[] = [];
+  for (let i = 0; i < 20; i++) {
+    const res = await api(first, 'POST', '/sessions', { prompt: scriptPrompt(`crash ${i}`, SCRIPT) });
+    assert.equal(res.status, 200);
+    ids.push(res.body.id);
+  }
+  // Wait until every session has written a.txt and is sleeping.
+  await waitUntil(async () => {
+    for (const id of ids) {
+      const acts = (await api(first, 'GET', `/sessions/${id}/activities`)).body.activities;
+      if (acts.length < 4) return false;
+    }
+    return true;
+  }, 30_000);
+  await first.kill();
+
+  const second = await startServer({ dataDir, apiKey: first.apiKey });
+  servers.push(second);
+  await waitUntil(
+    async () => {
+      for (const id of ids) {
+        const s = (await api(second, 'GET', `/sessions/${id}`)).body;
+        if (s.state === 'FAILED') throw new Error(`session ${id} failed`);
+        if (s.state !== 'COMPLETED') return false;
+      }
+      return true;
+    },
+    60_000,
+    200,
+  );
+
+  for (const id of ids) {
+    const res = await api(second, 'GET', `/sessions/${id}/activities?pageSize=100`);
+    const acts = res.body.activities;
+    assert.deepEqual(acts.map(describeActivity), EXPECTED, `session ${id}`);
+    assert.equal(new Set(acts.map((a: any) => a.id)).size, acts.length);
+    for (let i = 1; i < acts.length; i++) assert.ok(acts[i].createTime > acts[i - 1].createTime);
+    const s = (await api(second, 'GET', `/sessions/${id}`)).body;
+    const patch = s.outputs[0].changeSet.gitPatch.unidiffPatch;
+    assert.match(patch, /\+\+\+ b\/a\.txt\n@@ -0,0 \+1 @@\n\+A\n/);
+    assert.match(patch, /\+\+\+ b\/b\.txt\n@@ -0,0 \+1 @@\n\+B\n/);
+  }
+});
