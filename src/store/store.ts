@@ -110,7 +110,11 @@ export interface Store {
   listSources(tenantId: string, page: { afterId?: string; limit: number }): Promise<SourceRecord[]>;
   deleteSource(tenantId: string, id: string): Promise<boolean>;
 
-  createSession(session: Session, work: Pick<SessionWork, 'wantsWork'>, activities: NewActivity[]): Promise<SessionRecord>;
+  createSession(
+    session: Session,
+    work: Pick<SessionWork, 'wantsWork'>,
+    activities: NewActivity[],
+  ): Promise<SessionRecord>;
   getSession(id: string, tenantId?: string): Promise<SessionRecord | undefined>;
   listSessions(tenantId: string, page: SessionPage): Promise<Session[]>;
   deleteSession(id: string, tenantId?: string): Promise<boolean>;

@@ -19,7 +19,12 @@ export async function ensureMeta(db: Kysely<DB>, key: string, value: string): Pr
   return (await getMeta(db, key))!;
 }
 
-export async function ensureTenant(db: Kysely<DB>, adapter: SqlAdapter, id: string, name: string): Promise<void> {
+export async function ensureTenant(
+  db: Kysely<DB>,
+  adapter: SqlAdapter,
+  id: string,
+  name: string,
+): Promise<void> {
   await db
     .insertInto('tenants')
     .values({ id, name, create_time: adapter.now() })
@@ -86,7 +91,11 @@ export async function putSource(db: Kysely<DB>, s: SourceRecord): Promise<void> 
     .execute();
 }
 
-export async function getSource(db: Kysely<DB>, tenantId: string, id: string): Promise<SourceRecord | undefined> {
+export async function getSource(
+  db: Kysely<DB>,
+  tenantId: string,
+  id: string,
+): Promise<SourceRecord | undefined> {
   const row = await db
     .selectFrom('sources')
     .selectAll()

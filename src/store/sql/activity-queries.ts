@@ -4,7 +4,11 @@ import type { ActivityPage } from '../store.ts';
 import { rowToActivity } from './rows.ts';
 import type { DB } from './schema.ts';
 
-export async function listActivities(db: Kysely<DB>, sessionId: string, page: ActivityPage): Promise<Activity[]> {
+export async function listActivities(
+  db: Kysely<DB>,
+  sessionId: string,
+  page: ActivityPage,
+): Promise<Activity[]> {
   const rows = await db
     .selectFrom('activities')
     .selectAll()

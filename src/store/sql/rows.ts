@@ -80,7 +80,11 @@ interface ActivityBody {
 }
 
 export function activityBody(a: NewActivity): string {
-  const body: ActivityBody = { v: ACTIVITY_PAYLOAD_VERSION, content: a.content, artifacts: a.artifacts ?? [] };
+  const body: ActivityBody = {
+    v: ACTIVITY_PAYLOAD_VERSION,
+    content: a.content,
+    artifacts: a.artifacts ?? [],
+  };
   if (a.description !== undefined) body.description = a.description;
   return JSON.stringify(body);
 }

@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import type { DB } from '../sql/schema.ts';
 import { SqlStore } from '../sql/sql-store.ts';
-import { SQLITE_MIGRATIONS } from './migrations.ts';
+import { MIGRATIONS } from '../migrations/index.ts';
 import { sqliteAdapter } from './sqlite-adapter.ts';
 
 export interface SqliteOptions {
@@ -35,16 +35,18 @@ function migrate(database: Database.Database): void {
     | { value: string }
     | undefined;
   let current = row ? Number(row.value) : 0;
-  for (const m of SQLITE_MIGRATIONS) {
+  for (const m of MIGRATIONS) {
     if (m.version <= current) continue;
-    database.transaction(() => {
-      database.exec(m.sql);
-      database
-        .prepare(
-          "insert into meta (key, value) values ('schema_version', ?) on conflict(key) do update set value = excluded.value",
-        )
-        .run(String(m.version));
-    }).immediate();
+    database
+      .transaction(() => {
+        database.exec(m.sqlite);
+        database
+          .prepare(
+            "insert into meta (key, value) values ('schema_version', ?) on conflict(key) do update set value = excluded.value",
+          )
+          .run(String(m.version));
+      })
+      .immediate();
     current = m.version;
   }
 }
