@@ -3,7 +3,9 @@ import { execFileSync } from 'node:child_process';
 
 const major = Number(process.versions.node.split('.')[0]);
 if (major < 24) {
-  console.error(`Tests need Node 24 (found ${process.version}); run them with \`npm test\` after \`npm install\`.`);
+  console.error(
+    `Tests need Node 24 (found ${process.version}); run them with \`npm test\` after \`npm install\`.`,
+  );
   process.exit(1);
 }
 

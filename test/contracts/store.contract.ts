@@ -25,9 +25,16 @@ export function sessionFixture(tenantId: string, over: Partial<Session> = {}): S
   };
 }
 
-const say = (text: string) => ({ originator: 'agent' as const, content: { kind: 'agentMessaged' as const, agentMessage: text } });
+const say = (text: string) => ({
+  originator: 'agent' as const,
+  content: { kind: 'agentMessaged' as const, agentMessage: text },
+});
 
-export function runStoreContract(name: string, open: () => Promise<Store>, close: (s: Store) => Promise<void>): void {
+export function runStoreContract(
+  name: string,
+  open: () => Promise<Store>,
+  close: (s: Store) => Promise<void>,
+): void {
   describe(`Store contract: ${name}`, () => {
     let store: Store;
     before(async () => {
@@ -46,7 +53,15 @@ export function runStoreContract(name: string, open: () => Promise<Store>, close
 
     test('api keys are found by hash and can be revoked', async () => {
       await store.ensureTenant('t-keys', 'T');
-      await store.createApiKey({ id: 'k1', tenantId: 't-keys', name: 'n', hash: 'h1', role: 'admin', createTime: 1, revoked: false });
+      await store.createApiKey({
+        id: 'k1',
+        tenantId: 't-keys',
+        name: 'n',
+        hash: 'h1',
+        role: 'admin',
+        createTime: 1,
+        revoked: false,
+      });
       const k = await store.findApiKeyByHash('h1');
       assert.equal(k?.tenantId, 't-keys');
       assert.equal(k?.role, 'admin');
@@ -57,29 +72,55 @@ export function runStoreContract(name: string, open: () => Promise<Store>, close
 
     test('sources are per tenant, upserted and paged by id', async () => {
       for (const id of ['github/a/c', 'github/a/a', 'github/a/b']) {
-        await store.putSource({ tenantId: 't-src', id, gitUrl: `/x/${id}`, isPrivate: false, config: {}, createTime: 1 });
+        await store.putSource({
+          tenantId: 't-src',
+          id,
+          gitUrl: `/x/${id}`,
+          isPrivate: false,
+          config: {},
+          createTime: 1,
+        });
       }
-      await store.putSource({ tenantId: 't-src', id: 'github/a/a', gitUrl: '/new', defaultBranch: 'dev', isPrivate: true, config: { x: 1 }, createTime: 2 });
+      await store.putSource({
+        tenantId: 't-src',
+        id: 'github/a/a',
+        gitUrl: '/new',
+        defaultBranch: 'dev',
+        isPrivate: true,
+        config: { x: 1 },
+        createTime: 2,
+      });
       const page1 = await store.listSources('t-src', { limit: 2 });
-      assert.deepEqual(page1.map((s) => s.id), ['github/a/a', 'github/a/b']);
+      assert.deepEqual(
+        page1.map((s) => s.id),
+        ['github/a/a', 'github/a/b'],
+      );
       assert.equal(page1[0]!.gitUrl, '/new');
       assert.equal(page1[0]!.defaultBranch, 'dev');
       assert.deepEqual(page1[0]!.config, { x: 1 });
       const page2 = await store.listSources('t-src', { afterId: 'github/a/b', limit: 2 });
-      assert.deepEqual(page2.map((s) => s.id), ['github/a/c']);
+      assert.deepEqual(
+        page2.map((s) => s.id),
+        ['github/a/c'],
+      );
       assert.equal(await store.getSource('other', 'github/a/a'), undefined);
       assert.equal(await store.deleteSource('t-src', 'github/a/c'), true);
       assert.equal(await store.getSource('t-src', 'github/a/c'), undefined);
     });
 
     test('a created session is readable at once, only by its tenant', async () => {
-      const s = sessionFixture('t1', { sourceContext: { source: 'sources/github/a/b', startingBranch: 'main' } });
+      const s = sessionFixture('t1', {
+        sourceContext: { source: 'sources/github/a/b', startingBranch: 'main' },
+      });
       await store.createSession(s, { wantsWork: true }, []);
       const got = await store.getSession(s.id, 't1');
       assert.deepEqual(got?.session, s);
       assert.equal(got?.work.wantsWork, true);
       assert.equal(await store.getSession(s.id, 't2'), undefined);
-      assert.equal(await store.mutateSession(s.id, () => ({ change: { title: 'x' } }), { tenantId: 't2' }), undefined);
+      assert.equal(
+        await store.mutateSession(s.id, () => ({ change: { title: 'x' } }), { tenantId: 't2' }),
+        undefined,
+      );
     });
 
     test('sessions list newest first with stable keyset paging and filters', async () => {
@@ -97,30 +138,49 @@ export function runStoreContract(name: string, open: () => Promise<Store>, close
       const seen: string[] = [];
       let after: { createTime: number; id: string } | undefined;
       for (let guard = 0; guard < 10; guard++) {
-        const page = await store.listSessions('t-list', { archived: false, limit: 2, ...(after ? { after } : {}) });
+        const page = await store.listSessions('t-list', {
+          archived: false,
+          limit: 2,
+          ...(after ? { after } : {}),
+        });
         if (page.length === 0) break;
         seen.push(...page.map((s) => s.id));
         const last = page[page.length - 1]!;
         after = { createTime: last.createTime, id: last.id };
         // a session created while paging (newer than everything) never shows up on later pages
-        await store.createSession(sessionFixture('t-list', { createTime: nowMicros() + 1_000_000 }), { wantsWork: false }, []);
+        await store.createSession(
+          sessionFixture('t-list', { createTime: nowMicros() + 1_000_000 }),
+          { wantsWork: false },
+          [],
+        );
       }
       assert.deepEqual(seen, expected);
       const archived = await store.listSessions('t-list', { archived: true, limit: 10 });
-      assert.deepEqual(archived.map((s) => s.id), [made[5]!.id]);
+      assert.deepEqual(
+        archived.map((s) => s.id),
+        [made[5]!.id],
+      );
     });
 
     test('mutations append gap-free activities at least 1 ms apart, atomically', async () => {
       const s = sessionFixture('t-mut');
       await store.createSession(s, { wantsWork: true }, [say('hello')]);
       const r = await store.mutateSession(s.id, () => ({
-        change: { state: 'PLANNING', agentState: { step: 1 }, lastSeq: 1, activities: [say('a'), say('b'), say('c')] },
+        change: {
+          state: 'PLANNING',
+          agentState: { step: 1 },
+          lastSeq: 1,
+          activities: [say('a'), say('b'), say('c')],
+        },
         value: 42,
       }));
       assert.equal(r?.value, 42);
       assert.equal(r?.record.session.state, 'PLANNING');
       assert.deepEqual(r?.record.work.agentState, { step: 1 });
-      assert.deepEqual(r?.activities.map((a) => a.seq), [2, 3, 4]);
+      assert.deepEqual(
+        r?.activities.map((a) => a.seq),
+        [2, 3, 4],
+      );
       assert.ok(r!.record.session.updateTime > s.updateTime);
       // a mutator that throws changes nothing
       await assert.rejects(
@@ -130,25 +190,42 @@ export function runStoreContract(name: string, open: () => Promise<Store>, close
         StintError,
       );
       const all = await store.listActivities(s.id, { limit: 100 });
-      assert.deepEqual(all.map((a) => a.seq), [1, 2, 3, 4]);
+      assert.deepEqual(
+        all.map((a) => a.seq),
+        [1, 2, 3, 4],
+      );
       for (let i = 1; i < all.length; i++) assert.ok(all[i]!.createTime - all[i - 1]!.createTime >= 1000);
-      assert.deepEqual(all.map((a) => (a.content as { agentMessage: string }).agentMessage), ['hello', 'a', 'b', 'c']);
+      assert.deepEqual(
+        all.map((a) => (a.content as { agentMessage: string }).agentMessage),
+        ['hello', 'a', 'b', 'c'],
+      );
       const got = await store.getActivity(s.id, all[2]!.id);
       assert.deepEqual(got, all[2]);
       const later = await store.listActivities(s.id, { afterTime: all[1]!.createTime, limit: 100 });
-      assert.deepEqual(later.map((a) => a.seq), [3, 4]);
+      assert.deepEqual(
+        later.map((a) => a.seq),
+        [3, 4],
+      );
       const paged = await store.listActivities(s.id, { afterSeq: 2, limit: 1 });
-      assert.deepEqual(paged.map((a) => a.seq), [3]);
+      assert.deepEqual(
+        paged.map((a) => a.seq),
+        [3],
+      );
     });
 
     test('concurrent mutations never lose or duplicate an activity', async () => {
       const s = sessionFixture('t-conc');
       await store.createSession(s, { wantsWork: false }, []);
       await Promise.all(
-        Array.from({ length: 40 }, (_, i) => store.mutateSession(s.id, () => ({ change: { activities: [say(String(i))] } }))),
+        Array.from({ length: 40 }, (_, i) =>
+          store.mutateSession(s.id, () => ({ change: { activities: [say(String(i))] } })),
+        ),
       );
       const all = await store.listActivities(s.id, { limit: 100 });
-      assert.deepEqual(all.map((a) => a.seq), Array.from({ length: 40 }, (_, i) => i + 1));
+      assert.deepEqual(
+        all.map((a) => a.seq),
+        Array.from({ length: 40 }, (_, i) => i + 1),
+      );
       assert.equal(new Set(all.map((a) => (a.content as { agentMessage: string }).agentMessage)).size, 40);
     });
 
@@ -166,7 +243,10 @@ export function runStoreContract(name: string, open: () => Promise<Store>, close
       assert.equal(winners.length, 1);
       const owner = ['w1', 'w2', 'w3'][claims.indexOf(s.id)]!;
       const other = owner === 'w1' ? 'w2' : 'w1';
-      await assert.rejects(store.mutateSession(s.id, () => ({ change: { title: 'x' } }), { leaseOwner: other }), LeaseLostError);
+      await assert.rejects(
+        store.mutateSession(s.id, () => ({ change: { title: 'x' } }), { leaseOwner: other }),
+        LeaseLostError,
+      );
       assert.ok(await store.mutateSession(s.id, () => ({ change: { title: 'y' } }), { leaseOwner: owner }));
       assert.equal(await store.renewLease(s.id, other, 1000), false);
       assert.equal(await store.renewLease(s.id, owner, 1000), true);

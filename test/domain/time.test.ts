@@ -31,14 +31,17 @@ test('parse accepts RFC 3339 variants and rejects junk', () => {
 
 test('activity times are at least 1 ms apart and never go back', () => {
   fc.assert(
-    fc.property(fc.array(fc.integer({ min: 0, max: 10_000_000 }), { minLength: 1, maxLength: 50 }), (clock) => {
-      let prev = 0;
-      for (const now of clock) {
-        const t = nextActivityTime(now, prev);
-        assert.ok(t >= prev + 1000);
-        assert.ok(t >= now);
-        prev = t;
-      }
-    }),
+    fc.property(
+      fc.array(fc.integer({ min: 0, max: 10_000_000 }), { minLength: 1, maxLength: 50 }),
+      (clock) => {
+        let prev = 0;
+        for (const now of clock) {
+          const t = nextActivityTime(now, prev);
+          assert.ok(t >= prev + 1000);
+          assert.ok(t >= now);
+          prev = t;
+        }
+      },
+    ),
   );
 });

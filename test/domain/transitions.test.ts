@@ -87,7 +87,10 @@ describe('user actions', () => {
       resumeState: null,
     });
     for (const s of SESSION_STATES.filter((x) => x !== 'AWAITING_PLAN_APPROVAL')) {
-      assert.throws(() => decideApprovePlan(s), (e) => isFailedPrecondition(e) && /AWAITING_PLAN_APPROVAL/.test((e as Error).message));
+      assert.throws(
+        () => decideApprovePlan(s),
+        (e) => isFailedPrecondition(e) && /AWAITING_PLAN_APPROVAL/.test((e as Error).message),
+      );
     }
   });
 
@@ -110,9 +113,17 @@ describe('user actions', () => {
   });
 
   test('pause, resume and cancel', () => {
-    assert.deepEqual(decidePause('IN_PROGRESS'), { state: 'PAUSED', wantsWork: false, resumeState: 'IN_PROGRESS' });
+    assert.deepEqual(decidePause('IN_PROGRESS'), {
+      state: 'PAUSED',
+      wantsWork: false,
+      resumeState: 'IN_PROGRESS',
+    });
     assert.throws(() => decidePause('COMPLETED'), isFailedPrecondition);
-    assert.deepEqual(decideResume('PAUSED', 'IN_PROGRESS'), { state: 'IN_PROGRESS', wantsWork: true, resumeState: null });
+    assert.deepEqual(decideResume('PAUSED', 'IN_PROGRESS'), {
+      state: 'IN_PROGRESS',
+      wantsWork: true,
+      resumeState: null,
+    });
     assert.equal(decideResume('PAUSED', 'AWAITING_PLAN_APPROVAL').wantsWork, false);
     assert.throws(() => decideResume('IN_PROGRESS', undefined), isFailedPrecondition);
     for (const s of SESSION_STATES) {

@@ -1,0 +1,38 @@
+// The contract every sandbox implementation (plain process, bubblewrap, …) fulfils.
+
+export interface RunRequest {
+  /** A shell command line chosen by the agent, run with `/bin/sh -c`. */
+  command: string;
+  /** Working directory (the session's checkout). */
+  cwd: string;
+  /** Extra environment variables; the server's own environment is never passed on. */
+  env?: Record<string, string>;
+  /** Wall-clock limit; the whole process tree is killed when it expires. */
+  timeoutMs: number;
+  /** Bytes of output kept; the rest is counted and dropped. */
+  maxOutputBytes: number;
+  /** Aborting kills the whole process tree. */
+  signal?: AbortSignal;
+}
+
+export interface RunResult {
+  /** The shell's exit code; 124 on timeout, 130 on abort, 128+n when killed by signal n. */
+  exitCode: number;
+  /**
+   * stdout and stderr interleaved in arrival order, truncated to maxOutputBytes with a trailing
+   * '\n[output truncated: N bytes omitted]'.
+   */
+  output: string;
+  timedOut: boolean;
+  aborted: boolean;
+  durationMs: number;
+}
+
+export interface Sandbox {
+  readonly kind: string;
+  /** Resolves with the outcome of the command, whatever it is; rejects only if it cannot start. */
+  run(req: RunRequest): Promise<RunResult>;
+}
+
+export const EXIT_TIMEOUT = 124;
+export const EXIT_ABORTED = 130;

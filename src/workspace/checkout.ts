@@ -1,0 +1,115 @@
+// Prepares the working copy a session's agent works in, idempotently and crash-safely:
+// the marker file .git/stint-base (the base commit) is written only once the checkout is complete.
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname, isAbsolute, join, parse, resolve } from 'node:path';
+import { runGit } from './git.ts';
+import { hasUrlUserinfo, stripUrlUserinfo } from './redact.ts';
+import { isSafeRefName } from './refs.ts';
+import { removeTree } from './remove-tree.ts';
+
+export interface PrepareCheckoutOptions {
+  /** Absolute path of the checkout; created (or replaced, if left incomplete by a crash). */
+  dir: string;
+  /** Repository to clone; without it an empty repository with one empty commit is created. */
+  gitUrl?: string;
+  /** Branch to clone; default: the remote's default branch. */
+  branch?: string;
+  /** Bound for the clone; default 10 minutes. */
+  timeoutMs?: number;
+  /** Extra environment for git (e.g. credential helpers). */
+  env?: Record<string, string>;
+}
+
+export const BASE_MARKER = 'stint-base';
+const COMMIT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+const DEFAULT_CLONE_TIMEOUT_MS = 10 * 60_000;
+
+export async function prepareCheckout(opts: PrepareCheckoutOptions): Promise<{ baseCommitId: string }> {
+  const dir = checkCheckoutDir(opts.dir);
+  if (opts.branch !== undefined && !isSafeRefName(opts.branch)) {
+    throw new Error(`Refusing to check out unsafe branch name ${JSON.stringify(opts.branch)}`);
+  }
+  if (opts.gitUrl !== undefined && opts.gitUrl.trim() === '') throw new Error('gitUrl is empty');
+
+  const stored = await readBaseMarker(dir);
+  if (stored !== undefined) return { baseCommitId: stored };
+
+  // No marker: nothing there, or a checkout interrupted half-way. Start from scratch.
+  await removeTree(dir);
+  await mkdir(dirname(dir), { recursive: true });
+  try {
+    if (opts.gitUrl !== undefined) await cloneInto(dir, opts.gitUrl, opts);
+    else await initEmpty(dir, opts.env);
+    const { stdout } = await runGit(['rev-parse', '--verify', 'HEAD^{commit}'], { cwd: dir, env: opts.env });
+    const baseCommitId = stdout.trim();
+    await writeBaseMarker(dir, baseCommitId);
+    return { baseCommitId };
+  } catch (err) {
+    await removeTree(dir).catch(() => undefined);
+    throw err;
+  }
+}
+
+/** Deletes a checkout (no error if it does not exist). */
+export async function removeCheckout(dir: string): Promise<void> {
+  await removeTree(checkCheckoutDir(dir));
+}
+
+/** The base commit recorded by a completed prepareCheckout, or undefined. */
+export async function readBaseMarker(dir: string): Promise<string | undefined> {
+  const marker = join(dir, '.git', BASE_MARKER);
+  let text: string;
+  try {
+    text = await readFile(marker, 'utf8');
+  } catch (err) {
+    if (
+      (err as NodeJS.ErrnoException).code === 'ENOENT' ||
+      (err as NodeJS.ErrnoException).code === 'ENOTDIR'
+    ) {
+      return undefined;
+    }
+    throw err;
+  }
+  const id = text.trim();
+  if (!COMMIT_ID.test(id)) throw new Error(`Corrupt checkout marker ${marker}: not a commit id`);
+  return id;
+}
+
+async function cloneInto(dir: string, gitUrl: string, opts: PrepareCheckoutOptions): Promise<void> {
+  const branchArgs = opts.branch !== undefined ? ['--branch', opts.branch] : [];
+  await runGit(['clone', '--quiet', '--no-tags', '--single-branch', ...branchArgs, '--', gitUrl, dir], {
+    timeoutMs: opts.timeoutMs ?? DEFAULT_CLONE_TIMEOUT_MS,
+    env: opts.env,
+  });
+  if (hasUrlUserinfo(gitUrl)) {
+    // The agent can read .git: keep the credentials out of the remote URL and the reflogs.
+    await runGit(['remote', 'set-url', 'origin', '--', stripUrlUserinfo(gitUrl)], { cwd: dir });
+    await removeTree(join(dir, '.git', 'logs'));
+  }
+}
+
+async function initEmpty(dir: string, env?: Record<string, string>): Promise<void> {
+  await runGit(['init', '--quiet', '--', dir], { env });
+  await runGit(['commit', '--quiet', '--allow-empty', '--no-verify', '-m', 'Initial commit'], {
+    cwd: dir,
+    env,
+  });
+}
+
+async function writeBaseMarker(dir: string, baseCommitId: string): Promise<void> {
+  const marker = join(dir, '.git', BASE_MARKER);
+  const tmp = `${marker}.tmp`;
+  await writeFile(tmp, `${baseCommitId}\n`);
+  await rename(tmp, marker);
+}
+
+// prepareCheckout deletes what it finds at `dir`: insist on a plausible, dedicated location.
+function checkCheckoutDir(dir: string): string {
+  if (typeof dir !== 'string' || !isAbsolute(dir)) {
+    throw new Error(`Checkout directory must be an absolute path, got ${JSON.stringify(dir)}`);
+  }
+  const resolved = resolve(dir);
+  const depth = resolved.slice(parse(resolved).root.length).split(/[/\\]/).filter(Boolean).length;
+  if (depth < 2) throw new Error(`Refusing to use ${resolved} as a checkout directory (too close to /)`);
+  return resolved;
+}

@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { GitError, gitEnv, runGit, runGitRaw } from '../../src/workspace/git.ts';
+import { waitGone } from '../sandbox/proc.ts';
+import { makeTempDir } from './helpers.ts';
+
+let tmp: { path: string; cleanup(): Promise<void> };
+const savedEnv = { ...process.env };
+
+before(async () => {
+  tmp = await makeTempDir();
+});
+after(async () => {
+  process.env = savedEnv;
+  await tmp.cleanup();
+});
+
+test('runGit returns stdout and passes input on stdin', async () => {
+  const { stdout } = await runGit(['hash-object', '--stdin'], { input: 'hello\n', cwd: tmp.path });
+  assert.equal(stdout.trim(), 'ce013625030ba8dba906f756967f9e9ca394464a');
+  const raw = await runGitRaw(['version']);
+  assert.ok(Buffer.isBuffer(raw.stdout));
+});
+
+test('a failing git call throws a GitError with args, exit code and stderr', async () => {
+  await assert.rejects(runGit(['rev-parse', '--verify', 'no-such-ref'], { cwd: tmp.path }), (err) => {
+    assert.ok(err instanceof GitError);
+    assert.deepEqual(err.args, ['rev-parse', '--verify', 'no-such-ref']);
+    assert.equal(err.exitCode, 128);
+    assert.match(err.stderr, /not a git repository/);
+    assert.match(err.message, /^git rev-parse --verify no-such-ref failed with exit code 128: fatal/);
+    return true;
+  });
+});
+
+test("ignores the user's and the system's git config and GIT_* overrides", async () => {
+  const home = join(tmp.path, 'home');
+  await runGit(['init', '--quiet', '--', home]);
+  await writeFile(join(home, '.gitconfig'), '[user]\n\tname = Mallory\n[init]\n\tdefaultBranch = trunk\n');
+  process.env['HOME'] = home;
+  process.env['XDG_CONFIG_HOME'] = home;
+  process.env['GIT_CONFIG_PARAMETERS'] = "'user.name'='Eve'";
+  process.env['GIT_DIR'] = join(home, '.git');
+  process.env['GIT_SSL_CAINFO'] = '/dev/null/kept';
+  try {
+    const repo = join(tmp.path, 'iso');
+    await runGit(['init', '--quiet', '--', repo]);
+    assert.equal((await runGit(['config', 'user.name'], { cwd: repo })).stdout.trim(), 'Stint');
+    assert.equal((await runGit(['symbolic-ref', 'HEAD'], { cwd: repo })).stdout.trim(), 'refs/heads/main');
+    const env = gitEnv();
+    assert.equal(env['GIT_DIR'], undefined);
+    assert.equal(env['GIT_CONFIG_PARAMETERS'], undefined);
+    assert.equal(env['GIT_SSL_CAINFO'], '/dev/null/kept');
+    assert.equal(env['GIT_CONFIG_GLOBAL'], '/dev/null');
+    assert.equal(env['GIT_CONFIG_NOSYSTEM'], '1');
+    assert.equal(env['GIT_TERMINAL_PROMPT'], '0');
+    assert.equal(env['LC_ALL'], 'C');
+    // Caller env cannot undo the isolation.
+    assert.equal(gitEnv({ GIT_CONFIG_GLOBAL: join(home, '.gitconfig') })['GIT_CONFIG_GLOBAL'], '/dev/null');
+  } finally {
+    process.env = { ...savedEnv };
+  }
+});
+
+test('timeoutMs kills git and its child processes and reports a timeout', async () => {
+  // A fake ssh that records its pid and hangs: git waits on it until the timeout.
+  const pidFile = join(tmp.path, 'ssh.pid');
+  const fakeSsh = join(tmp.path, 'fake-ssh');
+  await writeFile(fakeSsh, `#!/bin/sh\necho $$ > '${pidFile}'\nexec sleep 30\n`, { mode: 0o755 });
+  const started = Date.now();
+  await assert.rejects(
+    runGit(['ls-remote', '--', 'ssh://example.invalid/x'], {
+      timeoutMs: 500,
+      env: { GIT_SSH_COMMAND: fakeSsh },
+    }),
+    (err) => {
+      assert.ok(err instanceof GitError);
+      assert.equal(err.reason, 'timeout');
+      assert.equal(err.exitCode, null);
+      assert.match(err.message, /timed out/);
+      return true;
+    },
+  );
+  assert.ok(Date.now() - started < 5000);
+  const pid = Number((await readFile(pidFile, 'utf8')).trim());
+  assert.equal(await waitGone(pid, 3000), true, `fake ssh ${pid} still alive`);
+});
+
+test('maxBuffer bounds stdout', async () => {
+  await assert.rejects(runGit(['help', '-a'], { maxBuffer: 64 }), (err) => {
+    assert.ok(err instanceof GitError);
+    assert.equal(err.reason, 'max-buffer');
+    return true;
+  });
+});
