@@ -1,0 +1,76 @@
+/**
+ * `npm run bench`: runs every benchmark (bounded, loopback only) and rewrites
+ * docs/benchmarks.md with each figure next to a baseline measured in the same run.
+ * BENCH_SCALE (default 1) scales the generated data; BENCH_ONLY=a,b picks sections.
+ */
+import { writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { benchApiOverhead } from './api-overhead.ts';
+import { log, type Section } from './lib.ts';
+import { benchListing } from './listing.ts';
+import { benchThroughput } from './throughput.ts';
+
+const scale = Number(process.env.BENCH_SCALE ?? '1');
+const only = process.env.BENCH_ONLY?.split(',');
+
+const benches: { key: string; run: () => Promise<Section> }[] = [
+  { key: 'api', run: () => benchApiOverhead(8) },
+  {
+    key: 'listing',
+    run: () =>
+      benchListing({
+        sessions: Math.round(1_000_000 * scale),
+        activities: Math.round(10_000_000 * scale),
+        samples: 300,
+      }),
+  },
+  {
+    key: 'throughput',
+    run: () => benchThroughput({ sessions: Math.max(20, Math.round(300 * scale)), inFlight: 200 }),
+  },
+];
+
+function render(sections: Section[], failures: string[]): string {
+  const cpu = cpus()[0]?.model ?? 'unknown';
+  const lines = [
+    '# Benchmarks',
+    '',
+    `Written by \`npm run bench\` on ${new Date().toISOString()}. Every figure sits next to a baseline measured in the same run on the same machine.`,
+    '',
+    `Machine: ${cpus().length} × ${cpu}, ${(totalmem() / 1024 ** 3).toFixed(0)} GiB RAM, Node ${process.version}, ${process.platform}/${process.arch}. Scale: ${scale}.`,
+    '',
+  ];
+  for (const s of sections) {
+    lines.push(
+      `## ${s.title}`,
+      '',
+      '| figure | value | baseline | ratio | target | met |',
+      '|---|---|---|---|---|---|',
+    );
+    for (const f of s.figures) {
+      lines.push(
+        `| ${f.name} | ${f.value} ${f.unit} | ${f.baseline !== undefined ? `${f.baseline} (${f.baselineName})` : '—'} | ${f.ratio ?? '—'} | ${f.target ?? '—'} | ${f.met === undefined ? '—' : f.met ? 'yes' : '**no**'} |`,
+      );
+    }
+    lines.push('', ...s.notes.map((n) => `- ${n}`), '');
+  }
+  if (failures.length) lines.push('## Not measured in this run', '', ...failures.map((f) => `- ${f}`), '');
+  return `${lines.join('\n')}\n`;
+}
+
+const sections: Section[] = [];
+const failures: string[] = [];
+for (const b of benches) {
+  if (only && !only.includes(b.key)) continue;
+  log(`== ${b.key}`);
+  try {
+    sections.push(await b.run());
+  } catch (e) {
+    failures.push(`${b.key}: ${(e as Error).message}`);
+    log(`${b.key} failed: ${(e as Error).stack}`);
+  }
+}
+const out = join(import.meta.dirname, '..', 'docs', 'benchmarks.md');
+writeFileSync(out, render(sections, failures));
+log(`wrote ${out}`);
