@@ -2,10 +2,11 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
+import { MIGRATIONS } from '../migrations/index.ts';
 import type { DB } from '../sql/schema.ts';
 import { SqlStore } from '../sql/sql-store.ts';
-import { MIGRATIONS } from '../migrations/index.ts';
 import { sqliteAdapter } from './sqlite-adapter.ts';
+import { withStatementCache } from './statement-cache.ts';
 
 export interface SqliteOptions {
   /** Directory holding stint.db; ':memory:' for an in-memory database. */
@@ -25,7 +26,7 @@ export function openSqliteStore(opts: SqliteOptions): SqlStore {
   database.pragma('busy_timeout = 10000');
   database.pragma('foreign_keys = ON');
   migrate(database);
-  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database }) });
+  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
   return new SqlStore(db, sqliteAdapter);
 }
 
