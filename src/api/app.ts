@@ -21,7 +21,7 @@ export function buildApi(ctx: ApiContext, opts: ApiOptions): FastifyInstance {
     bodyLimit: opts.bodyLimit,
     disableRequestLogging: true,
     return503OnClosing: true,
-    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
+    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 500 },
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   });
 
