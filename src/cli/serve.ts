@@ -15,21 +15,22 @@ export function registerServeCommand(program: Command): void {
     .option('--concurrency <n>', 'sessions worked at once (STINT_CONCURRENCY)')
     .option('--bash-output', 'attach bashOutput artifacts to command progress')
     .option('--no-worker', 'serve the API only; do not run sessions')
+    .option('--sandbox <kind>', 'agent command isolation: auto, bubblewrap or plain (STINT_SANDBOX)')
     .action(async (flags: ServeFlags) => {
       const config = buildConfig(flags);
       const stint = await createStint(config);
       const origin = await stint.listen();
-      const out = (line: string) => process.stdout.write(`${line}\n`);
-      out(`Stint listening on ${origin}`);
-      out(`API: ${origin}/v1alpha   data: ${config.dataDir}`);
+      // One write, so whoever waits for the first line also gets the rest of the banner.
+      const banner = [`Stint listening on ${origin}`, `API: ${origin}/v1alpha   data: ${config.dataDir}`];
       if (stint.firstAdminKey) {
-        out(`First start: your admin API key (shown once, store it now): ${stint.firstAdminKey}`);
+        banner.push(`First start: your admin API key (shown once, store it now): ${stint.firstAdminKey}`);
       }
       if (config.agent === 'scripted') {
-        out(
+        banner.push(
           'Agent: scripted (deterministic; runs the stint-script in each prompt). Configure a model for real work.',
         );
       }
+      process.stdout.write(`${banner.join('\n')}\n`);
       let closing = false;
       const shutdown = async (signal: string) => {
         if (closing) return;

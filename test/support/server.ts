@@ -4,6 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { after } from 'node:test';
+import { deploymentServeArgs, withDeploymentWorkers } from './deployment.ts';
 
 export const repoRoot = resolve(import.meta.dirname, '..', '..');
 export const cliEntry = join(repoRoot, 'src', 'cli', 'main.ts');
@@ -35,6 +37,20 @@ export interface StartOptions {
   timeoutMs?: number;
 }
 
+/**
+ * Servers still running when a test file ends are killed, so a failed assertion that
+ * skipped a test's own clean-up never leaves a server keeping the test process alive.
+ */
+const live = new Set<ChildProcess>();
+if (process.env.NODE_TEST_CONTEXT) {
+  after(() => {
+    for (const p of live) p.kill('SIGKILL');
+  });
+}
+process.once('exit', () => {
+  for (const p of live) p.kill('SIGKILL');
+});
+
 export function makeTempDir(prefix = 'stint-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
@@ -44,12 +60,24 @@ export async function startServer(opts: StartOptions = {}): Promise<StartedServe
   const apiKey = opts.apiKey ?? `test_${randomBytes(16).toString('hex')}`;
   const proc = spawn(
     process.execPath,
-    [cliEntry, 'serve', '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir, ...(opts.args ?? [])],
+    [
+      cliEntry,
+      'serve',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '0',
+      '--data-dir',
+      dataDir,
+      ...deploymentServeArgs(),
+      ...(opts.args ?? []),
+    ],
     {
       env: { ...process.env, STINT_API_KEY: apiKey, STINT_LOG_LEVEL: 'warn', ...opts.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
+  live.add(proc);
   let out = '';
   proc.stdout!.on('data', (d) => {
     out += d;
@@ -57,7 +85,12 @@ export async function startServer(opts: StartOptions = {}): Promise<StartedServe
   proc.stderr!.on('data', (d) => {
     out += d;
   });
-  const exited = new Promise<number | null>((res) => proc.once('exit', (code) => res(code)));
+  const exited = new Promise<number | null>((res) =>
+    proc.once('exit', (code) => {
+      live.delete(proc);
+      res(code);
+    }),
+  );
   const origin = await new Promise<string>((res, rej) => {
     const timer = setTimeout(
       () => rej(new Error(`server did not start in time:\n${out}`)),
@@ -106,7 +139,7 @@ export async function startServer(opts: StartOptions = {}): Promise<StartedServe
       if (!opts.keepDataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
-  return server;
+  return withDeploymentWorkers(server, opts.env);
 }
 
 /** fetch() against the API with the server's key; returns status and parsed JSON body. */
