@@ -1,5 +1,5 @@
 /** The HTTP API: a Fastify app with one plugin per resource, one error handler and key auth on /v1alpha. */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { invalidArgument } from '../domain/errors.ts';
 import { activityRoutes } from './activities.ts';
@@ -19,7 +19,7 @@ export function buildApi(ctx: ApiContext, opts: ApiOptions): FastifyInstance {
   const app = Fastify({
     loggerInstance: opts.logger as unknown as FastifyBaseLogger,
     bodyLimit: opts.bodyLimit,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 500 },
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
