@@ -15,7 +15,7 @@ const scale = Number(process.env.BENCH_SCALE ?? '1');
 const only = process.env.BENCH_ONLY?.split(',');
 
 const benches: { key: string; run: () => Promise<Section> }[] = [
-  { key: 'api', run: () => benchApiOverhead(8) },
+  { key: 'api', run: () => benchApiOverhead(5) },
   {
     key: 'listing',
     run: () =>
