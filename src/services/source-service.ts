@@ -50,7 +50,11 @@ export class SourceService {
 
   /** Checks that a branch exists on the source's remote (when the remote can be read). */
   async requireBranch(view: SourceView, branch: string): Promise<void> {
-    if (view.branches.length > 0 && !view.branches.includes(branch)) {
+    if (view.branches.length === 0 || view.branches.includes(branch)) return;
+    // The cached list may predate a push: read the remote once more before refusing.
+    this.#cache.delete(view.record.gitUrl);
+    const fresh = await this.#branches(view.record.gitUrl);
+    if (fresh.branches.length > 0 && !fresh.branches.includes(branch)) {
       throw invalidArgument(
         `sourceContext.githubRepoContext.startingBranch: branch '${branch}' does not exist in ${view.name}.`,
       );
