@@ -1,0 +1,107 @@
+// The bwrap command line for one command: a fresh root with the system read-only, the checkout
+// writable, private /tmp, /proc and /dev, and new user, pid, ipc, uts, cgroup and (unless allowed)
+// network namespaces.
+import { lstatSync, readlinkSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+/**
+ * Host paths shown read-only inside the sandbox: what programs need to run (binaries, libraries,
+ * certificates, name resolution), and nothing that holds users' or the server's data. /home, /root,
+ * /var, /srv, /mnt, /work, /tmp and the server's data directory stay invisible.
+ */
+export const DEFAULT_READ_ONLY_PATHS: readonly string[] = [
+  '/usr',
+  '/bin',
+  '/sbin',
+  '/lib',
+  '/lib32',
+  '/lib64',
+  '/libx32',
+  '/opt',
+  '/etc/alternatives',
+  '/etc/ca-certificates',
+  '/etc/ca-certificates.conf',
+  '/etc/ssl/certs',
+  '/etc/pki/tls/certs',
+  '/etc/ld.so.cache',
+  '/etc/ld.so.conf',
+  '/etc/ld.so.conf.d',
+  '/etc/passwd',
+  '/etc/group',
+  '/etc/nsswitch.conf',
+  '/etc/hosts',
+  '/etc/host.conf',
+  '/etc/gai.conf',
+  '/etc/resolv.conf',
+  '/etc/services',
+  '/etc/protocols',
+  '/etc/localtime',
+  '/etc/timezone',
+  '/etc/mime.types',
+  '/etc/os-release',
+  '/etc/debian_version',
+  '/etc/profile',
+  '/etc/bash.bashrc',
+  '/etc/inputrc',
+  '/etc/java-17-openjdk',
+  '/etc/python3',
+];
+
+/** What this machine's bwrap supports (found by probing it once). */
+export interface BwrapFeatures {
+  /** A new user namespace can be created (so the command has no capabilities on the host). */
+  userns: boolean;
+  /** `--disable-userns`: the command cannot create nested user namespaces. */
+  disableUserns: boolean;
+  /** `--size` for the private /tmp. */
+  tmpfsSize: boolean;
+}
+
+export interface BwrapLayout {
+  /** The writable checkout (a real path, not `/`). */
+  root: string;
+  /** Working directory, inside root (a real path). */
+  cwd: string;
+  network: boolean;
+  readOnlyPaths: readonly string[];
+  /** HOME inside the sandbox (on the private /tmp). */
+  home: string;
+  /** Size of the private /tmp in bytes; 0 for the tmpfs default (half the RAM). */
+  tmpBytes: number;
+  features: BwrapFeatures;
+}
+
+/** bwrap's options up to (not including) `--` and the command. */
+export function bwrapArgs(layout: BwrapLayout): string[] {
+  const args: string[] = [];
+  const f = layout.features;
+  if (f.userns) args.push('--unshare-user');
+  args.push('--unshare-all');
+  if (layout.network) args.push('--share-net');
+  if (f.userns && f.disableUserns) args.push('--disable-userns');
+  args.push('--die-with-parent', '--new-session', '--cap-drop', 'ALL', '--hostname', 'stint-sandbox');
+
+  for (const path of layout.readOnlyPaths) {
+    const link = topLevelSymlink(path);
+    if (link !== undefined) args.push('--symlink', link, path);
+    else args.push('--ro-bind-try', path, path);
+  }
+  args.push('--proc', '/proc', '--dev', '/dev');
+  if (layout.tmpBytes > 0 && f.tmpfsSize) args.push('--size', String(layout.tmpBytes));
+  args.push('--tmpfs', '/tmp');
+  args.push('--tmpfs', '/var/tmp', '--tmpfs', '/run');
+  args.push('--dir', layout.home);
+  args.push('--bind', layout.root, layout.root);
+  args.push('--chdir', layout.cwd);
+  return args;
+}
+
+/** `/bin -> usr/bin` style links at the top of the tree are recreated as links, not bind mounts. */
+function topLevelSymlink(path: string): string | undefined {
+  if (dirname(path) !== '/') return undefined;
+  try {
+    return lstatSync(path).isSymbolicLink() ? readlinkSync(path) : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,112 @@
+/** Isolation and security settings: environment (and the --sandbox flag) > defaults. */
+import type { SandboxChoice } from '../sandbox/index.ts';
+
+export interface SecurityConfig {
+  /** STINT_SANDBOX / --sandbox: auto (bubblewrap where it works, else plain with a warning). */
+  sandbox: SandboxChoice;
+  /** STINT_BWRAP_PATH: a bwrap executable other than the one on PATH. */
+  bwrapPath: string | undefined;
+  /** STINT_SANDBOX_NETWORK=1: every session's commands may use the network (default: none may). */
+  sandboxNetwork: boolean;
+  /** STINT_SANDBOX_READ_ONLY_PATHS: extra host paths (colon-separated) shown read-only to commands. */
+  sandboxReadOnlyPaths: string[];
+  /** STINT_SANDBOX_TMP_BYTES: size of each command's private /tmp. */
+  sandboxTmpBytes: number;
+  /** STINT_SANDBOX_ENV: names of server environment variables passed on to commands (comma-separated). */
+  sandboxEnv: string[];
+  /** STINT_SECRET_KEY_FILE: the server key file; default <data dir>/secret.key. */
+  secretKeyFile: string | undefined;
+  /** STINT_SECRET_KEY: the server key itself (base64 or hex); wins over the file. */
+  secretKey: string | undefined;
+  /** STINT_RATE_LIMIT_PER_KEY: requests per minute per API key; 0 = off. */
+  rateLimitPerKey: number;
+  /** STINT_RATE_LIMIT_PER_TENANT: requests per minute per tenant (all its keys); 0 = off. */
+  rateLimitPerTenant: number;
+  /** STINT_MAX_WORKING_SESSIONS_PER_TENANT: sessions in PLANNING/IN_PROGRESS per tenant; 0 = unlimited. */
+  maxWorkingSessionsPerTenant: number;
+  /** STINT_MAX_WORKSPACE_BYTES: disk one session's checkout may use; 0 = unlimited. */
+  maxWorkspaceBytes: number;
+  /** STINT_AUDIT=0 turns the audit log of state-changing API calls off. */
+  audit: boolean;
+}
+
+const GiB = 1024 ** 3;
+
+type Fail = (message: string) => Error;
+
+function int(fail: Fail, name: string, raw: string | undefined, fallback: number, min: number, max: number) {
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw fail(`${name} must be an integer between ${min} and ${max}; got '${raw}'.`);
+  }
+  return n;
+}
+
+const list = (raw: string | undefined, sep: RegExp) =>
+  (raw ?? '')
+    .split(sep)
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+export function buildSecurityConfig(
+  flags: { sandbox?: string | undefined },
+  env: NodeJS.ProcessEnv = process.env,
+  fail: Fail = (message) => new Error(message),
+): SecurityConfig {
+  const sandbox = flags.sandbox ?? env.STINT_SANDBOX ?? 'auto';
+  if (sandbox !== 'auto' && sandbox !== 'bubblewrap' && sandbox !== 'plain') {
+    throw fail(`--sandbox must be auto, bubblewrap or plain; got '${sandbox}'.`);
+  }
+  const readOnly = list(env.STINT_SANDBOX_READ_ONLY_PATHS, /:/);
+  for (const p of readOnly) {
+    if (!p.startsWith('/')) throw fail(`STINT_SANDBOX_READ_ONLY_PATHS: '${p}' is not absolute.`);
+  }
+  const passEnv = list(env.STINT_SANDBOX_ENV, /,/);
+  for (const n of passEnv) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(n)) throw fail(`STINT_SANDBOX_ENV: '${n}' is not a variable name.`);
+  }
+  return {
+    sandbox,
+    bwrapPath: env.STINT_BWRAP_PATH || undefined,
+    sandboxNetwork: /^(1|true|yes|on)$/i.test(env.STINT_SANDBOX_NETWORK ?? ''),
+    sandboxReadOnlyPaths: readOnly,
+    sandboxTmpBytes: int(
+      fail,
+      'STINT_SANDBOX_TMP_BYTES',
+      env.STINT_SANDBOX_TMP_BYTES,
+      512 * 1024 ** 2,
+      0,
+      1024 * GiB,
+    ),
+    sandboxEnv: passEnv,
+    secretKeyFile: env.STINT_SECRET_KEY_FILE || undefined,
+    secretKey: env.STINT_SECRET_KEY || undefined,
+    rateLimitPerKey: int(fail, 'STINT_RATE_LIMIT_PER_KEY', env.STINT_RATE_LIMIT_PER_KEY, 0, 0, 10_000_000),
+    rateLimitPerTenant: int(
+      fail,
+      'STINT_RATE_LIMIT_PER_TENANT',
+      env.STINT_RATE_LIMIT_PER_TENANT,
+      0,
+      0,
+      10_000_000,
+    ),
+    maxWorkingSessionsPerTenant: int(
+      fail,
+      'STINT_MAX_WORKING_SESSIONS_PER_TENANT',
+      env.STINT_MAX_WORKING_SESSIONS_PER_TENANT,
+      100,
+      0,
+      1_000_000,
+    ),
+    maxWorkspaceBytes: int(
+      fail,
+      'STINT_MAX_WORKSPACE_BYTES',
+      env.STINT_MAX_WORKSPACE_BYTES,
+      10 * GiB,
+      0,
+      2 ** 52,
+    ),
+    audit: !/^(0|false|no|off)$/i.test(env.STINT_AUDIT ?? ''),
+  };
+}

@@ -1,0 +1,94 @@
+/**
+ * What the runner applies to one session: its commands run with its secrets in the environment,
+ * confined to its checkout, with network only where allowed; their output, and everything the
+ * session records (activities, outputs, patches), has the secrets replaced by `***`; its checkout
+ * may not grow beyond the disk limit.
+ */
+import type { Session } from '../domain/session.ts';
+import type { RunRequest, RunResult, Sandbox } from '../sandbox/sandbox.ts';
+import type { SessionChange } from '../store/store.ts';
+import { diskUsage, formatBytes } from './disk-usage.ts';
+import { Redactor } from './redactor.ts';
+
+export interface SessionSecurity {
+  /** Loads a session's secrets and rules (once per run of the session). */
+  forSession(session: Session, workdir: string): Promise<SessionGuard>;
+}
+
+export interface SessionGuardOptions {
+  workdir: string;
+  /** Environment for commands: pass-through variables and the session's secrets. */
+  env: Record<string, string>;
+  /** Values to redact (the secrets). */
+  secrets: string[];
+  network: boolean;
+  /** 0: unlimited. */
+  maxWorkspaceBytes: number;
+}
+
+const DISK_RECHECK_MS = 5000;
+
+export class SessionGuard {
+  readonly #opts: SessionGuardOptions;
+  readonly #redactor: Redactor;
+  #dirty = true;
+  #checkedAt = 0;
+  #overLimit: string | undefined;
+
+  constructor(opts: SessionGuardOptions) {
+    this.#opts = opts;
+    this.#redactor = new Redactor(opts.secrets);
+  }
+
+  get network(): boolean {
+    return this.#opts.network;
+  }
+
+  redact(text: string): string {
+    return this.#redactor.text(text);
+  }
+
+  /** The change with secrets redacted from its activities and outputs. */
+  redactChange(change: SessionChange): SessionChange {
+    if (!this.#redactor.active) return change;
+    const out = { ...change };
+    if (change.activities) out.activities = this.#redactor.deep(change.activities);
+    if (change.outputs) out.outputs = this.#redactor.deep(change.outputs);
+    return out;
+  }
+
+  /** `inner` with this session's environment, root, network rule, redaction and disk check. */
+  sandbox(inner: Sandbox): Sandbox {
+    return {
+      kind: inner.kind,
+      run: async (req: RunRequest): Promise<RunResult> => {
+        const result = await inner.run({
+          ...req,
+          env: { ...this.#opts.env, ...req.env },
+          root: this.#opts.workdir,
+          // The agent cannot grant itself the network: only the session's rule counts.
+          network: this.#opts.network,
+        });
+        this.#dirty = true;
+        let output = this.#redactor.text(result.output);
+        const over = await this.checkDisk();
+        if (over) output += `\n[stint: ${over}]`;
+        return { ...result, output };
+      },
+    };
+  }
+
+  /** A reason when the checkout is over its disk limit (measured after commands, else at most every 5 s). */
+  async checkDisk(): Promise<string | undefined> {
+    const limit = this.#opts.maxWorkspaceBytes;
+    if (limit <= 0 || this.#overLimit) return this.#overLimit;
+    if (!this.#dirty && Date.now() - this.#checkedAt < DISK_RECHECK_MS) return undefined;
+    this.#dirty = false;
+    this.#checkedAt = Date.now();
+    const used = await diskUsage(this.#opts.workdir, limit);
+    if (used > limit) {
+      this.#overLimit = `The workspace uses more than ${formatBytes(limit)} of disk (STINT_MAX_WORKSPACE_BYTES); the session was stopped.`;
+    }
+    return this.#overLimit;
+  }
+}

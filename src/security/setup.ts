@@ -1,0 +1,128 @@
+/**
+ * Builds the security pieces from config, for `stint serve` and `stint worker`: the sandbox
+ * (bubblewrap where it works), the secrets service under the server key, the per-session guard the
+ * runner applies, and the API's rate limiter and audit log.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { ConfigError } from '../config.ts';
+import { StintError } from '../domain/errors.ts';
+import { parseSourceName } from '../domain/names.ts';
+import type { Session } from '../domain/session.ts';
+import { type Sandbox, SandboxUnavailableError, selectSandbox } from '../sandbox/index.ts';
+import type { Principal } from '../services/session-service.ts';
+import type { Store } from '../store/store.ts';
+import { registerAdminApi } from './admin-api.ts';
+import { AuditLog } from './audit-log.ts';
+import { RateLimiter } from './rate-limiter.ts';
+import { logScrubber } from './redactor.ts';
+import { SecretsService } from './secrets.ts';
+import type { SecurityConfig } from './security-config.ts';
+import { loadServerKey, ServerKeyError } from './server-key.ts';
+import { SessionGuard, type SessionSecurity } from './session-guard.ts';
+
+export interface SecuritySetup {
+  sandbox: Sandbox;
+  /** Said loudly at start (e.g. commands are not isolated). */
+  warnings: string[];
+  secrets: SecretsService;
+  sessionSecurity: SessionSecurity;
+  limiter: RateLimiter;
+  audit: AuditLog | undefined;
+  /** Adds the rate limit (after authentication), the audit log and the admin API to the API. */
+  register(app: FastifyInstance): void;
+}
+
+export interface SecuritySetupOptions {
+  dataDir: string;
+  security: SecurityConfig;
+  store: Store;
+  log: Logger;
+}
+
+/** The secrets service for a data dir (server and CLI share the key file). */
+export function openSecrets(
+  store: Store,
+  dataDir: string,
+  security: Pick<SecurityConfig, 'secretKey' | 'secretKeyFile'>,
+) {
+  const key = loadServerKey({ dataDir, keyFile: security.secretKeyFile, keyText: security.secretKey });
+  return SecretsService.open(store, key.key).then((secrets) => ({ secrets, key }));
+}
+
+export async function setupSecurity(opts: SecuritySetupOptions): Promise<SecuritySetup> {
+  try {
+    return await build(opts);
+  } catch (e) {
+    // Operator-fixable problems are configuration errors: a one-line message, no stack trace.
+    if (e instanceof SandboxUnavailableError || e instanceof ServerKeyError || e instanceof StintError) {
+      throw new ConfigError(e.message);
+    }
+    throw e;
+  }
+}
+
+async function build(opts: SecuritySetupOptions): Promise<SecuritySetup> {
+  const { security, store, log } = opts;
+  const warnings: string[] = [];
+  const selected = await selectSandbox(security.sandbox, {
+    ...(security.bwrapPath ? { bwrapPath: security.bwrapPath } : {}),
+    bubblewrap: {
+      extraReadOnlyPaths: security.sandboxReadOnlyPaths,
+      tmpBytes: security.sandboxTmpBytes,
+      maxFileBytes: security.maxWorkspaceBytes,
+    },
+  });
+  if (selected.warning) warnings.push(selected.warning);
+  if (security.sandboxNetwork && selected.sandbox.kind === 'bubblewrap') {
+    warnings.push("Sandbox: STINT_SANDBOX_NETWORK=1, so every session's commands may use the network.");
+  }
+  const { secrets, key } = await openSecrets(store, opts.dataDir, security);
+  if (key.created)
+    log.info({ file: key.source }, 'generated the server key that encrypts secrets; back it up');
+  await store.security.setDefaultMaxWorkingSessions(security.maxWorkingSessionsPerTenant);
+
+  const sessionSecurity: SessionSecurity = {
+    async forSession(session: Session, workdir: string): Promise<SessionGuard> {
+      const sourceId = session.sourceContext ? parseSourceName(session.sourceContext.source) : undefined;
+      const source = sourceId ? await store.getSource(session.tenantId, sourceId) : undefined;
+      const env: Record<string, string> = {};
+      for (const name of security.sandboxEnv) {
+        const v = process.env[name];
+        if (v !== undefined) env[name] = v;
+      }
+      const values = await secrets.forSession(session.tenantId, sourceId);
+      logScrubber.add(Object.values(values));
+      return new SessionGuard({
+        workdir,
+        env: { ...env, ...values },
+        secrets: Object.values(values),
+        network: security.sandboxNetwork || source?.config['network'] === true,
+        maxWorkspaceBytes: security.maxWorkspaceBytes,
+      });
+    },
+  };
+
+  const limiter = new RateLimiter(store.security, {
+    perKey: security.rateLimitPerKey,
+    perTenant: security.rateLimitPerTenant,
+  });
+  const audit = security.audit ? new AuditLog(store.security, log) : undefined;
+
+  return {
+    sandbox: selected.sandbox,
+    warnings,
+    secrets,
+    sessionSecurity,
+    limiter,
+    audit,
+    register(app) {
+      app.addHook('onRequest', async (req) => {
+        const who = (req as FastifyRequest & { principal?: Principal }).principal;
+        if (who) await limiter.check(who);
+      });
+      audit?.register(app);
+      registerAdminApi(app, { store, secrets, limiter });
+    },
+  };
+}

@@ -1,0 +1,230 @@
+/** The bubblewrap sandbox: the same command semantics as the plain one, plus isolation from the host. */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtemp, realpath } from 'node:fs/promises';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { probeBubblewrap } from '../../src/sandbox/bubblewrap/probe.ts';
+import { createSandbox, type RunRequest, type Sandbox } from '../../src/sandbox/index.ts';
+import { removeTree } from '../../src/workspace/remove-tree.ts';
+
+const probe = await probeBubblewrap();
+const skip = probe.ok ? false : `bubblewrap cannot run here: ${probe.reason}`;
+if (skip) process.stderr.write(`SKIPPING bubblewrap sandbox tests: ${skip}\n`);
+
+/** Pids of host processes whose command line contains `marker`. */
+function processesWith(marker: string): number[] {
+  const found: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${name}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+      if (cmd.includes(marker) && state !== 'Z' && state !== 'X') found.push(Number(name));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}
+
+async function waitNoProcesses(marker: string, ms: number): Promise<number[]> {
+  const deadline = Date.now() + ms;
+  let left = processesWith(marker);
+  while (left.length > 0 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 50));
+    left = processesWith(marker);
+  }
+  return left;
+}
+
+/** A unique `sleep` argument, so the test can find the process on the host. */
+const sleepMarker = () => `9${randomBytes(3).readUIntBE(0, 3)}.${randomBytes(2).readUInt16BE(0)}`;
+
+describe('bubblewrap sandbox', { skip }, () => {
+  let sandbox: Sandbox;
+  let base: string;
+  let checkout: string;
+  let outside: string;
+  const secretText = `outside-${randomBytes(8).toString('hex')}`;
+
+  before(async () => {
+    if (!probe.ok) return;
+    sandbox = createSandbox('bubblewrap', {
+      bwrapPath: probe.path,
+      features: probe.features,
+      killGraceMs: 500,
+      tmpBytes: 16 * 1024 * 1024,
+    });
+    base = await realpath(await mkdtemp(join(tmpdir(), 'stint-bwrap-test-')));
+    checkout = join(base, 'checkout');
+    outside = join(base, 'outside');
+    mkdirSync(checkout);
+    mkdirSync(outside);
+    writeFileSync(join(outside, 'secret.txt'), secretText);
+    writeFileSync(join(checkout, 'inside.txt'), 'inside\n');
+  });
+  after(() => (base ? removeTree(base) : undefined));
+
+  const run = (command: string, extra: Partial<RunRequest> = {}) =>
+    sandbox.run({ command, cwd: checkout, timeoutMs: 10_000, maxOutputBytes: 100_000, ...extra });
+
+  test('kind, output order, exit codes, truncation', async () => {
+    assert.equal(sandbox.kind, 'bubblewrap');
+    const r = await run('echo out1; echo err1 >&2; echo out2; pwd; cat inside.txt');
+    assert.equal(r.exitCode, 0, r.output);
+    assert.equal(r.output, `out1\nerr1\nout2\n${checkout}\ninside\n`);
+    assert.equal((await run('exit 3')).exitCode, 3);
+    assert.equal((await run('definitely-not-a-command-xyz')).exitCode, 127);
+    assert.equal((await run('kill -TERM $$')).exitCode, 143);
+    const big = await run("head -c 5000 /dev/zero | tr '\\0' a", { maxOutputBytes: 100 });
+    assert.equal(big.output, `${'a'.repeat(100)}\n[output truncated: 4900 bytes omitted]`);
+  });
+
+  test('cannot read a file outside the checkout, by path or through a symlink', async () => {
+    symlinkSync(join(outside, 'secret.txt'), join(checkout, 'link-to-secret'));
+    const r = await run(
+      `cat ${join(outside, 'secret.txt')}; cat link-to-secret; cat ../outside/secret.txt; ls ${base}; ls /tmp`,
+    );
+    assert.ok(!r.output.includes(secretText), r.output);
+    assert.match(r.output, /No such file or directory/);
+  });
+
+  test("the server's data and home directories are not visible", async () => {
+    const r = await run('ls -d /root /home /var/lib /srv /work 2>&1; cat /etc/shadow 2>&1');
+    assert.doesNotMatch(r.output, /^\/(root|home|srv|work)$/m);
+    assert.doesNotMatch(r.output, /root:/);
+  });
+
+  test('cannot write outside the checkout; can write inside it', async () => {
+    const marker = randomBytes(6).toString('hex');
+    const r = await run(
+      [
+        `echo ${marker} > ${join(outside, 'pwned')}`,
+        `echo ${marker} > ../escaped`,
+        `echo ${marker} > /usr/stint-${marker}`,
+        `echo ${marker} > ${join(outside, 'secret.txt')}`,
+        `echo ${marker} > written.txt`,
+      ].join('; '),
+    );
+    assert.equal(readFileSync(join(checkout, 'written.txt'), 'utf8'), `${marker}\n`, r.output);
+    assert.equal(existsSync(join(outside, 'pwned')), false);
+    assert.equal(existsSync(join(base, 'escaped')), false);
+    assert.equal(existsSync(`/usr/stint-${marker}`), false);
+    assert.equal(readFileSync(join(outside, 'secret.txt'), 'utf8'), secretText);
+  });
+
+  test('/tmp is private to each command', async () => {
+    await run('echo left-behind > /tmp/x');
+    const r = await run('cat /tmp/x 2>&1; echo $HOME; touch $HOME/ok && echo home-writable');
+    assert.doesNotMatch(r.output, /left-behind/);
+    assert.match(r.output, /home-writable/);
+  });
+
+  describe('network', () => {
+    let server: Server;
+    let port: number;
+    let accepted = 0;
+    // Whatever TCP client this machine has inside the sandbox.
+    let client: string | undefined;
+
+    before(async () => {
+      server = createServer((s) => {
+        accepted += 1;
+        s.end('hello-from-host\n');
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      port = (server.address() as { port: number }).port;
+      const tools = await run('command -v bash python3 node nc curl perl');
+      const has = (t: string) => new RegExp(`/${t}$`, 'm').test(tools.output);
+      if (has('bash')) client = `bash -c 'exec 3<>/dev/tcp/127.0.0.1/${port} && cat <&3'`;
+      else if (has('python3'))
+        client = `python3 -c "import socket; print(socket.create_connection(('127.0.0.1', ${port}), 3).recv(64).decode())"`;
+      else if (has('curl')) client = `curl -s telnet://127.0.0.1:${port}`;
+    });
+    after(() => new Promise<void>((r) => server.close(() => r())));
+
+    test('is off: a server on the host 127.0.0.1 cannot be reached', async (t) => {
+      if (!client) return t.skip('no TCP client (bash, python3, curl) inside the sandbox');
+      const r = await run(client, { timeoutMs: 5000 });
+      assert.notEqual(r.exitCode, 0, r.output);
+      assert.doesNotMatch(r.output, /hello-from-host/);
+      assert.equal(accepted, 0);
+    });
+
+    test('is on when the request allows it (control: the client works)', async (t) => {
+      if (!client) return t.skip('no TCP client inside the sandbox');
+      const r = await run(client, { timeoutMs: 5000, network: true });
+      assert.match(r.output, /hello-from-host/);
+      assert.equal(r.exitCode, 0);
+    });
+  });
+
+  test('timeout kills the command and all its children', async () => {
+    const a = sleepMarker();
+    const b = sleepMarker();
+    const started = Date.now();
+    const r = await run(`sleep ${a} & (sleep ${b} &) ; echo started; wait`, { timeoutMs: 500 });
+    assert.equal(r.timedOut, true);
+    assert.equal(r.exitCode, 124);
+    assert.match(r.output, /started/);
+    assert.ok(Date.now() - started < 5000);
+    assert.deepEqual(await waitNoProcesses(a, 3000), [], 'the direct child survived');
+    assert.deepEqual(await waitNoProcesses(b, 3000), [], 'the orphaned grandchild survived');
+  });
+
+  test('a child ignoring SIGTERM is killed; background processes left behind are killed', async () => {
+    const a = sleepMarker();
+    const r = await run(`sh -c 'trap "" TERM; sleep ${a}' & wait`, { timeoutMs: 300 });
+    assert.equal(r.exitCode, 124);
+    assert.deepEqual(await waitNoProcesses(a, 3000), []);
+    const b = sleepMarker();
+    const started = Date.now();
+    const left = await run(`sleep ${b} & echo left`);
+    assert.equal(left.exitCode, 0);
+    assert.ok(Date.now() - started < 3000);
+    assert.deepEqual(await waitNoProcesses(b, 3000), []);
+  });
+
+  test('abort kills the command tree', async () => {
+    const a = sleepMarker();
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 300);
+    const r = await run(`sleep ${a} & wait`, { signal: controller.signal });
+    assert.equal(r.aborted, true);
+    assert.equal(r.exitCode, 130);
+    assert.deepEqual(await waitNoProcesses(a, 3000), []);
+  });
+
+  test("the environment is the allowlist plus req.env, never the server's", async () => {
+    process.env['STINT_TEST_SECRET'] = 'top-secret';
+    try {
+      const r = await run('env', { env: { EXTRA: 'yes' } });
+      assert.ok(!r.output.includes('top-secret'));
+      const names = r.output
+        .split('\n')
+        .filter((l) => l.includes('='))
+        .map((l) => l.slice(0, l.indexOf('=')));
+      const allowed = new Set(['EXTRA', 'HOME', 'LANG', 'PATH', 'TERM', 'PWD', 'SHLVL', 'OLDPWD', '_']);
+      assert.deepEqual(
+        names.filter((n) => !allowed.has(n)),
+        [],
+      );
+      assert.ok(names.includes('EXTRA'));
+    } finally {
+      delete process.env['STINT_TEST_SECRET'];
+    }
+  });
+
+  test('a working directory outside the root is refused', async () => {
+    await assert.rejects(run('true', { root: join(checkout), cwd: outside }), /outside its root/);
+    const sub = join(checkout, 'sub');
+    mkdirSync(sub);
+    const r = await run('pwd; echo x > ../from-sub && echo ok', { root: checkout, cwd: sub });
+    assert.equal(r.output, `${sub}\nok\n`);
+  });
+});

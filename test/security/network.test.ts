@@ -1,0 +1,68 @@
+/** Network per source, end to end: off by default; on for a source registered with network allowed. */
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { dirname } from 'node:path';
+import { after, before, test } from 'node:test';
+import { probeBubblewrap } from '../../src/sandbox/bubblewrap/probe.ts';
+import { makeBareRepo, scriptPrompt } from '../support/git-fixtures.ts';
+import { eventually, startTestStint, type TestStint } from './helpers.ts';
+
+const probe = await probeBubblewrap();
+const skip = probe.ok ? false : `bubblewrap cannot run here: ${probe.reason}`;
+
+let t: TestStint;
+let bare: string;
+let server: Server;
+let port: number;
+
+before(async () => {
+  if (skip) return;
+  server = createServer((s) => s.end('reached-the-host\n'));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  port = (server.address() as { port: number }).port;
+  t = await startTestStint({ worker: true, env: { STINT_SANDBOX: 'bubblewrap' } });
+  bare = makeBareRepo();
+  for (const [id, network] of [
+    ['github/net/closed', false],
+    ['github/net/open', true],
+  ] as const) {
+    await t.stint.store.putSource({
+      tenantId: 'net',
+      id,
+      gitUrl: bare,
+      isPrivate: false,
+      config: network ? { network: true } : {},
+      createTime: Date.now() * 1000,
+    });
+  }
+});
+
+after(async () => {
+  await t?.close();
+  if (bare) rmSync(dirname(bare), { recursive: true, force: true });
+  await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
+});
+
+test('commands reach the host network only on a source that allows it', { skip }, async () => {
+  const key = await t.key('net');
+  const connect = `bash -c 'exec 3<>/dev/tcp/127.0.0.1/${port} && cat <&3' 2>&1 || echo no-connection`;
+  const results: Record<string, string> = {};
+  for (const source of ['github/net/closed', 'github/net/open']) {
+    const created = await t.call(key, 'POST', '/v1alpha/sessions', {
+      prompt: scriptPrompt('connect', { plan: ['try'], steps: [{ run: connect }] }),
+      sourceContext: { source: `sources/${source}` },
+    });
+    assert.equal(created.status, 200, JSON.stringify(created.body));
+    await eventually(async () => {
+      const s = (await t.call(key, 'GET', `/v1alpha/sessions/${created.body.id}`)).body;
+      return s.state === 'COMPLETED' || s.state === 'FAILED';
+    });
+    const acts = (await t.call(key, 'GET', `/v1alpha/sessions/${created.body.id}/activities`)).body
+      .activities;
+    results[source] = JSON.stringify(acts);
+  }
+  assert.match(results['github/net/closed']!, /no-connection/);
+  assert.doesNotMatch(results['github/net/closed']!, /reached-the-host/);
+  assert.match(results['github/net/open']!, /reached-the-host/);
+});
