@@ -30,24 +30,36 @@ export function openSqliteStore(opts: SqliteOptions): SqlStore {
   return new SqlStore(db, sqliteAdapter);
 }
 
+/**
+ * Applies every migration not yet recorded, in version order, each in its own
+ * transaction. Applied versions are recorded one by one, so a migration added with
+ * a lower number than one already applied still runs.
+ */
 function migrate(database: Database.Database): void {
-  database.exec('create table if not exists meta (key text primary key, value text not null)');
-  const row = database.prepare("select value from meta where key = 'schema_version'").get() as
-    | { value: string }
-    | undefined;
-  let current = row ? Number(row.value) : 0;
+  database.exec(`create table if not exists meta (key text primary key, value text not null);
+    create table if not exists stint_migrations (version integer primary key, name text not null, applied_at text not null)`);
+  const applied = new Set(
+    (database.prepare('select version from stint_migrations').all() as { version: number }[]).map(
+      (r) => r.version,
+    ),
+  );
+  const known = new Set(MIGRATIONS.map((m) => m.version));
+  const unknown = [...applied].filter((v) => !known.has(v));
+  if (unknown.length > 0) {
+    throw new Error(
+      `the store has schema migrations this version of Stint does not know (${unknown.join(', ')}); run a Stint at least as new as the one that last upgraded it.`,
+    );
+  }
+  const record = database.prepare(
+    'insert into stint_migrations (version, name, applied_at) values (?, ?, ?)',
+  );
   for (const m of MIGRATIONS) {
-    if (m.version <= current) continue;
+    if (applied.has(m.version)) continue;
     database
       .transaction(() => {
         database.exec(m.sqlite);
-        database
-          .prepare(
-            "insert into meta (key, value) values ('schema_version', ?) on conflict(key) do update set value = excluded.value",
-          )
-          .run(String(m.version));
+        record.run(m.version, m.name, new Date().toISOString());
       })
       .immediate();
-    current = m.version;
   }
 }
