@@ -1,0 +1,56 @@
+/** Configuration of streams, webhooks, idempotency and metrics (environment > defaults). */
+import type { MetricsAccess } from './metrics.ts';
+
+export interface ExtensionsConfig {
+  /** STINT_SSE_HEARTBEAT_MS: a comment line after this much silence on a live stream. */
+  sseHeartbeatMs: number;
+  /** STINT_STREAM_POLL_MS: longest wait before a live stream re-reads the store. */
+  streamPollMs: number;
+  /** STINT_WEBHOOK_RETRY_BASE_MS / _MAX_MS: first and longest delay between attempts. */
+  webhookRetryBaseMs: number;
+  webhookRetryMaxMs: number;
+  /** STINT_WEBHOOK_RETRY_WINDOW_MS: how long a failing delivery is retried (default 24 h). */
+  webhookRetryWindowMs: number;
+  /** STINT_WEBHOOK_TIMEOUT_MS: per attempt. */
+  webhookTimeoutMs: number;
+  /** STINT_IDEMPOTENCY_TTL_MS: how long an Idempotency-Key and its response are kept. */
+  idempotencyTtlMs: number;
+  /** STINT_METRICS: admin (default; needs an admin key), public, or off. */
+  metrics: MetricsAccess;
+}
+
+const DAY = 24 * 3600_000;
+
+export function buildExtensionsConfig(
+  env: NodeJS.ProcessEnv,
+  error: (message: string) => Error,
+): ExtensionsConfig {
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      throw error(`${name} must be an integer between ${min} and ${max}; got '${raw}'.`);
+    }
+    return n;
+  };
+  const metrics = (env.STINT_METRICS || 'admin').toLowerCase();
+  if (metrics !== 'admin' && metrics !== 'public' && metrics !== 'off') {
+    throw error(`STINT_METRICS must be admin, public or off; got '${env.STINT_METRICS}'.`);
+  }
+  const webhookRetryBaseMs = int('STINT_WEBHOOK_RETRY_BASE_MS', 5_000, 10, 3600_000);
+  const webhookRetryMaxMs = int('STINT_WEBHOOK_RETRY_MAX_MS', 3600_000, 10, DAY);
+  if (webhookRetryMaxMs < webhookRetryBaseMs) {
+    throw error('STINT_WEBHOOK_RETRY_MAX_MS must not be below STINT_WEBHOOK_RETRY_BASE_MS.');
+  }
+  return Object.freeze({
+    sseHeartbeatMs: int('STINT_SSE_HEARTBEAT_MS', 15_000, 50, 600_000),
+    streamPollMs: int('STINT_STREAM_POLL_MS', 2_000, 50, 60_000),
+    webhookRetryBaseMs,
+    webhookRetryMaxMs,
+    webhookRetryWindowMs: int('STINT_WEBHOOK_RETRY_WINDOW_MS', DAY, 1000, 30 * DAY),
+    webhookTimeoutMs: int('STINT_WEBHOOK_TIMEOUT_MS', 15_000, 100, 300_000),
+    idempotencyTtlMs: int('STINT_IDEMPOTENCY_TTL_MS', DAY, 1000, 30 * DAY),
+    metrics,
+  });
+}

@@ -1,0 +1,227 @@
+/**
+ * Stint's metrics and GET /metrics (Prometheus text format). Store-backed gauges (sessions by state,
+ * queue depth, leased sessions, webhook deliveries by status) are read at scrape time and agree
+ * across processes; counters and histograms (HTTP latency, session durations, agent activity,
+ * webhook attempts) count what this process saw since it started, as Prometheus expects.
+ *
+ * Access (`STINT_METRICS`): `admin` (default) needs an admin API key, as `Authorization: Bearer` or
+ * `X-Goog-Api-Key`, because the numbers span every tenant; `public` serves it without a key (for a
+ * scraper on a private network); `off` answers 404.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isTerminalActivity } from '../domain/activity.ts';
+import { StintError } from '../domain/errors.ts';
+import { SESSION_STATES } from '../domain/states.ts';
+import type { SessionChanged } from '../services/events.ts';
+import type { Store } from '../store/store.ts';
+import type { DeliveryOutcome } from '../webhooks/dispatcher.ts';
+import type { SendResult } from '../webhooks/sender.ts';
+import type { Authenticator } from './auth.ts';
+import { Counter, Gauge, Histogram, PROMETHEUS_CONTENT_TYPE, Registry } from './metrics-registry.ts';
+
+export type MetricsAccess = 'admin' | 'public' | 'off';
+
+const HTTP_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+const SESSION_BUCKETS = [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200, 21600, 86400];
+const KNOWN_VERBS = new Set([
+  'approvePlan',
+  'sendMessage',
+  'archive',
+  'unarchive',
+  'pause',
+  'resume',
+  'cancel',
+  'rotateSecret',
+  'test',
+  'redeliver',
+]);
+
+/** The route template as a bounded label: `/v1alpha/sessions/:idVerb` becomes `/v1alpha/sessions/{id}:cancel`. */
+export function routeLabel(req: FastifyRequest): string {
+  const url = req.routeOptions.url;
+  if (url === undefined) return 'unmatched';
+  const params = (req.params ?? {}) as Record<string, string>;
+  return url
+    .replace(/:(\w+)Verb$/, (_, p: string) => {
+      const value = params[`${p}Verb`] ?? '';
+      const verb = value.slice(value.lastIndexOf(':') + 1);
+      return `{${p}}:${KNOWN_VERBS.has(verb) ? verb : 'unknown'}`;
+    })
+    .replace(/::/g, ':')
+    .replace(/\/:(\w+)/g, '/{$1}');
+}
+
+export class StintMetrics {
+  readonly registry = new Registry();
+  readonly #http: Histogram;
+  readonly #sessionDuration: Histogram;
+  readonly #agentActivities: Counter;
+  readonly #agentTokens: Counter;
+  readonly #agentTurns: Counter;
+  readonly #webhookAttempts: Counter;
+  readonly #webhookLatency: Histogram;
+  /** Last usage seen per session (bounded), to count what grew. */
+  readonly #usageSeen = new Map<string, { turns: number; input: number; output: number }>();
+
+  constructor(store: Store, openStreams: () => number) {
+    const r = this.registry;
+    r.add(
+      new Gauge('stint_sessions', 'Sessions by state (all tenants).', async () => {
+        const counts = await store.countSessionsByState();
+        return SESSION_STATES.map((state) => ({ labels: { state }, value: counts[state] ?? 0 }));
+      }),
+    );
+    r.add(
+      new Gauge('stint_queue_depth', 'Sessions waiting for a worker.', async () => [
+        { labels: {}, value: await store.stats.queueDepth() },
+      ]),
+    );
+    r.add(
+      new Gauge('stint_sessions_leased', 'Sessions a worker is driving now.', async () => [
+        { labels: {}, value: await store.stats.leasedSessions() },
+      ]),
+    );
+    this.#sessionDuration = r.add(
+      new Histogram(
+        'stint_session_duration_seconds',
+        'Time from creation to COMPLETED or FAILED, of sessions that ended in this process.',
+        SESSION_BUCKETS,
+      ),
+    );
+    this.#agentActivities = r.add(
+      new Counter('stint_agent_activities_total', 'Activities recorded by agents, by kind.'),
+    );
+    this.#agentTurns = r.add(new Counter('stint_agent_turns_total', 'Model turns reported by agents.'));
+    this.#agentTokens = r.add(
+      new Counter(
+        'stint_agent_tokens_total',
+        'Model tokens reported by agents, by direction (input, output).',
+      ),
+    );
+    this.#http = r.add(
+      new Histogram(
+        'stint_http_request_duration_seconds',
+        'HTTP request latency by method, route and status code (live streams excluded).',
+        HTTP_BUCKETS,
+      ),
+    );
+    r.add(
+      new Gauge('stint_sse_streams', 'Live event streams open now.', () => [
+        { labels: {}, value: openStreams() },
+      ]),
+    );
+    this.#webhookAttempts = r.add(
+      new Counter(
+        'stint_webhook_attempts_total',
+        'Webhook delivery attempts by outcome: succeeded, retrying (failed, will retry), failed (gave up).',
+      ),
+    );
+    this.#webhookLatency = r.add(
+      new Histogram(
+        'stint_webhook_attempt_duration_seconds',
+        'Duration of webhook delivery attempts.',
+        HTTP_BUCKETS,
+      ),
+    );
+    r.add(
+      new Gauge('stint_webhook_deliveries', 'Webhook deliveries in the log, by status.', async () => {
+        const c = await store.webhooks.countDeliveries();
+        return Object.entries(c).map(([status, value]) => ({ labels: { status }, value }));
+      }),
+    );
+    const started = Date.now() / 1000;
+    r.add(
+      new Gauge('process_start_time_seconds', 'Start time of the process since the Unix epoch.', () => [
+        { labels: {}, value: started },
+      ]),
+    );
+    r.add(
+      new Gauge('process_resident_memory_bytes', 'Resident memory size in bytes.', () => [
+        { labels: {}, value: process.memoryUsage.rss() },
+      ]),
+    );
+    r.add(
+      new Gauge(
+        'process_cpu_seconds_total',
+        'User and system CPU time spent, in seconds.',
+        () => {
+          const u = process.cpuUsage();
+          return [{ labels: {}, value: (u.user + u.system) / 1e6 }];
+        },
+        'counter',
+      ),
+    );
+  }
+
+  /** Follows session changes announced in this process (changes re-announced from other processes are skipped). */
+  observeChange(c: SessionChanged): void {
+    if (c.remote) return;
+    this.#observeUsage(c);
+    for (const a of c.activities) {
+      if (a.originator === 'agent') this.#agentActivities.inc({ kind: a.content.kind });
+      if (isTerminalActivity(a)) {
+        const state = a.content.kind === 'sessionCompleted' ? 'COMPLETED' : 'FAILED';
+        this.#sessionDuration.observe({ state }, Math.max(0, (a.createTime - c.session.createTime) / 1e6));
+      }
+    }
+  }
+
+  /**
+   * Model turns and tokens from the sessions' cumulative usage: what grew since this process last saw
+   * the session. A session first seen with usage already reported (one resumed after a restart) only
+   * sets the baseline, so nothing is counted twice.
+   */
+  #observeUsage(c: SessionChanged): void {
+    const id = c.session.id;
+    const u = c.session.usage;
+    const before = this.#usageSeen.get(id);
+    if (!u) {
+      if (!before) this.#remember(id, { turns: 0, input: 0, output: 0 });
+      return;
+    }
+    const now = { turns: u.modelTurns, input: u.inputTokens, output: u.outputTokens };
+    this.#remember(id, now);
+    if (!before) return;
+    const labels = { model: u.model };
+    if (now.turns > before.turns) this.#agentTurns.inc(labels, now.turns - before.turns);
+    if (now.input > before.input)
+      this.#agentTokens.inc({ ...labels, direction: 'input' }, now.input - before.input);
+    if (now.output > before.output)
+      this.#agentTokens.inc({ ...labels, direction: 'output' }, now.output - before.output);
+  }
+
+  #remember(id: string, usage: { turns: number; input: number; output: number }): void {
+    this.#usageSeen.delete(id);
+    this.#usageSeen.set(id, usage);
+    if (this.#usageSeen.size > 10_000) this.#usageSeen.delete(this.#usageSeen.keys().next().value!);
+  }
+
+  recordWebhookAttempt(outcome: DeliveryOutcome, result: SendResult): void {
+    this.#webhookAttempts.inc({ outcome });
+    this.#webhookLatency.observe({}, result.durationMs / 1000);
+  }
+
+  /** HTTP latency of every answered request (a hijacked stream never reaches onResponse). */
+  registerHttpHooks(app: FastifyInstance): void {
+    app.addHook('onResponse', async (req: FastifyRequest, reply: FastifyReply) => {
+      this.#http.observe(
+        { method: req.method, route: routeLabel(req), code: String(reply.statusCode) },
+        reply.elapsedTime / 1000,
+      );
+    });
+  }
+
+  registerRoute(app: FastifyInstance, access: MetricsAccess, auth: Authenticator): void {
+    app.get('/metrics', async (req, reply) => {
+      if (access === 'off') throw new StintError('NOT_FOUND', 'Metrics are turned off (STINT_METRICS=off).');
+      if (access === 'admin') {
+        const who = await auth.authenticate(req);
+        if (who.role !== 'admin') throw new StintError('PERMISSION_DENIED', 'Metrics need an admin API key.');
+      }
+      const text = await this.registry.render((name, err) =>
+        req.log.warn({ err, metric: name }, 'metric collection failed'),
+      );
+      return reply.type(PROMETHEUS_CONTENT_TYPE).send(text);
+    });
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * Live streams (server-sent events), read from the store so they work whichever process wrote:
+ * - GET /v1alpha/sessions/{id}/activities:stream: every activity exactly as GET returns it, `id:` =
+ *   the activity id. `Last-Event-ID` (header, or `lastEventId` query parameter) resumes exactly
+ *   after that activity, across server restarts. Ends after a terminal activity (sessionCompleted,
+ *   sessionFailed) that is the session's latest; reconnecting after it answers 204 (EventSource
+ *   stops), unless a follow-up message has re-opened the session meanwhile.
+ * - GET /v1alpha/sessions:stream: the caller's tenant's sessions, each as GET returns it, whenever
+ *   one changes; `id:` is a cursor that `Last-Event-ID` resumes after (intermediate changes of a
+ *   session may be folded into its latest state).
+ * Comment heartbeats keep proxies from closing idle streams.
+ */
+import type { FastifyInstance } from 'fastify';
+import { isTerminalActivity } from '../domain/activity.ts';
+import { invalidArgument, isStintError } from '../domain/errors.ts';
+import { ChangeSignal } from './change-signal.ts';
+import type { ApiContext } from './context.ts';
+import { activityResource } from './resources.ts';
+import { sessionStreamRoute } from './session-stream.ts';
+import { SseStream } from './sse.ts';
+import { lastEventId, type StreamOptions } from './stream-options.ts';
+
+const PAGE = 100;
+
+export function streamRoutes(app: FastifyInstance, ctx: ApiContext, opts: StreamOptions): void {
+  app.addHook('preClose', (done) => {
+    for (const s of opts.open) s.close();
+    done();
+  });
+
+  app.get<{ Params: { id: string }; Querystring: Record<string, string> }>(
+    '/v1alpha/sessions/:id/activities::stream',
+    async (req, reply) => {
+      const who = req.principal;
+      const id = req.params.id;
+      await ctx.sessions.get(who, id); // 404 for a missing or another tenant's session
+      let afterSeq = 0;
+      const resume = lastEventId(req.headers, req.query);
+      if (resume !== undefined) {
+        const at = await ctx.sessions.getActivity(who, id, resume).catch((e) => {
+          if (isStintError(e) && e.status === 'NOT_FOUND') {
+            throw invalidArgument(`Last-Event-ID '${resume}' is not an activity of sessions/${id}.`);
+          }
+          throw e;
+        });
+        afterSeq = at.seq;
+        if (isTerminalActivity(at)) {
+          const next = await ctx.sessions.listActivities(who, id, { afterSeq, limit: 1 });
+          if (next.length === 0) return reply.code(204).send();
+        }
+      }
+      const sse = new SseStream(req, reply, { heartbeatMs: opts.heartbeatMs });
+      opts.open.add(sse);
+      const changes = new ChangeSignal(opts.events, (c) => c.session.id === id);
+      try {
+        let endedOnTerminal = false;
+        while (!sse.closed) {
+          const page = await ctx.sessions.listActivities(who, id, { afterSeq, limit: PAGE });
+          for (const a of page) {
+            await sse.send({ id: a.id, data: JSON.stringify(activityResource(a)) });
+            if (sse.closed) break;
+            afterSeq = a.seq;
+            endedOnTerminal = isTerminalActivity(a);
+          }
+          if (page.length === PAGE) continue;
+          if (endedOnTerminal && page.length > 0) break;
+          await changes.wait(opts.pollMs, sse.signal);
+        }
+      } catch (e) {
+        // The session was deleted (NOT_FOUND), or the store failed: end the stream; clients reconnect.
+        if (!(isStintError(e) && e.status === 'NOT_FOUND'))
+          req.log.warn({ err: e }, 'activity stream failed');
+      } finally {
+        changes.close();
+        opts.open.delete(sse);
+        sse.close();
+      }
+    },
+  );
+
+  sessionStreamRoute(app, ctx, opts);
+}
