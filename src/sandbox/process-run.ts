@@ -6,6 +6,7 @@ import { stat } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { OutputBuffer } from './output-buffer.ts';
 import { exitCodeOf, signalGroup } from './process-group.ts';
+import { descendantsOf, signalPids } from './process-tree.ts';
 import { EXIT_ABORTED, EXIT_TIMEOUT, type RunRequest, type RunResult } from './sandbox.ts';
 
 export interface ProcessRunOptions {
@@ -44,13 +45,18 @@ export function runProcess(opts: ProcessRunOptions): Promise<RunResult> {
     let closeCap: NodeJS.Timeout | undefined;
 
     // SIGTERM to the whole group now, SIGKILL to whatever is left after the grace period.
+    // Descendants are also signalled by pid: one that started its own session has left the group.
     const killGroup = (): void => {
       if (killing || child.pid === undefined) return;
       killing = true;
       const pgid = child.pid;
-      if (signalGroup(pgid, 'SIGTERM')) {
-        setTimeout(() => signalGroup(pgid, 'SIGKILL'), opts.graceMs).unref();
-      }
+      const tree = descendantsOf(pgid);
+      signalPids(tree, 'SIGTERM');
+      signalGroup(pgid, 'SIGTERM');
+      setTimeout(() => {
+        signalPids([...new Set([...tree, ...descendantsOf(pgid)])], 'SIGKILL');
+        signalGroup(pgid, 'SIGKILL');
+      }, opts.graceMs).unref();
     };
     const onAbort = (): void => {
       aborted = true;
@@ -61,6 +67,8 @@ export function runProcess(opts: ProcessRunOptions): Promise<RunResult> {
       killGroup();
     }, opts.timeoutMs);
     opts.signal?.addEventListener('abort', onAbort, { once: true });
+    // Aborted before we got here (e.g. while the sandbox was being prepared): the listener never fires.
+    if (opts.signal?.aborted) onAbort();
 
     const finish = (): void => {
       if (done || exit === undefined) return;
