@@ -1,0 +1,143 @@
+/**
+ * `stint worker`: runs sessions from a PostgreSQL store shared with `stint serve --no-worker` and
+ * other workers, without HTTP. Same configuration as serve (flags > environment > defaults).
+ * SIGTERM/SIGINT drain it: it stops claiming, interrupts running agents at their next safe point,
+ * releases its leases (other workers pick the sessions up at once) and exits 0.
+ */
+import type { Command } from 'commander';
+import { type Logger, pino } from 'pino';
+import { buildConfig, ConfigError, type ServeFlags, type StintConfig } from '../config.ts';
+import { type PostgresCoordination, startPostgresCoordination } from '../queue/postgres/index.ts';
+import { Worker } from '../runner/worker.ts';
+import { logScrubber } from '../security/redactor.ts';
+import { setupSecurity } from '../security/setup.ts';
+import { loadAgent, runnerDeps } from '../server.ts';
+import { SessionEvents } from '../services/events.ts';
+import { openStore } from '../store/index.ts';
+import type { Store } from '../store/store.ts';
+
+export interface WorkerNode {
+  worker: Worker;
+  store: Store;
+  log: Logger;
+  /** To tell the operator at start (e.g. agent commands are not isolated). */
+  warnings: string[];
+  /** Drains: stop claiming, interrupt agents, release leases, close connections. */
+  stop(): Promise<void>;
+}
+
+export async function startWorkerNode(config: Readonly<StintConfig>): Promise<WorkerNode> {
+  if (!config.databaseUrl) {
+    throw new ConfigError(
+      'stint worker needs a shared PostgreSQL store: set STINT_DATABASE_URL=postgres://... ' +
+        '(with the embedded store, `stint serve` runs sessions itself).',
+    );
+  }
+  const log = pino(
+    {
+      level: config.logLevel,
+      base: { pid: process.pid, role: 'worker' },
+      hooks: { streamWrite: logScrubber.scrub },
+    },
+    pino.destination(2),
+  );
+  const agent = loadAgent(config, log);
+  const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+  let coordination: PostgresCoordination | undefined;
+  try {
+    // The same sandbox, secrets and per-session guard as `stint serve` (STINT_SECRET_KEY must be the
+    // same on every process sharing the store).
+    const security = await setupSecurity({ dataDir: config.dataDir, security: config.security, store, log });
+    for (const warning of security.warnings) log.warn(warning);
+    const events = new SessionEvents();
+    let worker: Worker | undefined;
+    coordination = await startPostgresCoordination({
+      url: config.databaseUrl,
+      store,
+      events,
+      log,
+      leaseMs: config.leaseMs,
+      forwardChanges: false,
+      isDriving: (id) => worker?.isDriving(id) ?? false,
+    });
+    worker = new Worker(
+      runnerDeps(config, {
+        store,
+        agent,
+        sandbox: security.sandbox,
+        events,
+        log,
+        security: security.sessionSecurity,
+      }),
+      coordination.queue,
+      { concurrency: config.concurrency },
+    );
+    await worker.start();
+    const running = worker;
+    const coord = coordination;
+    return {
+      worker: running,
+      store,
+      log,
+      warnings: security.warnings,
+      async stop() {
+        await running.stop();
+        await coord.close();
+        await store.close();
+      },
+    };
+  } catch (e) {
+    await coordination?.close().catch(() => {});
+    await store.close().catch(() => {});
+    throw e;
+  }
+}
+
+export function registerWorkerCommand(program: Command): void {
+  program
+    .command('worker')
+    .description('Run sessions from the shared PostgreSQL store (STINT_DATABASE_URL); no HTTP.')
+    .option('--data-dir <dir>', 'where this worker keeps checkouts and source mirrors (STINT_DATA_DIR)')
+    .option('--public-url <url>', 'origin of the API, used in session urls (STINT_PUBLIC_URL)')
+    .option('--agent <name>', 'agent backend: scripted, llm or cli (STINT_AGENT)')
+    .option('--model <provider:model>', 'model of the llm agent, e.g. ollama:qwen2.5-coder (STINT_MODEL)')
+    .option('--agent-script <file>', 'default script for the scripted agent (STINT_AGENT_SCRIPT)')
+    .option('--concurrency <n>', 'sessions worked at once (STINT_CONCURRENCY)')
+    .option('--bash-output', 'attach bashOutput artifacts to command progress')
+    .option('--sandbox <kind>', 'agent command isolation: auto, bubblewrap or plain (STINT_SANDBOX)')
+    .option(
+      '--github-api-url <url>',
+      'GitHub (Enterprise) API for the server credentials (STINT_GITHUB_API_URL)',
+    )
+    .option('--branch-prefix <prefix>', 'AUTO_CREATE_PR pushes to <prefix><session id> (STINT_BRANCH_PREFIX)')
+    .option(
+      '--workspace-retention <duration>',
+      "keep a finished session's checkout this long, e.g. 30m (STINT_WORKSPACE_RETENTION; default 0)",
+    )
+    .action(async (flags: Omit<ServeFlags, 'host' | 'port' | 'worker'>) => {
+      const config = buildConfig({ ...flags, worker: true });
+      const node = await startWorkerNode(config);
+      process.stdout.write(
+        `Stint worker ${node.worker.id} running: concurrency ${config.concurrency}, ` +
+          `lease ${config.leaseMs} ms, data ${config.dataDir}\n`,
+      );
+      for (const warning of node.warnings) process.stdout.write(`Warning: ${warning}\n`);
+      let closing = false;
+      const shutdown = async (signal: string) => {
+        if (closing) return;
+        closing = true;
+        node.log.info({ signal }, 'draining');
+        const force = setTimeout(() => process.exit(1), 30_000);
+        force.unref();
+        try {
+          await node.stop();
+          process.exit(0);
+        } catch (e) {
+          node.log.error({ err: e }, 'shutdown failed');
+          process.exit(1);
+        }
+      };
+      process.on('SIGTERM', () => void shutdown('SIGTERM'));
+      process.on('SIGINT', () => void shutdown('SIGINT'));
+    });
+}

@@ -1,0 +1,70 @@
+/**
+ * The many-worker queue: leases live in the sessions table (claimed in one
+ * UPDATE ... WHERE id = (SELECT ... FOR UPDATE SKIP LOCKED LIMIT 1) RETURNING statement),
+ * renewed by heartbeats and claimable again once expired. Idle workers sleep until a
+ * `stint_work` NOTIFY (sent by a trigger when a session starts wanting a worker, whichever
+ * process committed it), a local hint, or their poll interval.
+ */
+import type { SessionEvents } from '../../services/events.ts';
+import type { Store } from '../../store/store.ts';
+import type { WorkQueue } from '../queue.ts';
+import type { PgListener } from './pg-listener.ts';
+import { Wakeups } from './wakeups.ts';
+
+export const WORK_CHANNEL = 'stint_work';
+
+export interface PostgresQueueOptions {
+  leaseMs: number;
+}
+
+export class PostgresQueue implements WorkQueue {
+  readonly kind = 'postgres';
+  readonly leaseMs: number;
+  readonly #store: Store;
+  readonly #wakeups = new Wakeups();
+  readonly #unsubscribe: (() => void)[];
+  #reaper: NodeJS.Timeout | undefined;
+
+  constructor(store: Store, listener: PgListener, events: SessionEvents, opts: PostgresQueueOptions) {
+    this.#store = store;
+    this.leaseMs = opts.leaseMs;
+    const wake = () => this.#wakeups.wake();
+    this.#unsubscribe = [listener.on(WORK_CHANNEL, wake), listener.onReconnect(wake), events.onWork(wake)];
+  }
+
+  /**
+   * Other workers share the store: only leases that have expired (their worker died or hung) are
+   * dropped, now and every lease period, which also NOTIFYs idle workers of the freed sessions.
+   */
+  async recover(): Promise<void> {
+    await this.#store.releaseExpiredLeases();
+    if (this.#reaper) return;
+    this.#reaper = setInterval(() => void this.#store.releaseExpiredLeases().catch(() => {}), this.leaseMs);
+    this.#reaper.unref();
+  }
+
+  claim(owner: string): Promise<string | undefined> {
+    this.#wakeups.clear();
+    return this.#store.claimSession(owner, this.leaseMs);
+  }
+
+  heartbeat(sessionId: string, owner: string): Promise<boolean> {
+    return this.#store.renewLease(sessionId, owner, this.leaseMs);
+  }
+
+  async release(sessionId: string, owner: string): Promise<void> {
+    await this.#store.releaseLease(sessionId, owner);
+    // A slot is free here too; other processes hear of the session through the trigger if it still wants work.
+    this.#wakeups.wake();
+  }
+
+  waitForWork(timeoutMs: number, signal: AbortSignal): Promise<void> {
+    return this.#wakeups.wait(timeoutMs, signal);
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.#reaper);
+    for (const u of this.#unsubscribe) u();
+    this.#wakeups.releaseAll();
+  }
+}

@@ -1,0 +1,66 @@
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { MIGRATIONS } from '../migrations/index.ts';
+import type { DB } from '../sql/schema.ts';
+import { SqlStore } from '../sql/sql-store.ts';
+import { DbClock } from './clock.ts';
+import { migratePostgres } from './migrate.ts';
+import { postgresAdapter } from './postgres-adapter.ts';
+
+export interface PostgresOptions {
+  /** postgres:// or postgresql:// connection URL (libpq parameters such as sslmode allowed). */
+  url: string;
+  /** Connections in the pool (default 10). */
+  poolSize?: number;
+  /** Shown in pg_stat_activity. */
+  applicationName?: string;
+}
+
+const INT8_OID = 20;
+
+/** int8 (bigint, count(*)) arrives as a string by default; every such value Stint stores fits a double. */
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8_OID && format !== 'binary'
+      ? (v: string) => Number(v)
+      : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+};
+
+/** Connects, applies pending migrations under an advisory lock, and returns the store. */
+export async function openPostgresStore(opts: PostgresOptions): Promise<SqlStore> {
+  const applicationName = opts.applicationName ?? 'stint';
+  const client = new pg.Client({ connectionString: opts.url, application_name: applicationName, types });
+  await client.connect();
+  try {
+    await migratePostgres(client, MIGRATIONS);
+  } finally {
+    await client.end();
+  }
+
+  const pool = new pg.Pool({
+    connectionString: opts.url,
+    application_name: applicationName,
+    max: opts.poolSize ?? 10,
+    types,
+  });
+  // An idle connection that breaks (database restart) is dropped by the pool; the next query reconnects.
+  pool.on('error', () => {});
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  const clock = new DbClock(async () => {
+    const { rows } = await pool.query<{ now: number }>(
+      'select (extract(epoch from clock_timestamp()) * 1000000)::int8 as now',
+    );
+    return Number(rows[0]!.now);
+  });
+  try {
+    await clock.start();
+  } catch (e) {
+    await pool.end().catch(() => {});
+    throw e;
+  }
+  return new SqlStore(db, postgresAdapter(clock), async () => {
+    clock.stop();
+    // Kysely ends the pool only if it ever used it.
+    if (!pool.ended) await pool.end();
+  });
+}

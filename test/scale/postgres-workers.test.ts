@@ -1,0 +1,209 @@
+/**
+ * Scale-out on a real PostgreSQL: one API process (`stint serve --no-worker`), three `stint worker`
+ * processes with their own data dirs (as on separate machines), 60 scripted sessions. One worker is
+ * SIGKILLed mid-run; every session still completes with gap-free, duplicate-free activities and the
+ * files written before the crash, and the store shows each session was worked by one worker at a time.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { after, before, test } from 'node:test';
+import pg from 'pg';
+import { git, makeBareRepo, scriptPrompt } from '../support/git-fixtures.ts';
+import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
+import { api, cliEntry, type StartedServer, startServer, waitUntil } from '../support/server.ts';
+import { type StartedWorker, startWorker } from '../support/workers.ts';
+
+const SESSIONS = 60;
+const SCRIPT = {
+  plan: ['Write a', 'Wait', 'Write b'],
+  steps: [
+    { progress: 'p1' },
+    { write: { path: 'a.txt', content: 'A\n' } },
+    { sleep: 2500 },
+    { message: 'm1' },
+    { write: { path: 'b.txt', content: 'B\n' } },
+    { sleep: 200 },
+    { message: 'done' },
+  ],
+};
+const EXPECTED = [
+  'planGenerated',
+  'planApproved',
+  'progressUpdated:p1',
+  'progressUpdated:Wrote a.txt',
+  'agentMessaged:m1',
+  'progressUpdated:Wrote b.txt',
+  'agentMessaged:done',
+  'progressUpdated:Changes ready',
+  'sessionCompleted',
+];
+
+function describeActivity(a: any): string {
+  if (a.progressUpdated) return `progressUpdated:${a.progressUpdated.title}`;
+  if (a.agentMessaged) return `agentMessaged:${a.agentMessaged.agentMessage}`;
+  return Object.keys(a).find(
+    (k) => !['name', 'id', 'createTime', 'originator', 'description', 'artifacts'].includes(k),
+  )!;
+}
+
+let database: TestDatabase | undefined;
+let db: pg.Pool | undefined;
+let server: StartedServer | undefined;
+const workers: StartedWorker[] = [];
+let repo = '';
+let env: Record<string, string> = {};
+
+before(async () => {
+  database = await createTestDatabase();
+  db = new pg.Pool({ connectionString: database.url, max: 2 });
+  // Every process of a deployment shares the key that encrypts secrets in the store.
+  env = {
+    STINT_DATABASE_URL: database.url,
+    STINT_LEASE_MS: '3000',
+    STINT_SECRET_KEY: randomBytes(32).toString('base64'),
+  };
+  repo = makeBareRepo();
+  execFileSync(
+    process.execPath,
+    [cliEntry, 'sources', 'add', 'github/acme/widgets', '--git-url', repo, '--default-branch', 'main'],
+    { env: { ...process.env, ...env }, stdio: 'pipe' },
+  );
+  server = await startServer({ args: ['--no-worker'], env });
+  for (let i = 0; i < 3; i++) workers.push(await startWorker({ env, args: ['--concurrency', '25'] }));
+});
+
+after(async () => {
+  for (const w of workers) await w.cleanup();
+  await server?.cleanup();
+  await db?.end();
+  await database?.cleanup();
+  if (repo) rmSync(dirname(repo), { recursive: true, force: true });
+});
+
+test('60 sessions on three workers survive SIGKILL of one, each worked by one worker at a time', {
+  timeout: 120_000,
+}, async (t) => {
+  const srv = server!;
+  const ids: string[] = [];
+  for (let batch = 0; batch < SESSIONS; batch += 10) {
+    const made = await Promise.all(
+      Array.from({ length: 10 }, (_, j) => {
+        const i = batch + j;
+        const body: Record<string, unknown> = { prompt: scriptPrompt(`scale ${i}`, SCRIPT) };
+        if (i % 2 === 0) body.sourceContext = { source: 'sources/github/acme/widgets' };
+        return api(srv, 'POST', '/sessions', body);
+      }),
+    );
+    for (const res of made) {
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      ids.push(res.body.id);
+    }
+  }
+
+  // Kill the worker holding the most sessions that wrote a.txt and are sleeping.
+  const held = async () =>
+    (
+      await db!.query<{ owner: string; n: number }>(
+        `select lease_owner as owner, count(*)::int as n from sessions
+         where lease_owner is not null and activity_count >= 4 and state = 'IN_PROGRESS' group by lease_owner`,
+      )
+    ).rows;
+  const victimRow = await waitUntil(
+    async () => {
+      const rows = (await held()).sort((a, b) => b.n - a.n);
+      return rows[0] && rows[0].n >= 3 ? rows[0] : undefined;
+    },
+    40_000,
+    50,
+  );
+  assert.ok(victimRow);
+  const victim = workers.find((w) => w.id === victimRow.owner)!;
+  assert.ok(victim, `lease owner ${victimRow.owner} is one of our workers`);
+  await victim.kill();
+
+  await waitUntil(
+    async () => {
+      const { rows } = await db!.query<{ state: string; n: number }>(
+        'select state, count(*)::int as n from sessions where id = any($1) group by state',
+        [ids],
+      );
+      const failed = rows.find((r) => r.state === 'FAILED');
+      if (failed) {
+        const why = await db!.query<{ body: string }>(
+          "select body from activities where kind = 'sessionFailed' and session_id = any($1) limit 1",
+          [ids],
+        );
+        throw new Error(`${failed.n} sessions failed, e.g. ${why.rows[0]?.body}`);
+      }
+      return rows.length === 1 && rows[0]!.state === 'COMPLETED' && rows[0]!.n === SESSIONS;
+    },
+    90_000,
+    200,
+  );
+
+  // What clients see: every session's activities exactly once, in order, with both files in the patch.
+  const head = git(repo, 'rev-parse', 'main').trim();
+  await Promise.all(
+    ids.map(async (id, i) => {
+      const acts = (await api(srv, 'GET', `/sessions/${id}/activities?pageSize=100`)).body.activities;
+      assert.deepEqual(acts.map(describeActivity), EXPECTED, `session ${id}`);
+      assert.equal(new Set(acts.map((a: any) => a.id)).size, acts.length);
+      for (let k = 1; k < acts.length; k++) assert.ok(acts[k].createTime > acts[k - 1].createTime);
+      const s = (await api(srv, 'GET', `/sessions/${id}`)).body;
+      assert.equal(s.state, 'COMPLETED');
+      const patch: string = s.outputs[0].changeSet.gitPatch.unidiffPatch;
+      assert.match(patch, /\+\+\+ b\/a\.txt\n@@ -0,0 \+1 @@\n\+A\n/, `session ${id}`);
+      assert.match(patch, /\+\+\+ b\/b\.txt\n@@ -0,0 \+1 @@\n\+B\n/, `session ${id}`);
+      if (i % 2 === 0) assert.equal(s.outputs[0].changeSet.gitPatch.baseCommitId, head);
+    }),
+  );
+
+  // What the store shows: each activity names the lease it was written under.
+  const { rows } = await db!.query<{ session_id: string; seq: number; owner: string | null; epoch: number }>(
+    `select session_id, seq, lease_owner as owner, lease_epoch as epoch from activities
+     where session_id = any($1) order by session_id, seq`,
+    [ids],
+  );
+  const bySession = new Map<string, typeof rows>();
+  for (const r of rows) bySession.set(r.session_id, [...(bySession.get(r.session_id) ?? []), r]);
+  let takenOver = 0;
+  for (const id of ids) {
+    const acts = bySession.get(id)!;
+    assert.deepEqual(
+      acts.map((a) => Number(a.seq)),
+      EXPECTED.map((_, k) => k + 1),
+      `session ${id}: gap-free seqs`,
+    );
+    const ownerOfEpoch = new Map<number, string>();
+    for (let k = 0; k < acts.length; k++) {
+      const a = acts[k]!;
+      assert.ok(a.owner, `session ${id} seq ${a.seq} was written by a worker holding its lease`);
+      if (k > 0)
+        assert.ok(Number(a.epoch) >= Number(acts[k - 1]!.epoch), `session ${id}: leases never interleave`);
+      const known = ownerOfEpoch.get(Number(a.epoch));
+      assert.ok(known === undefined || known === a.owner, `session ${id}: one owner per lease`);
+      ownerOfEpoch.set(Number(a.epoch), a.owner);
+    }
+    // Sessions hop between workers legitimately (the scripted agent's first run ends after its plan);
+    // the killed worker's sessions must have been finished by others, strictly after its last write.
+    const lastByVictim = acts.map((a) => a.owner).lastIndexOf(victim.id);
+    if (lastByVictim >= 0 && lastByVictim < acts.length - 1) {
+      takenOver++;
+      const victimEpoch = Number(acts[lastByVictim]!.epoch);
+      for (const a of acts.slice(lastByVictim + 1)) {
+        assert.notEqual(a.owner, victim.id);
+        assert.ok(Number(a.epoch) > victimEpoch, `session ${id}: taken over under a newer lease`);
+      }
+    }
+  }
+  assert.ok(takenOver >= 1, 'sessions of the killed worker were resumed by the others');
+  t.diagnostic(`${takenOver} sessions of the killed worker were finished by the others`);
+
+  // The survivors drain on SIGTERM, exit 0 and leave no lease behind.
+  for (const w of workers.filter((w) => w !== victim)) assert.equal(await w.stop(), 0, w.output());
+  const leased = await db!.query('select id from sessions where lease_owner is not null');
+  assert.equal(leased.rowCount, 0);
+});
