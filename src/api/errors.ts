@@ -1,6 +1,7 @@
 /** One error handler: every failure becomes a Google-style error body with the right status. */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ERROR_STATUSES, type ErrorStatus, StintError } from '../domain/errors.ts';
+import { isTransientStoreError } from '../store/transient.ts';
 
 export interface ErrorBody {
   error: { code: number; message: string; status: ErrorStatus; details: unknown[] };
@@ -62,13 +63,20 @@ export function toStintError(err: unknown): StintError {
   if (typeof e?.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
     return new StintError(e.statusCode === 404 ? 'NOT_FOUND' : 'INVALID_ARGUMENT', e.message);
   }
+  if (isTransientStoreError(err)) {
+    // Clients retry 503 with backoff: right for a database that is restarting or failing over.
+    return new StintError('UNAVAILABLE', 'The store is temporarily unavailable; retry shortly.', {
+      cause: err,
+      retryAfter: 2,
+    });
+  }
   return new StintError('INTERNAL', 'Internal error.', { cause: err });
 }
 
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: unknown, req: FastifyRequest, reply: FastifyReply) => {
     const se = toStintError(err);
-    if (se.status === 'INTERNAL') req.log.error({ err }, 'internal error');
+    if (se.status === 'INTERNAL' || se.status === 'UNAVAILABLE') req.log.error({ err }, se.message);
     return sendError(reply, se);
   });
   app.setNotFoundHandler((req, reply) =>

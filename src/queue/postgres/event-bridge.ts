@@ -116,7 +116,7 @@ export class SessionEventBridge {
       }
     }
     if (activities.length === 0 && known && rec.session.updateTime <= known.updateTime) return;
-    this.#events.emitChanged({ session: rec.session, activities });
+    this.#events.emitChanged({ session: rec.session, activities, remote: true });
   }
 
   #remember(id: string, updateTime: number, activities: Activity[]): void {
