@@ -41,7 +41,11 @@ export async function benchApiOverhead(seconds = 8): Promise<Section> {
       for (let round = 0; round < 3; round++) {
         log(`api overhead: round ${round + 1}/3`);
         const b = await load(`${bareUrl}/`, {}, seconds);
-        const s = await load(`${server.baseUrl}/sessions/${id}`, { 'x-goog-api-key': server.apiKey }, seconds);
+        const s = await load(
+          `${server.baseUrl}/sessions/${id}`,
+          { 'x-goog-api-key': server.apiKey },
+          seconds,
+        );
         if (b.rps > base.rps) base = b;
         if (s.rps > stint.rps) stint = s;
       }

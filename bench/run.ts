@@ -10,6 +10,7 @@ import { benchApiOverhead } from './api-overhead.ts';
 import { log, type Section } from './lib.ts';
 import { benchListing } from './listing.ts';
 import { benchThroughput } from './throughput.ts';
+import { benchWorkers } from './workers.ts';
 
 const scale = Number(process.env.BENCH_SCALE ?? '1');
 const only = process.env.BENCH_ONLY?.split(',');
