@@ -30,7 +30,30 @@ const benches: { key: string; run: () => Promise<Section> }[] = [
     key: 'throughput',
     run: () => benchThroughput({ sessions: Math.max(20, Math.round(300 * scale)), inFlight: 200 }),
   },
+  { key: 'workers', run: () => workersSection(Math.max(20, Math.round(100 * scale))) },
 ];
+
+/** Scale-out on PostgreSQL, next to the single-node SQLite figure of this run (measured again if absent). */
+async function workersSection(sessions: number): Promise<Section> {
+  let single = sections.find((s) => s.title.startsWith('Session throughput'))?.figures[0]?.value;
+  if (single === undefined) single = (await benchThroughput({ sessions, inFlight: 0 })).figures[0]!.value;
+  const base = single;
+  const { rows } = await benchWorkers({ sessions });
+  return {
+    title: 'Scale-out: completed scripted sessions per second on PostgreSQL',
+    figures: rows.map((r) => ({
+      name: `${r.workers} worker process${r.workers === 1 ? '' : 'es'} + 1 API process`,
+      value: r.sessionsPerSec,
+      unit: 'sessions/s',
+      baselineName: 'single node, SQLite',
+      baseline: base,
+      ratio: round(r.sessionsPerSec / base, 2),
+    })),
+    notes: [
+      `${sessions} sessions per measurement, the same workload as the single-node figure; each worker has its own data dir, as on separate machines. All processes share this machine's ${cpus().length} cores, so here extra workers add contention rather than capacity.`,
+    ],
+  };
+}
 
 function render(sections: Section[], failures: string[]): string {
   const cpu = cpus()[0]?.model ?? 'unknown';
