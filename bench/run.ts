@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { benchApiOverhead } from './api-overhead.ts';
-import { log, type Section } from './lib.ts';
+import { log, round, type Section } from './lib.ts';
 import { benchListing } from './listing.ts';
 import { benchThroughput } from './throughput.ts';
 import { benchWorkers } from './workers.ts';
