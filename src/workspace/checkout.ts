@@ -88,15 +88,30 @@ async function cloneInto(dir: string, gitUrl: string, opts: PrepareCheckoutOptio
   }
 }
 
-async function initEmpty(dir: string, env?: Record<string, string>): Promise<void> {
+/**
+ * An empty repository with one empty commit. The commit is the same everywhere (fixed author, date
+ * and message), so a repoless session rebuilt elsewhere or later keeps its baseCommitId.
+ */
+export async function initEmpty(dir: string, env?: Record<string, string>): Promise<void> {
   await runGit(['init', '--quiet', '--', dir], { env });
   await runGit(['commit', '--quiet', '--allow-empty', '--no-verify', '-m', 'Initial commit'], {
     cwd: dir,
-    env,
+    env: { ...env, ...EMPTY_COMMIT_ENV },
   });
 }
 
-async function writeBaseMarker(dir: string, baseCommitId: string): Promise<void> {
+const EMPTY_COMMIT_DATE = '2000-01-01T00:00:00Z';
+const EMPTY_COMMIT_ENV: Readonly<Record<string, string>> = {
+  GIT_AUTHOR_NAME: 'Stint',
+  GIT_AUTHOR_EMAIL: 'stint@localhost',
+  GIT_AUTHOR_DATE: EMPTY_COMMIT_DATE,
+  GIT_COMMITTER_NAME: 'Stint',
+  GIT_COMMITTER_EMAIL: 'stint@localhost',
+  GIT_COMMITTER_DATE: EMPTY_COMMIT_DATE,
+};
+
+/** Records that the checkout at `dir` is complete, with its base commit (atomically). */
+export async function writeBaseMarker(dir: string, baseCommitId: string): Promise<void> {
   const marker = join(dir, '.git', BASE_MARKER);
   const tmp = `${marker}.tmp`;
   await writeFile(tmp, `${baseCommitId}\n`);

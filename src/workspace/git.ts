@@ -1,6 +1,7 @@
 // Runs git as a child process (argument array, never a shell), isolated from the user's and the
 // system's git configuration so that its behaviour and output format are deterministic.
 import { spawn } from 'node:child_process';
+import { setPriority } from 'node:os';
 import { GitError } from './git-error.ts';
 
 export { GitError } from './git-error.ts';
@@ -15,11 +16,14 @@ export interface GitOptions {
   timeoutMs?: number;
   /** Maximum stdout size in bytes; default 64 MiB. Exceeding it kills git and throws. */
   maxBuffer?: number;
+  /** Background work (e.g. the warm pool): run git at a low CPU priority. */
+  background?: boolean;
 }
 
 export const DEFAULT_GIT_TIMEOUT_MS = 120_000;
 export const DEFAULT_GIT_MAX_BUFFER = 64 * 1024 * 1024;
 const MAX_STDERR_BYTES = 64 * 1024;
+const BACKGROUND_PRIORITY = 15;
 
 /** Passed before every subcommand. */
 export const GIT_CONFIG_ARGS: readonly string[] = [
@@ -83,6 +87,13 @@ export function runGitRaw(
       // Own process group, so that a timeout also kills git's helpers (remote-https, index-pack…).
       detached: true,
     });
+    if (opts.background && child.pid !== undefined) {
+      try {
+        setPriority(child.pid, BACKGROUND_PRIORITY);
+      } catch {
+        // not permitted here: run at normal priority
+      }
+    }
     const out: Buffer[] = [];
     let outBytes = 0;
     let err = Buffer.alloc(0);

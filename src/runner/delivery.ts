@@ -1,0 +1,98 @@
+/**
+ * AUTO_CREATE_PR: the session's changes become a commit on `<prefix><session id>`, pushed to the
+ * source, and a pull request (GitHub) or the session's page (plain git) describes it. A follow-up
+ * adds a commit to the same branch and updates the same pull request. Failing to publish never
+ * loses the changes: the change set stays in the outputs and an activity says what went wrong.
+ */
+import type { NewActivity, PullRequest } from '../domain/activity.ts';
+import type { SessionRecord } from '../store/store.ts';
+import { publishSessionBranch } from '../workspace/mirror/session-branch.ts';
+import { redactSecrets } from '../workspace/redact.ts';
+import type { RunnerDeps } from './runner-deps.ts';
+import { sessionSource } from './session-workspace.ts';
+
+export interface DeliveryInput {
+  record: SessionRecord;
+  baseCommitId: string;
+  patch: string;
+  commitMessage: string;
+  /** Pull request body. */
+  body: string;
+}
+
+export interface Delivery {
+  pullRequest?: PullRequest;
+  activities: NewActivity[];
+}
+
+/** Whether this session publishes its changes. */
+export function wantsDelivery(record: SessionRecord, patch: string): boolean {
+  const { session } = record;
+  if (session.automationMode !== 'AUTO_CREATE_PR' || !session.sourceContext) return false;
+  // No changes: only an already published branch needs updating (the agent undid its changes).
+  return patch !== '' || session.outputs.some((o) => 'pullRequest' in o);
+}
+
+export async function deliver(deps: RunnerDeps, input: DeliveryInput): Promise<Delivery> {
+  const { session } = input.record;
+  const headRef = `${deps.repos.config.branchPrefix}${session.id}`;
+  let step = 'push the branch';
+  try {
+    const source = await sessionSource(deps, input.record);
+    if (!source) return { activities: [] };
+    const mirror = deps.repos.workspaces.mirrors.get({
+      tenantId: session.tenantId,
+      sourceId: source.record.id,
+      url: source.remote.url,
+    });
+    const branch = await publishSessionBranch({
+      mirror,
+      remote: source.remote,
+      sessionId: session.id,
+      branch: headRef,
+      baseCommitId: input.baseCommitId,
+      patch: input.patch,
+      message: input.commitMessage,
+      tempDir: deps.repos.workspaces.tempDir,
+    });
+    if (!branch) return { activities: [] };
+    step = 'open the pull request';
+    const pullRequest = await source.provider.openReview({
+      record: source.record,
+      sessionId: session.id,
+      headRef,
+      baseRef: source.branch,
+      title: session.title,
+      body: input.body,
+      sessionUrl: `${deps.repos.publicUrl()}/sessions/${session.id}`,
+    });
+    const pushed = branch.pushed
+      ? `Pushed ${branch.commitId.slice(0, 12)} to ${headRef}`
+      : `${headRef} is up to date`;
+    const title = source.provider.kind === 'github' ? 'Pull request ready' : 'Branch pushed';
+    return {
+      pullRequest,
+      activities: [
+        {
+          originator: 'system',
+          content: { kind: 'progressUpdated', title, description: `${pushed}.\n${pullRequest.url}` },
+        },
+      ],
+    };
+  } catch (e) {
+    deps.log.warn({ err: e, session: session.id }, 'publishing the changes failed');
+    const reason = redactSecrets((e as Error)?.message ?? String(e));
+    return {
+      activities: [
+        {
+          originator: 'system',
+          content: {
+            kind: 'progressUpdated',
+            title: 'Could not publish the changes',
+            description: `Could not ${step} (${headRef}): ${reason}\nThe change set is still in the session's outputs.`,
+          },
+        },
+      ],
+    };
+  }
+}

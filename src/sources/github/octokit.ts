@@ -1,0 +1,28 @@
+// Octokit clients for a GitHub (or GitHub Enterprise) API base, quiet and without retries of their
+// own: callers decide what a failure means.
+import { Octokit } from '@octokit/rest';
+
+const SILENT = { debug() {}, info() {}, warn() {}, error() {} };
+
+export function octokit(apiUrl: string, token: string): Octokit {
+  return new Octokit({
+    auth: token,
+    baseUrl: apiUrl,
+    userAgent: 'stint',
+    log: SILENT,
+    // Every request bounded in time.
+    request: {
+      fetch: (url: string | URL, init: RequestInit = {}) =>
+        fetch(url, { ...init, signal: init.signal ?? AbortSignal.timeout(REQUEST_TIMEOUT_MS) }),
+    },
+  });
+}
+
+const REQUEST_TIMEOUT_MS = 30_000;
+
+/** A GitHub API failure as a short message without credentials (Octokit's errors can quote headers). */
+export function describeGitHubError(e: unknown): string {
+  const err = e as { status?: number; message?: string; response?: { data?: { message?: string } } };
+  const detail = err.response?.data?.message ?? err.message ?? String(e);
+  return err.status ? `GitHub API error ${err.status}: ${detail}` : `GitHub API error: ${detail}`;
+}

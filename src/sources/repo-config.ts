@@ -1,0 +1,139 @@
+// Server settings for repositories: workspaces (pool, retention), pushed branches, and the server's
+// GitHub credentials. Flags win over environment variables. Only the NAMES of the variables holding
+// secrets are kept here, so logging the configuration can never reveal them.
+import { isSafeRefName } from '../workspace/refs.ts';
+
+export interface GitHubAppConfig {
+  appId: string;
+  /** Environment variable holding the PEM private key, or a file with it. */
+  privateKeyEnv?: string;
+  privateKeyFile?: string;
+  /** Use this installation for every repository (default: the repository's own installation). */
+  installationId?: number;
+}
+
+export interface GitHubServerConfig {
+  apiUrl: string;
+  /** Environment variable holding a token. */
+  tokenEnv?: string;
+  app?: GitHubAppConfig;
+  /** Tenants that see the repositories the credentials can reach as sources ('*': every tenant). */
+  tenants: readonly string[] | '*';
+  /** List those repositories as sources (STINT_GITHUB_DISCOVER=0 turns it off). */
+  discover: boolean;
+}
+
+export interface RepoConfig {
+  /** Sessions push to `<prefix><session id>`. */
+  branchPrefix: string;
+  /** How long a finished session's checkout is kept (0: removed at once). */
+  retentionMs: number;
+  /** Ready checkouts per busy source/branch (0: no warm pool). */
+  poolSize: number;
+  poolIdleMs: number;
+  maxPooledCheckouts: number;
+  github: GitHubServerConfig | undefined;
+}
+
+export interface RepoFlags {
+  githubApiUrl?: string;
+  branchPrefix?: string;
+  workspaceRetention?: string;
+}
+
+export const DEFAULT_GITHUB_API_URL = 'https://api.github.com';
+
+type Fail = (message: string) => Error;
+
+export function buildRepoConfig(
+  flags: RepoFlags,
+  env: NodeJS.ProcessEnv,
+  fail: Fail = (m) => new Error(m),
+): RepoConfig {
+  const branchPrefix = flags.branchPrefix ?? env.STINT_BRANCH_PREFIX ?? 'stint/';
+  if (!isSafeRefName(`${branchPrefix}x`) || /[/]{2}/.test(branchPrefix)) {
+    throw fail(`--branch-prefix gives invalid branch names: '${branchPrefix}'.`);
+  }
+  return Object.freeze({
+    branchPrefix,
+    retentionMs: duration(
+      '--workspace-retention',
+      flags.workspaceRetention ?? env.STINT_WORKSPACE_RETENTION,
+      0,
+      fail,
+    ),
+    poolSize: count('STINT_WORKSPACE_POOL_SIZE', env.STINT_WORKSPACE_POOL_SIZE, 2, 16, fail),
+    poolIdleMs: duration('STINT_WORKSPACE_POOL_IDLE', env.STINT_WORKSPACE_POOL_IDLE, 3600_000, fail),
+    maxPooledCheckouts: count('STINT_WORKSPACE_POOL_MAX', env.STINT_WORKSPACE_POOL_MAX, 16, 1000, fail),
+    github: githubConfig(flags, env, fail),
+  });
+}
+
+function githubConfig(flags: RepoFlags, env: NodeJS.ProcessEnv, fail: Fail): GitHubServerConfig | undefined {
+  const apiUrl = (flags.githubApiUrl ?? env.STINT_GITHUB_API_URL ?? DEFAULT_GITHUB_API_URL).replace(
+    /\/+$/,
+    '',
+  );
+  if (!/^https?:\/\/[^/]/.test(apiUrl))
+    throw fail(`--github-api-url must be an http(s) URL; got '${apiUrl}'.`);
+  const tokenEnv = env.STINT_GITHUB_TOKEN ? 'STINT_GITHUB_TOKEN' : undefined;
+  let app: GitHubAppConfig | undefined;
+  if (env.STINT_GITHUB_APP_ID) {
+    if (!/^\d+$/.test(env.STINT_GITHUB_APP_ID)) throw fail('STINT_GITHUB_APP_ID must be a number.');
+    app = { appId: env.STINT_GITHUB_APP_ID };
+    if (env.STINT_GITHUB_APP_PRIVATE_KEY) app.privateKeyEnv = 'STINT_GITHUB_APP_PRIVATE_KEY';
+    else if (env.STINT_GITHUB_APP_PRIVATE_KEY_FILE)
+      app.privateKeyFile = env.STINT_GITHUB_APP_PRIVATE_KEY_FILE;
+    else {
+      throw fail(
+        'STINT_GITHUB_APP_ID needs STINT_GITHUB_APP_PRIVATE_KEY (PEM) or STINT_GITHUB_APP_PRIVATE_KEY_FILE.',
+      );
+    }
+    if (env.STINT_GITHUB_APP_INSTALLATION_ID) {
+      app.installationId = count(
+        'STINT_GITHUB_APP_INSTALLATION_ID',
+        env.STINT_GITHUB_APP_INSTALLATION_ID,
+        0,
+        2 ** 53,
+        fail,
+      );
+    }
+  }
+  if (!tokenEnv && !app && flags.githubApiUrl === undefined && env.STINT_GITHUB_API_URL === undefined)
+    return undefined;
+  const tenantsRaw = (env.STINT_GITHUB_TENANTS ?? 'default').trim();
+  const tenants =
+    tenantsRaw === '*'
+      ? '*'
+      : tenantsRaw
+          .split(',')
+          .map((t) => t.trim())
+          .filter(Boolean);
+  const config: GitHubServerConfig = {
+    apiUrl,
+    tenants,
+    discover: !/^(0|false|no|off)$/i.test(env.STINT_GITHUB_DISCOVER ?? ''),
+  };
+  if (tokenEnv) config.tokenEnv = tokenEnv;
+  if (app) config.app = app;
+  return config;
+}
+
+function count(name: string, raw: string | undefined, fallback: number, max: number, fail: Fail): number {
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > max) {
+    throw fail(`${name} must be an integer between 0 and ${max}; got '${raw}'.`);
+  }
+  return n;
+}
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3600_000, d: 86_400_000 };
+
+/** `0`, `1500` (ms), `30s`, `15m`, `24h`, `7d`. */
+export function duration(name: string, raw: string | undefined, fallback: number, fail: Fail): number {
+  if (raw === undefined || raw === '') return fallback;
+  const m = /^(\d+)(ms|s|m|h|d)?$/.exec(raw.trim());
+  if (!m) throw fail(`${name} must be a duration such as 0, 30s, 15m, 24h or 7d; got '${raw}'.`);
+  return Number(m[1]) * UNITS[m[2] ?? 'ms']!;
+}

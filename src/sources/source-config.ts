@@ -1,0 +1,78 @@
+// What a source's `config` JSON may say about the provider behind it. Credentials are never stored
+// here, only where to find them when needed (an environment variable of the server, or a file).
+import type { SourceRecord } from '../store/store.ts';
+
+export interface GitHubSourceConfig {
+  /** The repository on GitHub; default: owner and repo of the source id. */
+  owner?: string;
+  repo?: string;
+  /** The server reads the token from this environment variable when it needs it. */
+  tokenEnv?: string;
+  /** ... or from this file (its first line). */
+  tokenFile?: string;
+  /** Use the server's GitHub credentials (STINT_GITHUB_TOKEN or the GitHub App). */
+  useServer?: boolean;
+  /** API base for GitHub Enterprise, e.g. https://ghe.example.com/api/v3. */
+  apiUrl?: string;
+}
+
+export interface SourceConfig {
+  github?: GitHubSourceConfig;
+  /** Listed from GitHub by the server's credentials, not registered. */
+  discovered?: boolean;
+}
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+const NAME = /^[A-Za-z0-9_.-]{1,100}$/;
+
+/** Validates a source's config (from the CLI or the store); throws with a message naming the field. */
+export function parseSourceConfig(raw: Record<string, unknown>): SourceConfig {
+  const out: SourceConfig = {};
+  if (raw.discovered === true) out.discovered = true;
+  const gh = raw.github;
+  if (gh === undefined) return out;
+  if (typeof gh !== 'object' || gh === null) throw new Error('config.github must be an object');
+  const g = gh as Record<string, unknown>;
+  const github: GitHubSourceConfig = {};
+  for (const key of ['owner', 'repo'] as const) {
+    const v = g[key];
+    if (v === undefined) continue;
+    if (typeof v !== 'string' || !NAME.test(v) || v === '.' || v === '..') {
+      throw new Error(`config.github.${key} is not a valid name`);
+    }
+    github[key] = v;
+  }
+  if (g.tokenEnv !== undefined) {
+    if (typeof g.tokenEnv !== 'string' || !ENV_NAME.test(g.tokenEnv)) {
+      throw new Error('config.github.tokenEnv must be an environment variable name');
+    }
+    github.tokenEnv = g.tokenEnv;
+  }
+  if (g.tokenFile !== undefined) {
+    if (typeof g.tokenFile !== 'string' || g.tokenFile === '')
+      throw new Error('config.github.tokenFile must be a path');
+    github.tokenFile = g.tokenFile;
+  }
+  if (g.useServer === true) github.useServer = true;
+  if (g.apiUrl !== undefined) {
+    if (typeof g.apiUrl !== 'string' || !/^https?:\/\//.test(g.apiUrl)) {
+      throw new Error('config.github.apiUrl must be an http(s) URL');
+    }
+    github.apiUrl = g.apiUrl.replace(/\/+$/, '');
+  }
+  out.github = github;
+  return out;
+}
+
+/** Whether pull requests for this source go through the GitHub API. */
+export function usesGitHub(record: SourceRecord): boolean {
+  const config = parseSourceConfig(record.config);
+  return config.discovered === true || config.github !== undefined;
+}
+
+/** owner/repo on GitHub for a GitHub-backed source. */
+export function githubRepoOf(record: SourceRecord): { owner: string; repo: string } {
+  const gh = parseSourceConfig(record.config).github ?? {};
+  const [, owner, repo] = record.id.split('/') as [string, string, string];
+  return { owner: gh.owner ?? owner, repo: gh.repo ?? repo };
+}

@@ -1,0 +1,35 @@
+// Reads and writes refs of a mirror straight from its files (git's "files" ref storage: one file per
+// loose ref, the rest in packed-refs), saving a git process on every session start. Only for
+// repositories Stint made itself; anything unexpected returns undefined so callers ask git instead.
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+
+const OBJECT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+
+/** The object id `ref` (a full name such as refs/heads/main) points to, or undefined. */
+export async function readRefFile(gitDir: string, ref: string): Promise<string | undefined> {
+  const loose = await readFile(join(gitDir, ref), 'utf8').catch(() => undefined);
+  if (loose !== undefined) {
+    const id = loose.trim();
+    return OBJECT_ID.test(id) ? id : undefined; // a symbolic ref: let git resolve it
+  }
+  const packed = await readFile(join(gitDir, 'packed-refs'), 'utf8').catch(() => '');
+  for (const line of packed.split('\n')) {
+    if (line.endsWith(` ${ref}`)) {
+      const id = line.slice(0, line.indexOf(' '));
+      return OBJECT_ID.test(id) ? id : undefined;
+    }
+  }
+  return undefined;
+}
+
+/** Points `ref` at `id` by writing its loose ref file atomically. */
+export async function writeRefFile(gitDir: string, ref: string, id: string): Promise<void> {
+  if (!OBJECT_ID.test(id)) throw new Error(`invalid object id ${id}`);
+  const file = join(gitDir, ref);
+  await mkdir(dirname(file), { recursive: true });
+  const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
+  await writeFile(tmp, `${id}\n`);
+  await rename(tmp, file);
+}

@@ -1,0 +1,232 @@
+// The warm pool: a few ready checkouts per busy source/branch, made in the background, so a session
+// starts by renaming one into place instead of writing every file of the repository.
+//
+// Every operation on a pooled checkout first claims it with an atomic rename out of the pool
+// directory, so a session can never receive a checkout that is being built or moved (this holds
+// across processes sharing the data dir too). Pooled checkouts are never touched by an agent.
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, stat, utimes, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { materializeCheckout, moveCheckout } from '../materialize.ts';
+import type { Mirror } from '../mirror/mirror.ts';
+import { removeTree } from '../remove-tree.ts';
+import { SerialJobs } from './serial-jobs.ts';
+
+export interface PoolOptions {
+  /** Directory of the pool; must be on the same filesystem as the session checkouts. */
+  root: string;
+  /** Ready checkouts kept per busy source/branch; 0 turns the pool off. */
+  size: number;
+  /** A source/branch not used for this long has its checkouts removed. */
+  idleMs: number;
+  /** Upper bound on pooled checkouts across all sources. */
+  maxCheckouts: number;
+  /** Background work starts this long after the session start that asked for it (default 250 ms). */
+  refillDelayMs?: number;
+  /** Called when background work fails (it is retried on the next use). */
+  onError?: (err: unknown) => void;
+}
+
+interface PoolEntry {
+  mirror: Mirror;
+  branch: string;
+  originUrl?: string;
+  dir: string;
+  lastUsed: number;
+}
+
+const MARKER = 'stint-pool';
+const USED_STAMP = '.used';
+const LEFTOVER_AGE_MS = 30 * 60_000;
+
+export class CheckoutPool {
+  readonly #opts: PoolOptions;
+  readonly #pools = new Map<string, PoolEntry>();
+  readonly #jobs: SerialJobs;
+
+  constructor(opts: PoolOptions) {
+    this.#opts = opts;
+    this.#jobs = new SerialJobs(opts.refillDelayMs ?? 250);
+  }
+
+  get enabled(): boolean {
+    return this.#opts.size > 0;
+  }
+
+  /**
+   * Moves a ready checkout of `branch` to `dest` (which must not exist) at `commitId`. Returns false
+   * when none is ready; the pool is refilled in the background either way.
+   */
+  async take(
+    mirror: Mirror,
+    branch: string,
+    commitId: string,
+    dest: string,
+    originUrl?: string,
+  ): Promise<boolean> {
+    if (!this.enabled) return false;
+    const pool = this.#pool(mirror, branch, originUrl);
+    pool.lastUsed = Date.now();
+    await this.#stampUse(pool);
+    try {
+      for (const name of await listEntries(pool.dir)) {
+        if (!(await claim(join(pool.dir, name), dest))) continue;
+        try {
+          if ((await readMarker(dest)) !== commitId) await moveCheckout(dest, mirror, branch, commitId);
+          await removeTree(join(dest, '.git', MARKER));
+          return true;
+        } catch (e) {
+          // A damaged pooled checkout: drop it and let the caller build one.
+          this.#opts.onError?.(e);
+          await removeTree(dest);
+          return false;
+        }
+      }
+      return false;
+    } finally {
+      this.maintain(mirror, branch, originUrl);
+    }
+  }
+
+  /** Brings the pool of `branch` to its size at the branch's current tip, in the background. */
+  maintain(mirror: Mirror, branch: string, originUrl?: string): void {
+    if (!this.enabled) return;
+    const pool = this.#pool(mirror, branch, originUrl);
+    this.#jobs.schedule(pool.dir, () => this.#maintain(pool));
+  }
+
+  /** Refreshes every pool of a mirror after it fetched (tips may have moved). */
+  refreshMirror(mirror: Mirror): void {
+    for (const pool of this.#pools.values()) {
+      if (pool.mirror === mirror) this.#jobs.schedule(pool.dir, () => this.#maintain(pool));
+    }
+  }
+
+  /** Empties pools unused for idleMs (also those left by an earlier run), and removes leftovers. */
+  async sweep(now = Date.now()): Promise<void> {
+    for (const mirrorName of await listEntries(this.#opts.root)) {
+      if (mirrorName.startsWith('.tmp-')) {
+        // Half-built by a run that crashed (or, if recent, being built right now).
+        const path = join(this.#opts.root, mirrorName);
+        const st = await stat(path).catch(() => undefined);
+        if (st && now - st.mtimeMs > LEFTOVER_AGE_MS) await removeTree(path);
+        continue;
+      }
+      for (const branchName of await listEntries(join(this.#opts.root, mirrorName))) {
+        const dir = join(this.#opts.root, mirrorName, branchName);
+        const known = [...this.#pools.values()].find((p) => p.dir === dir);
+        const lastUsed =
+          known?.lastUsed ?? (await stat(join(dir, USED_STAMP)).catch(() => undefined))?.mtimeMs ?? 0;
+        if (now - lastUsed < this.#opts.idleMs) continue;
+        if (known) this.#pools.delete(known.dir);
+        await this.#jobs.run(() => removeTree(dir));
+      }
+    }
+  }
+
+  /** Waits for background work to finish. */
+  close(): Promise<void> {
+    return this.#jobs.close();
+  }
+
+  #pool(mirror: Mirror, branch: string, originUrl: string | undefined): PoolEntry {
+    const dir = join(this.#opts.root, basename(mirror.dir, '.git'), branchDirName(branch));
+    let pool = this.#pools.get(dir);
+    if (!pool) {
+      pool = { mirror, branch, dir, lastUsed: Date.now() };
+      this.#pools.set(dir, pool);
+    }
+    if (originUrl !== undefined) pool.originUrl = originUrl;
+    return pool;
+  }
+
+  async #maintain(pool: PoolEntry): Promise<void> {
+    if (!this.#pools.has(pool.dir)) return;
+    try {
+      const tip = await pool.mirror.resolveBranch(pool.branch);
+      if (!tip) return;
+      await mkdir(pool.dir, { recursive: true });
+      const entries = await listEntries(pool.dir);
+      for (const name of entries) {
+        const path = join(pool.dir, name);
+        if ((await readMarker(path).catch(() => undefined)) === tip) continue;
+        await this.#rebuild(pool, tip, path);
+      }
+      let missing = this.#opts.size - entries.length;
+      while (missing-- > 0 && (await this.#total()) < this.#opts.maxCheckouts) {
+        await this.#rebuild(pool, tip);
+      }
+    } catch (e) {
+      this.#opts.onError?.(e);
+    }
+  }
+
+  // Claims `existing` (or starts from nothing), brings it to `tip`, and puts it (back) in the pool.
+  async #rebuild(pool: PoolEntry, tip: string, existing?: string): Promise<void> {
+    const tmp = join(this.#opts.root, `.tmp-${randomBytes(6).toString('hex')}`);
+    try {
+      if (existing) {
+        if (!(await claim(existing, tmp))) return;
+        await moveCheckout(tmp, pool.mirror, pool.branch, tip, true);
+      } else {
+        await materializeCheckout({
+          dir: tmp,
+          mirror: pool.mirror,
+          commitId: tip,
+          branch: pool.branch,
+          background: true,
+          ...(pool.originUrl !== undefined ? { originUrl: pool.originUrl } : {}),
+        });
+      }
+      await writeFile(join(tmp, '.git', MARKER), `${tip}\n`);
+      await rename(tmp, join(pool.dir, randomBytes(6).toString('hex')));
+    } catch (e) {
+      await removeTree(tmp);
+      throw e;
+    }
+  }
+
+  async #total(): Promise<number> {
+    let n = 0;
+    for (const pool of this.#pools.values()) n += (await listEntries(pool.dir)).length;
+    return n;
+  }
+
+  async #stampUse(pool: PoolEntry): Promise<void> {
+    const stamp = join(pool.dir, USED_STAMP);
+    const now = new Date();
+    await utimes(stamp, now, now).catch(async () => {
+      await mkdir(pool.dir, { recursive: true });
+      await writeFile(stamp, '');
+    });
+  }
+}
+
+async function claim(from: string, to: string): Promise<boolean> {
+  try {
+    await rename(from, to);
+    return true;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return false; // taken by someone else first
+    throw e;
+  }
+}
+
+async function listEntries(dir: string): Promise<string[]> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  return names.filter((n) => n !== USED_STAMP).sort();
+}
+
+async function readMarker(dir: string): Promise<string | undefined> {
+  const text = await readFile(join(dir, '.git', MARKER), 'utf8').catch(() => undefined);
+  return text?.trim();
+}
+
+function branchDirName(branch: string): string {
+  const readable = branch
+    .replace(/[^A-Za-z0-9_.-]+/g, '_')
+    .replace(/^[.-]+/, '')
+    .slice(0, 60);
+  return `${readable}-${createHash('sha256').update(branch).digest('hex').slice(0, 12)}`;
+}
