@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { benchApiOverhead } from './api-overhead.ts';
+import { benchFirstStep, firstStepSection } from './first-step.ts';
 import { log, round, type Section } from './lib.ts';
 import { benchListing } from './listing.ts';
 import { benchThroughput } from './throughput.ts';
@@ -30,6 +31,7 @@ const benches: { key: string; run: () => Promise<Section> }[] = [
     key: 'throughput',
     run: () => benchThroughput({ sessions: Math.max(20, Math.round(300 * scale)), inFlight: 200 }),
   },
+  { key: 'first-step', run: async () => firstStepSection(await benchFirstStep()) },
   { key: 'workers', run: () => workersSection(Math.max(20, Math.round(100 * scale))) },
 ];
 
