@@ -5,7 +5,7 @@
  * After a crash or a wait, `run` is called again with the last persisted checkpoint.
  */
 import type { Plan } from '../domain/activity.ts';
-import type { Session } from '../domain/session.ts';
+import type { Session, SessionUsage } from '../domain/session.ts';
 import type { Sandbox } from '../sandbox/sandbox.ts';
 
 export interface AgentContext {
@@ -31,7 +31,7 @@ export interface BashOutput {
   exitCode: number;
 }
 
-export type AgentEvent =
+export type AgentEvent = (
   | { type: 'plan'; steps: { title: string; description?: string }[]; checkpoint: unknown }
   | { type: 'message'; text: string; checkpoint: unknown }
   | { type: 'progress'; title: string; description?: string; bash?: BashOutput; checkpoint: unknown }
@@ -39,7 +39,11 @@ export type AgentEvent =
   | { type: 'checkpoint'; checkpoint: unknown }
   | { type: 'pause'; reason: string; checkpoint: unknown }
   | { type: 'fail'; reason: string; checkpoint: unknown }
-  | { type: 'done'; summary?: string; commitMessage?: string; checkpoint: unknown };
+  | { type: 'done'; summary?: string; commitMessage?: string; checkpoint: unknown }
+) & {
+  /** The session's cumulative model usage so far, stored with the event (agents backed by a model). */
+  usage?: SessionUsage;
+};
 
 export interface PromptInfo {
   /** A title the agent derives from the prompt (used when the client gave none). */

@@ -21,7 +21,7 @@ export function checkRelativePath(path: string): string {
 }
 
 /** Resolves `path` inside `root`, refusing anything whose real location is outside it. */
-async function resolveInside(root: string, path: string): Promise<string> {
+export async function resolveInside(root: string, path: string): Promise<string> {
   const clean = checkRelativePath(path);
   const realRoot = await realpath(root);
   const target = join(realRoot, clean);

@@ -1,0 +1,39 @@
+/**
+ * The `git_status` and `git_diff` tools: what changed in the checkout since the session's base
+ * commit. Computed through a shadow git dir (src/workspace/patch.ts), so nothing the agent may have
+ * put in the checkout's .git/config runs on the host.
+ */
+import { readBaseMarker } from '../../workspace/checkout.ts';
+import { computeChangeSet } from '../../workspace/patch.ts';
+import { checkRelativePath } from './files.ts';
+
+async function changes(workdir: string) {
+  const base = await readBaseMarker(workdir);
+  if (base === undefined) throw new Error('the checkout has no base commit');
+  return computeChangeSet(workdir, base);
+}
+
+export async function workspaceStatus(workdir: string): Promise<string> {
+  const { files } = await changes(workdir);
+  if (files.length === 0) return 'No changes since the start of the session.';
+  return files
+    .map((f) => {
+      const what = f.status === 'renamed' ? `renamed ${f.oldPath} -> ${f.path}` : `${f.status} ${f.path}`;
+      return f.binary ? `${what} (binary)` : `${what} (+${f.additions} -${f.deletions})`;
+    })
+    .join('\n');
+}
+
+/** The diff since the base commit, of every file or only those at or under `path`. */
+export async function workspaceDiff(workdir: string, path?: string): Promise<string> {
+  const { unidiffPatch } = await changes(workdir);
+  if (unidiffPatch === '') return 'No changes since the start of the session.';
+  if (path === undefined || path === '' || path === '.') return unidiffPatch;
+  const want = checkRelativePath(path);
+  const parts = unidiffPatch.split(/(?=^diff --git )/m);
+  const kept = parts.filter((p) => {
+    const m = /^diff --git a\/(.*?) b\/(.*)$/m.exec(p);
+    return m !== null && [m[1]!, m[2]!].some((f) => f === want || f.startsWith(`${want}/`));
+  });
+  return kept.length > 0 ? kept.join('') : `No changes under ${want}.`;
+}
