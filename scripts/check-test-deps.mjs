@@ -18,8 +18,49 @@ function has(cmd) {
   }
 }
 
-const missing = ['git'].filter((c) => !has(c));
+// Installed with apt-get when running as root: tmux drives the terminal test of `stint watch`;
+// bubblewrap (bwrap) isolates agent commands and its sandbox tests need it; chromium runs the web UI's
+// browser tests (test/web, through playwright-core).
+const PACKAGES = { git: 'git', tmux: 'tmux', bwrap: 'bubblewrap', chromium: 'chromium' };
+const toInstall = Object.entries(PACKAGES)
+  .filter(([cmd]) => cmd !== 'git' && !has(cmd))
+  .map(([, pkg]) => pkg);
+if (toInstall.length > 0 && process.getuid?.() === 0 && has('apt-get')) {
+  const apt = (...args) =>
+    execFileSync('apt-get', args, {
+      stdio: 'ignore',
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
+  try {
+    apt('install', '-y', '-qq', ...toInstall);
+  } catch {
+    try {
+      apt('update', '-qq');
+      apt('install', '-y', '-qq', ...toInstall);
+    } catch {}
+  }
+}
+
+const missing = Object.keys(PACKAGES).filter((c) => !has(c));
 if (missing.length > 0) {
-  console.error(`Tests need: ${missing.join(', ')}. Install with: apt-get install -y ${missing.join(' ')}`);
+  const pkgs = missing.map((c) => PACKAGES[c]).join(' ');
+  console.error(`Tests need: ${missing.join(', ')}. Install with: apt-get install -y ${pkgs}`);
   process.exit(1);
+}
+
+// bwrap may be installed yet unable to build a sandbox (user namespaces disabled): say so; the
+// bubblewrap tests then skip with the reason, and the plain sandbox stays tested.
+try {
+  execFileSync(
+    'bwrap',
+    ['--unshare-user-try', '--unshare-all', '--ro-bind', '/', '/', '--dev', '/dev', 'true'],
+    {
+      stdio: 'pipe',
+      timeout: 10_000,
+    },
+  );
+} catch (e) {
+  console.warn(
+    `bubblewrap cannot create sandboxes here, its tests will be skipped: ${String(e.stderr ?? e.message).trim()}`,
+  );
 }

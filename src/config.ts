@@ -1,5 +1,9 @@
 /** Server configuration: flags > environment > defaults. Frozen once built. */
 import { resolve } from 'node:path';
+import { type AgentConfig, buildAgentConfig } from './agents/agent-config.ts';
+import { buildExtensionsConfig, type ExtensionsConfig } from './api/extensions-config.ts';
+import { buildSecurityConfig, type SecurityConfig } from './security/security-config.ts';
+import { buildRepoConfig, type RepoConfig } from './sources/repo-config.ts';
 
 export interface StintConfig {
   host: string;
@@ -7,16 +11,28 @@ export interface StintConfig {
   dataDir: string;
   databaseUrl: string | undefined;
   publicUrl: string | undefined;
-  agent: 'scripted';
+  /** The agent backend and its settings: model, budgets, external CLI (src/agents/agent-config.ts). */
+  agent: AgentConfig['agent'];
+  model: AgentConfig['model'];
+  budgets: AgentConfig['budgets'];
+  cliAgent: AgentConfig['cliAgent'];
   agentScript: string | undefined;
   worker: boolean;
   concurrency: number;
+  /** How long a worker's claim on a session lasts without a heartbeat (STINT_LEASE_MS). */
+  leaseMs: number;
   commandTimeoutMs: number;
   maxOutputBytes: number;
   bashOutputArtifacts: boolean;
   bodyLimitBytes: number;
   maxPromptBytes: number;
   logLevel: string;
+  /** Sandbox, secrets, limits and audit (src/security/security-config.ts). */
+  security: SecurityConfig;
+  /** Streams, webhooks, idempotency and metrics (src/api/extensions-config.ts). */
+  extensions: ExtensionsConfig;
+  /** Workspaces, pushed branches and GitHub (src/sources/repo-config.ts). */
+  repos: RepoConfig;
 }
 
 export interface ServeFlags {
@@ -25,10 +41,16 @@ export interface ServeFlags {
   dataDir?: string;
   publicUrl?: string;
   agent?: string;
+  /** --model provider:model (STINT_MODEL) for --agent llm. */
+  model?: string;
   agentScript?: string;
   worker?: boolean;
   concurrency?: string;
   bashOutput?: boolean;
+  sandbox?: string;
+  githubApiUrl?: string;
+  branchPrefix?: string;
+  workspaceRetention?: string;
 }
 
 export class ConfigError extends Error {}
@@ -45,20 +67,18 @@ function int(name: string, raw: string | undefined, fallback: number, min: numbe
 const bool = (raw: string | undefined) => raw !== undefined && /^(1|true|yes|on)$/i.test(raw);
 
 export function buildConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.env): Readonly<StintConfig> {
-  const agent = flags.agent ?? env.STINT_AGENT ?? 'scripted';
-  if (agent !== 'scripted') {
-    throw new ConfigError(`--agent must be 'scripted' in this version; got '${agent}'.`);
-  }
+  const agentConfig = buildAgentConfig(flags, env, (m) => new ConfigError(m));
   return Object.freeze({
     host: flags.host ?? env.STINT_HOST ?? '127.0.0.1',
     port: int('--port', flags.port ?? env.STINT_PORT, 8080, 0, 65535),
     dataDir: resolve(flags.dataDir ?? env.STINT_DATA_DIR ?? '.stint'),
     databaseUrl: env.STINT_DATABASE_URL || undefined,
     publicUrl: (flags.publicUrl ?? env.STINT_PUBLIC_URL)?.replace(/\/+$/, '') || undefined,
-    agent,
+    ...agentConfig,
     agentScript: flags.agentScript ?? env.STINT_AGENT_SCRIPT ?? undefined,
     worker: flags.worker ?? !bool(env.STINT_NO_WORKER),
     concurrency: int('--concurrency', flags.concurrency ?? env.STINT_CONCURRENCY, 32, 1, 10_000),
+    leaseMs: int('STINT_LEASE_MS', env.STINT_LEASE_MS, 30_000, 1000, 3600_000),
     commandTimeoutMs: int(
       'STINT_COMMAND_TIMEOUT_MS',
       env.STINT_COMMAND_TIMEOUT_MS,
@@ -83,5 +103,8 @@ export function buildConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.
     ),
     maxPromptBytes: int('STINT_MAX_PROMPT_BYTES', env.STINT_MAX_PROMPT_BYTES, 512 * 1024, 16, 1024 ** 3),
     logLevel: env.STINT_LOG_LEVEL ?? 'info',
+    security: Object.freeze(buildSecurityConfig(flags, env, (m) => new ConfigError(m))),
+    extensions: buildExtensionsConfig(env, (m) => new ConfigError(m)),
+    repos: buildRepoConfig(flags, env, (m) => new ConfigError(m)),
   });
 }

@@ -5,20 +5,29 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { type Logger, pino } from 'pino';
 import type { Agent } from './agents/agent.ts';
+import { CliAgent } from './agents/cli/cli-agent.ts';
+import { LlmAgent } from './agents/llm/llm-agent.ts';
 import { parseScript } from './agents/scripted/script.ts';
 import { ScriptedAgent } from './agents/scripted/scripted-agent.ts';
 import { buildApi } from './api/app.ts';
 import { Authenticator, generateApiKey, registerApiKey } from './api/auth.ts';
+import type { ApiContext } from './api/context.ts';
+import { createExtensions } from './api/extensions.ts';
 import { PageTokens } from './api/paging.ts';
 import { ConfigError, type StintConfig } from './config.ts';
 import { InProcessQueue } from './queue/in-process/in-process-queue.ts';
+import { type PostgresCoordination, startPostgresCoordination } from './queue/postgres/index.ts';
+import type { RunnerDeps } from './runner/runner-deps.ts';
 import { Worker } from './runner/worker.ts';
-import { createSandbox } from './sandbox/index.ts';
+import { logScrubber } from './security/redactor.ts';
+import { setupSecurity } from './security/setup.ts';
 import { SessionEvents } from './services/events.ts';
 import { SessionService } from './services/session-service.ts';
 import { SourceService } from './services/source-service.ts';
+import { createRepoServices, type RepoServices } from './sources/repo-services.ts';
 import { openStore } from './store/index.ts';
 import type { Store } from './store/store.ts';
+import { registerWeb } from './web/index.ts';
 
 export interface Stint {
   config: Readonly<StintConfig>;
@@ -28,11 +37,17 @@ export interface Stint {
   log: Logger;
   /** A newly generated admin key, on the very first start only. */
   firstAdminKey: string | undefined;
+  /** To tell the operator at start (e.g. agent commands are not isolated). */
+  warnings: string[];
   listen(): Promise<string>;
   close(): Promise<void>;
 }
 
-function loadAgent(config: StintConfig): Agent {
+export function loadAgent(config: StintConfig, log?: Logger): Agent {
+  if (config.agent === 'llm' && config.model) {
+    return new LlmAgent({ config: config.model, budgets: config.budgets, ...(log ? { log } : {}) });
+  }
+  if (config.agent === 'cli' && config.cliAgent) return new CliAgent(config.cliAgent);
   if (config.agentScript) {
     let json: unknown;
     try {
@@ -50,15 +65,36 @@ function loadAgent(config: StintConfig): Agent {
 }
 
 export async function createStint(config: Readonly<StintConfig>): Promise<Stint> {
-  const log = pino({ level: config.logLevel, base: { pid: process.pid } }, pino.destination(2));
-  const agent = loadAgent(config);
+  const log = pino(
+    { level: config.logLevel, base: { pid: process.pid }, hooks: { streamWrite: logScrubber.scrub } },
+    pino.destination(2),
+  );
+  const agent = loadAgent(config, log);
   const store = await openStore({
     dataDir: config.dataDir,
     ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
   });
   const events = new SessionEvents();
-  const sandbox = createSandbox('plain');
-  const sources = new SourceService(store);
+  const security = await setupSecurity({
+    dataDir: config.dataDir,
+    security: config.security,
+    store,
+    log,
+  }).catch(async (e) => {
+    await store.close();
+    throw e;
+  });
+  const sandbox = security.sandbox;
+  for (const warning of security.warnings) log.warn(warning);
+  // Sources (registered, and listed from GitHub), their providers, mirrors and session workspaces.
+  const repos = createRepoServices({
+    store,
+    config: config.repos,
+    workspacesDir: join(config.dataDir, 'workspaces'),
+    publicUrl: () => config.publicUrl ?? origin,
+    log,
+  });
+  const sources = new SourceService(store, undefined, repos.directory);
   const sessions = new SessionService(store, sources, agent, events, {
     maxPromptBytes: config.maxPromptBytes,
   });
@@ -77,39 +113,50 @@ export async function createStint(config: Readonly<StintConfig>): Promise<Stint>
   const secret = await store.ensureMeta('page_token_secret', randomBytes(32).toString('base64url'));
 
   let origin = '';
-  const app = buildApi(
-    {
-      sessions,
-      sources,
-      auth: new Authenticator(store),
-      tokens: new PageTokens(secret),
-      publicUrl: () => config.publicUrl ?? origin,
+  const ctx: ApiContext = {
+    sessions,
+    sources,
+    auth: new Authenticator(store),
+    tokens: new PageTokens(secret),
+    publicUrl: () => config.publicUrl ?? origin,
+  };
+  // Live streams, webhooks (and their dispatcher), Idempotency-Key, OpenAPI, /docs and /metrics.
+  const extensions = createExtensions({
+    config: config.extensions,
+    store,
+    events,
+    log,
+    publicUrl: ctx.publicUrl,
+  });
+  const app = buildApi(ctx, {
+    logger: log,
+    bodyLimit: config.bodyLimitBytes,
+    beforeRoutes: (a) => extensions.register(a, ctx),
+    extend: (a) => {
+      a.get('/healthz', async () => ({ status: 'ok' }));
+      security.register(a);
+      registerWeb(a, { sessions, sources, events, auth: ctx.auth, store, publicUrl: ctx.publicUrl });
     },
-    {
-      logger: log,
-      bodyLimit: config.bodyLimitBytes,
-      extend: (a) => {
-        a.get('/healthz', async () => ({ status: 'ok' }));
-      },
-    },
-  );
+  });
 
-  const worker = config.worker
+  // Sharing a PostgreSQL store with other processes: lease queue with NOTIFY wake-ups, cross-process events.
+  let worker: Worker | undefined;
+  let coordination: PostgresCoordination | undefined;
+  if (store.capabilities.multiProcess) {
+    coordination = await startPostgresCoordination({
+      url: config.databaseUrl!,
+      store,
+      events,
+      log,
+      leaseMs: config.leaseMs,
+      forwardChanges: true,
+      isDriving: (id) => worker?.isDriving(id) ?? false,
+    });
+  }
+  worker = config.worker
     ? new Worker(
-        {
-          store,
-          agent,
-          sandbox,
-          events,
-          log,
-          config: {
-            workspacesDir: join(config.dataDir, 'workspaces'),
-            commandTimeoutMs: config.commandTimeoutMs,
-            maxOutputBytes: config.maxOutputBytes,
-            bashOutputArtifacts: config.bashOutputArtifacts,
-          },
-        },
-        new InProcessQueue(store, events),
+        runnerDeps(config, { store, agent, sandbox, events, log, security: security.sessionSecurity, repos }),
+        coordination?.queue ?? new InProcessQueue(store, events, config.leaseMs),
         { concurrency: config.concurrency },
       )
     : undefined;
@@ -121,6 +168,7 @@ export async function createStint(config: Readonly<StintConfig>): Promise<Stint>
     worker,
     log,
     firstAdminKey,
+    warnings: security.warnings,
     async listen() {
       await app.listen({ host: config.host, port: config.port });
       const addr = app.server.address();
@@ -128,12 +176,42 @@ export async function createStint(config: Readonly<StintConfig>): Promise<Stint>
       const host = config.host.includes(':') ? `[${config.host}]` : config.host;
       origin = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${port}`;
       await worker?.start();
+      extensions.start();
       return origin;
     },
     async close() {
       await app.close();
+      await extensions.stop();
       await worker?.stop();
+      await coordination?.close();
       await store.close();
+    },
+  };
+}
+
+/** What a worker needs, from config (shared by `stint serve` and `stint worker`). */
+export function runnerDeps(
+  config: Readonly<StintConfig>,
+  parts: Omit<RunnerDeps, 'config' | 'repos'> & { repos?: RepoServices },
+): RunnerDeps {
+  const repos =
+    parts.repos ??
+    createRepoServices({
+      store: parts.store,
+      config: config.repos,
+      workspacesDir: join(config.dataDir, 'workspaces'),
+      // A worker serves no pages itself: session links point at STINT_PUBLIC_URL (or the default serve address).
+      publicUrl: () => config.publicUrl ?? `http://${config.host}:${config.port || 8080}`,
+      log: parts.log,
+    });
+  return {
+    ...parts,
+    repos,
+    config: {
+      workspacesDir: join(config.dataDir, 'workspaces'),
+      commandTimeoutMs: config.commandTimeoutMs,
+      maxOutputBytes: config.maxOutputBytes,
+      bashOutputArtifacts: config.bashOutputArtifacts,
     },
   };
 }

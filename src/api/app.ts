@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { invalidArgument } from '../domain/errors.ts';
 import { activityRoutes } from './activities.ts';
 import type { ApiContext } from './context.ts';
-import { registerErrorHandling } from './errors.ts';
+import { registerErrorHandling, sendError, toStintError } from './errors.ts';
 import { sessionRoutes } from './sessions.ts';
 import { sourceRoutes } from './sources.ts';
 
@@ -13,6 +13,8 @@ export interface ApiOptions {
   bodyLimit: number;
   /** Extra routes (health, web UI) registered by the server. */
   extend?: (app: FastifyInstance) => void;
+  /** Plugins that must see every route or wrap every handler (idempotency, metrics, streams, OpenAPI). */
+  beforeRoutes?: (app: FastifyInstance) => void;
 }
 
 export function buildApi(ctx: ApiContext, opts: ApiOptions): FastifyInstance {
@@ -23,6 +25,8 @@ export function buildApi(ctx: ApiContext, opts: ApiOptions): FastifyInstance {
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 500 },
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+    // Errors raised before routing (a malformed URL) get the same Google-style body as all others.
+    frameworkErrors: (err, _req, reply) => sendError(reply, toStintError(err)),
   });
 
   // Clients send Content-Type: application/json on every request, bodies or not: empty means {}.
@@ -40,11 +44,14 @@ export function buildApi(ctx: ApiContext, opts: ApiOptions): FastifyInstance {
   registerErrorHandling(app);
 
   app.addHook('onRequest', async (req) => {
-    if (req.url.startsWith('/v1alpha/') || req.url === '/v1alpha') {
+    // By the route matched, not the raw URL: the router also matches `//v1alpha//sessions`.
+    const path = req.routeOptions.url ?? req.url.replace(/\/{2,}/g, '/');
+    if (path.startsWith('/v1alpha/') || path === '/v1alpha' || path.startsWith('/v1alpha?')) {
       req.principal = await ctx.auth.authenticate(req);
     }
   });
 
+  opts.beforeRoutes?.(app);
   sessionRoutes(app, ctx);
   activityRoutes(app, ctx);
   sourceRoutes(app, ctx);

@@ -71,6 +71,13 @@ export class Authenticator {
         'Request is missing an API key: send it in the X-Goog-Api-Key header or as Authorization: Bearer.',
       );
     }
+    const principal = await this.principalForKey(key);
+    if (!principal) throw new StintError('UNAUTHENTICATED', 'API key is not valid.');
+    return principal;
+  }
+
+  /** The principal of a key, or undefined when it is unknown or revoked (the web UI's sign-in uses it). */
+  async principalForKey(key: string): Promise<Principal | undefined> {
     const hash = hashApiKey(key);
     let hit = this.#cache.get(hash);
     if (!hit || Date.now() - hit.at > this.#ttlMs) {
@@ -83,7 +90,6 @@ export class Authenticator {
       if (this.#cache.size > 10_000) this.#cache.clear();
       this.#cache.set(hash, hit);
     }
-    if (!hit.principal) throw new StintError('UNAUTHENTICATED', 'API key is not valid.');
     return hit.principal;
   }
 }

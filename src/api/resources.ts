@@ -27,6 +27,8 @@ export function sessionResource(s: Session, baseUrl: string): Record<string, unk
   out.url = `${baseUrl}/sessions/${s.id}`;
   out.outputs = s.outputs.map(outputResource);
   out.archived = s.archived;
+  // Stint's addition (clients ignore unknown fields): the model tokens and cost spent so far.
+  if (s.usage !== undefined) out.usage = s.usage;
   return out;
 }
 

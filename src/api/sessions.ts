@@ -1,39 +1,14 @@
 /** sessions: create, list, get, delete and the custom methods (POST sessions/{id}:verb). */
 import type { FastifyInstance } from 'fastify';
 import { invalidArgument, notFound } from '../domain/errors.ts';
-import {
-  AUTOMATION_MODES,
-  type AutomationMode,
-  isSessionState,
-  type SessionState,
-} from '../domain/states.ts';
+import { type AutomationMode, isSessionState, type SessionState } from '../domain/states.ts';
 import type { Micros } from '../domain/time.ts';
 import type { ApiContext } from './context.ts';
+import { toStintError } from './errors.ts';
 import { fieldKey, parseFilter } from './filter.ts';
 import { parsePageSize, splitPage } from './paging.ts';
 import { sessionResource } from './resources.ts';
-
-const createBody = {
-  type: 'object',
-  required: ['prompt'],
-  properties: {
-    prompt: { type: 'string' },
-    title: { type: 'string', maxLength: 1000 },
-    requirePlanApproval: { type: 'boolean' },
-    automationMode: { type: 'string', enum: [...AUTOMATION_MODES] },
-    sourceContext: {
-      type: 'object',
-      required: ['source'],
-      properties: {
-        source: { type: 'string' },
-        githubRepoContext: {
-          type: 'object',
-          properties: { startingBranch: { type: 'string' } },
-        },
-      },
-    },
-  },
-} as const;
+import { createSessionBody as createBody, sendMessageBody } from './schemas.ts';
 
 interface CreateBody {
   prompt: string;
@@ -132,11 +107,10 @@ export function sessionRoutes(app: FastifyInstance, ctx: ApiContext): void {
           await ctx.sessions.approvePlan(who, id);
           return {};
         case 'sendMessage': {
-          const prompt = body.prompt;
-          if (prompt === undefined) throw invalidArgument('prompt is required.');
-          if (typeof prompt !== 'string')
-            throw invalidArgument("Invalid value at 'prompt': must be a string.");
-          await ctx.sessions.sendMessage(who, id, prompt);
+          // The same schema the OpenAPI document publishes (src/api/schemas.ts).
+          const valid = req.compileValidationSchema(sendMessageBody, 'body');
+          if (!valid(body)) throw toStintError({ validation: valid.errors, validationContext: 'body' });
+          await ctx.sessions.sendMessage(who, id, body.prompt as string);
           return {};
         }
         case 'archive':

@@ -3,9 +3,16 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config.ts';
 import { StintError } from '../domain/errors.ts';
+import { registerAuditCommand } from './audit.ts';
+import { registerClientCommands } from './client/register.ts';
 import { registerKeyCommands } from './keys.ts';
+import { registerMcpCommand } from './mcp.ts';
+import { registerSecretCommands } from './secrets.ts';
 import { registerServeCommand } from './serve.ts';
 import { registerSourceCommands } from './sources.ts';
+import { registerTenantCommands } from './tenants.ts';
+import { registerWebhookCommands } from './webhooks.ts';
+import { registerWorkerCommand } from './worker.ts';
 
 const program = new Command();
 program
@@ -19,6 +26,13 @@ program
 registerServeCommand(program);
 registerKeyCommands(program);
 registerSourceCommands(program);
+registerTenantCommands(program);
+registerSecretCommands(program);
+registerAuditCommand(program);
+registerWorkerCommand(program);
+registerWebhookCommands(program);
+registerClientCommands(program);
+registerMcpCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -2,15 +2,16 @@ import type { Command } from 'commander';
 import { DEFAULT_TENANT } from '../api/auth.ts';
 import { isValidSourceId, sourceName } from '../domain/names.ts';
 import { SourceService } from '../services/source-service.ts';
+import { type RegistrationInput, resolveRegistration } from '../sources/registration.ts';
 import { redactUrl } from '../workspace/redact.ts';
 import { isSafeRefName } from '../workspace/refs.ts';
 import { listRemoteBranches } from '../workspace/remote.ts';
 import { addDataDirOption, withStore } from './store-option.ts';
 
-interface AddOptions {
-  gitUrl: string;
+interface AddOptions extends Omit<RegistrationInput, 'id'> {
   defaultBranch?: string;
   private?: boolean;
+  allowNetwork?: boolean;
   tenant: string;
   dataDir?: string;
 }
@@ -24,37 +25,59 @@ export function registerSourceCommands(program: Command): void {
       .description(
         'Register a source, e.g. `stint sources add github/acme/widgets --git-url /srv/git/widgets.git`.',
       )
-      .requiredOption('--git-url <url>', 'any URL or path git can clone')
+      .option(
+        '--git-url <url>',
+        'any URL or path git can clone (a plain git source unless GitHub options follow)',
+      )
+      .option(
+        '--github-token-env <name>',
+        'open pull requests on GitHub with the token in this server variable',
+      )
+      .option('--github-token-file <path>', 'open pull requests on GitHub with the token in this file')
+      .option(
+        '--github',
+        "open pull requests on GitHub with the server's credentials (STINT_GITHUB_TOKEN or App)",
+      )
+      .option('--github-api-url <url>', 'GitHub Enterprise API, e.g. https://ghe.example.com/api/v3')
+      .option(
+        '--github-repo <owner/repo>',
+        'the repository on GitHub (default: from the id github/OWNER/REPO)',
+      )
       .option('--default-branch <branch>', 'branch used when a session names none (default: the remote HEAD)')
       .option('--private', 'mark the repository private')
+      .option('--allow-network', "let this source's sessions' commands use the network (default: no network)")
       .option('--tenant <tenant>', 'tenant the source belongs to', DEFAULT_TENANT),
   ).action(async (id: string, opts: AddOptions) => {
     if (!isValidSourceId(id)) throw new Error(`source id must look like provider/owner/repo; got '${id}'`);
     if (opts.defaultBranch !== undefined && !isSafeRefName(opts.defaultBranch)) {
       throw new Error(`--default-branch is not a valid branch name: '${opts.defaultBranch}'`);
     }
+    const reg = await resolveRegistration({ ...opts, id });
     let remote: { branches: string[]; defaultBranch?: string };
     try {
-      remote = await listRemoteBranches(opts.gitUrl);
+      remote = await listRemoteBranches(reg.remote.url, { env: reg.remote.env });
     } catch (e) {
-      throw new Error(`cannot read ${redactUrl(opts.gitUrl)}: ${(e as Error).message}`);
+      throw new Error(`cannot read ${redactUrl(reg.gitUrl)}: ${(e as Error).message}`);
     }
     if (opts.defaultBranch && remote.branches.length > 0 && !remote.branches.includes(opts.defaultBranch)) {
-      throw new Error(`branch '${opts.defaultBranch}' does not exist in ${redactUrl(opts.gitUrl)}`);
+      throw new Error(`branch '${opts.defaultBranch}' does not exist in ${redactUrl(reg.gitUrl)}`);
     }
     await withStore(opts, async (store) => {
       const svc = new SourceService(store);
-      const defaultBranch = opts.defaultBranch ?? remote.defaultBranch;
+      const defaultBranch = opts.defaultBranch ?? reg.defaultBranch ?? remote.defaultBranch;
       await svc.register({
         tenantId: opts.tenant,
         id,
-        gitUrl: opts.gitUrl,
+        gitUrl: reg.gitUrl,
         ...(defaultBranch ? { defaultBranch } : {}),
-        isPrivate: opts.private ?? false,
-        config: {},
+        isPrivate: opts.private ?? reg.isPrivate ?? false,
+        config: {
+          ...(opts.allowNetwork ? { network: true } : {}),
+          ...(reg.github ? { github: reg.github } : {}),
+        },
       });
       process.stdout.write(
-        `Added ${sourceName(id)} -> ${redactUrl(opts.gitUrl)} (default branch ${defaultBranch ?? 'unknown'}, ${remote.branches.length} branches)\n`,
+        `Added ${sourceName(id)} -> ${redactUrl(reg.gitUrl)} (default branch ${defaultBranch ?? 'unknown'}, ${remote.branches.length} branches${reg.github ? ', pull requests on GitHub' : ''})\n`,
       );
     });
   });
@@ -62,8 +85,7 @@ export function registerSourceCommands(program: Command): void {
   addDataDirOption(
     sources
       .command('list')
-      .alias('ls')
-      .description('List registered sources.')
+      .description('List the sources registered in a data dir (admin; `sources ls` asks a server).')
       .option('--tenant <tenant>', 'tenant', DEFAULT_TENANT),
   ).action(async (opts: { tenant: string; dataDir?: string }) => {
     await withStore(opts, async (store) => {

@@ -15,6 +15,7 @@ import { loadAgent, runnerDeps } from '../server.ts';
 import { SessionEvents } from '../services/events.ts';
 import { openStore } from '../store/index.ts';
 import type { Store } from '../store/store.ts';
+import { exitOnSignal } from './shutdown.ts';
 
 export interface WorkerNode {
   worker: Worker;
@@ -122,22 +123,6 @@ export function registerWorkerCommand(program: Command): void {
           `lease ${config.leaseMs} ms, data ${config.dataDir}\n`,
       );
       for (const warning of node.warnings) process.stdout.write(`Warning: ${warning}\n`);
-      let closing = false;
-      const shutdown = async (signal: string) => {
-        if (closing) return;
-        closing = true;
-        node.log.info({ signal }, 'draining');
-        const force = setTimeout(() => process.exit(1), 30_000);
-        force.unref();
-        try {
-          await node.stop();
-          process.exit(0);
-        } catch (e) {
-          node.log.error({ err: e }, 'shutdown failed');
-          process.exit(1);
-        }
-      };
-      process.on('SIGTERM', () => void shutdown('SIGTERM'));
-      process.on('SIGINT', () => void shutdown('SIGINT'));
+      exitOnSignal(node.log, 'draining', () => node.stop(), 30_000);
     });
 }

@@ -3,7 +3,7 @@
  * the returned change and activity in one store transaction.
  */
 import { failedPrecondition } from './errors.ts';
-import type { SessionState } from './states.ts';
+import { type SessionState, WORKING_STATES } from './states.ts';
 import { transition } from './transitions.ts';
 
 export interface Decision {
@@ -31,7 +31,8 @@ export function decideUserMessage(state: SessionState, resumeState: SessionState
     case 'AWAITING_USER_FEEDBACK':
       return { state: transition(state, resumeState ?? 'IN_PROGRESS'), wantsWork: true, resumeState: null };
     case 'PAUSED': {
-      const back = resumeState ?? 'IN_PROGRESS';
+      // The message resumes the session; one paused while asking is the answer, so work goes on.
+      const back = resumeState === 'AWAITING_USER_FEEDBACK' ? 'IN_PROGRESS' : (resumeState ?? 'IN_PROGRESS');
       return {
         state: transition(state, back),
         wantsWork: back !== 'AWAITING_PLAN_APPROVAL',
@@ -53,7 +54,8 @@ export function decidePause(state: SessionState): Decision {
 export function decideResume(state: SessionState, resumeState: SessionState | undefined): Decision {
   if (state !== 'PAUSED') throw failedPrecondition(`Only a PAUSED session can be resumed; it is ${state}.`);
   const back = resumeState ?? 'QUEUED';
-  return { state: transition(state, back), wantsWork: back !== 'AWAITING_PLAN_APPROVAL', resumeState: null };
+  // Back to a waiting state (plan approval, a question) needs no worker until the user acts.
+  return { state: transition(state, back), wantsWork: WORKING_STATES.has(back), resumeState: null };
 }
 
 export function decideCancel(state: SessionState): Decision {

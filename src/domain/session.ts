@@ -21,6 +21,22 @@ export interface Session {
   outputs: Output[];
   createTime: Micros;
   updateTime: Micros;
+  /** Model tokens (and cost) the session's agent has used; absent until it reports any. */
+  usage?: SessionUsage;
+}
+
+/** Cumulative model usage of a session, shown as an extra `usage` field of the Session resource. */
+export interface SessionUsage {
+  /** `provider:model` that did the work. */
+  model: string;
+  modelTurns: number;
+  inputTokens: number;
+  outputTokens: number;
+  totalTokens: number;
+  /** Input tokens served from the provider's cache, when it reports them. */
+  cachedInputTokens?: number;
+  /** Estimated cost in US dollars, when the server is told the model's prices. */
+  costUsd?: number;
 }
 
 /** What the runner keeps beside the public session (not on the wire). */

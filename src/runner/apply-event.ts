@@ -38,6 +38,7 @@ export function applyEvent(current: SessionRecord, event: AgentEvent, ctx: Event
   const state = session.state;
   const run: RunState = { ...(work.agentState as RunState), v: 1, checkpoint: event.checkpoint };
   const base: SessionChange = { agentState: run, lastSeq: ctx.seenSeq };
+  if (event.usage !== undefined) base.usage = event.usage;
   const userWroteMeanwhile = work.activityCount > ctx.knownCount;
 
   switch (event.type) {

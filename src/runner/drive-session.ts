@@ -10,12 +10,14 @@ import { parseSourceName } from '../domain/names.ts';
 import { isTerminal, WAITING_STATES } from '../domain/states.ts';
 import { nowMicros } from '../domain/time.ts';
 import { transition } from '../domain/transitions.ts';
+import type { SessionGuard } from '../security/session-guard.ts';
 import type { SessionChange, SessionRecord } from '../store/store.ts';
-import { prepareCheckout } from '../workspace/checkout.ts';
 import { applyEvent } from './apply-event.ts';
 import { collectChanges } from './outputs.ts';
 import { readRunState } from './run-state.ts';
 import type { RunnerDeps } from './runner-deps.ts';
+import { prepareSessionWorkspace, releaseSessionWorkspace } from './session-workspace.ts';
+import { WorkspaceTracker } from './workspace-tracker.ts';
 
 export class SessionGone extends Error {}
 
@@ -29,9 +31,12 @@ export async function driveSession(
   let record = await store.getSession(sessionId);
   if (!record) return;
   let knownCount = record.work.activityCount;
+  // Secrets, confinement and redaction for this session (src/security); none without security deps.
+  let guard: SessionGuard | undefined;
 
   const commit = async (decide: (r: SessionRecord) => SessionChange): Promise<SessionRecord> => {
-    const res = await store.mutateSession(sessionId, (r) => ({ change: decide(r) }), { leaseOwner: owner });
+    const redacted = (r: SessionRecord) => (guard ? guard.redactChange(decide(r)) : decide(r));
+    const res = await store.mutateSession(sessionId, (r) => ({ change: redacted(r) }), { leaseOwner: owner });
     if (!res) throw new SessionGone();
     knownCount = res.record.work.activityCount;
     deps.events.emitChanged({ session: res.record.session, activities: res.activities });
@@ -51,11 +56,35 @@ export async function driveSession(
   // Workspace: the session's checkout, made once and kept across restarts.
   const workdir = join(deps.config.workspacesDir, sessionId);
   let baseCommitId: string;
+  // Several workers share the store: steps carry workspace snapshots, so any worker can resume.
+  let tracker: WorkspaceTracker | undefined;
   try {
     baseCommitId = await checkout(deps, record, workdir);
+    if (store.capabilities.multiProcess) {
+      const current = record;
+      const { gitUrl } = await checkoutSource(deps, current);
+      tracker = await WorkspaceTracker.open({
+        store,
+        sessionId,
+        workdir,
+        workspacesDir: deps.config.workspacesDir,
+        baseCommitId,
+        ...(gitUrl !== undefined ? { gitUrl } : {}),
+        prepare: () => checkout(deps, current, workdir),
+      });
+      baseCommitId = tracker.baseCommitId;
+    }
   } catch (e) {
     signal.throwIfAborted();
     const reason = `Could not prepare the repository: ${(e as Error).message}`;
+    await commit((r) => failChange(r, reason));
+    return;
+  }
+  try {
+    guard = await deps.security?.forSession(record.session, workdir);
+  } catch (e) {
+    signal.throwIfAborted();
+    const reason = `Could not load the session's secrets: ${(e as Error).message}`;
     await commit((r) => failChange(r, reason));
     return;
   }
@@ -64,7 +93,7 @@ export async function driveSession(
   const ctx: AgentContext = {
     session: record.session,
     workdir,
-    sandbox: deps.sandbox,
+    sandbox: guard ? guard.sandbox(deps.sandbox) : deps.sandbox,
     checkpoint: readRunState(record.work.agentState).checkpoint,
     plan: readRunState(record.work.agentState).plan,
     signal,
@@ -86,13 +115,15 @@ export async function driveSession(
     signal.throwIfAborted();
     const final =
       event.type === 'done'
-        ? await collectChanges(
-            record.session,
+        ? await collectChanges(deps, {
+            record,
             workdir,
             baseCommitId,
-            event.commitMessage ?? record.session.title,
-          )
+            ...(event.commitMessage !== undefined ? { commitMessage: event.commitMessage } : {}),
+            ...(event.summary !== undefined ? { summary: event.summary } : {}),
+          })
         : undefined;
+    const workspace = await tracker?.capture();
     let stop = false;
     record = await commit((r) => {
       // Paused, cancelled or deleted meanwhile: stop without recording the step (it replays on resume).
@@ -105,21 +136,41 @@ export async function driveSession(
         ...(final ? { final } : {}),
       });
       stop = applied.stop;
-      return applied.change;
+      return workspace ? { ...applied.change, workspace } : applied.change;
     });
-    if (stop) return;
+    tracker?.committed(workspace);
+    if (stop) {
+      if (isTerminal(record.session.state)) await tracker?.dispose();
+      else await tracker?.markClean(false);
+      await releaseSessionWorkspace(deps, record);
+      return;
+    }
+    const overDisk = await guard?.checkDisk();
+    if (overDisk) {
+      await commit((r) => failChange(r, overDisk));
+      return;
+    }
   }
+  // The agent ended its run without stopping (e.g. after planning): the next run may be elsewhere.
+  await tracker?.markClean(true);
 }
 
-async function checkout(deps: RunnerDeps, record: SessionRecord, workdir: string): Promise<string> {
+async function checkout(deps: RunnerDeps, record: SessionRecord, _workdir: string): Promise<string> {
+  return prepareSessionWorkspace(deps, record);
+}
+
+/** Where the session's checkout comes from: its source's URL and branch (none: an empty repository). */
+async function checkoutSource(
+  deps: RunnerDeps,
+  record: SessionRecord,
+): Promise<{ gitUrl?: string; branch?: string }> {
   const ctx = record.session.sourceContext;
-  if (!ctx) return (await prepareCheckout({ dir: workdir })).baseCommitId;
+  if (!ctx) return {};
   const sourceId = parseSourceName(ctx.source);
-  const source = sourceId ? await deps.store.getSource(record.session.tenantId, sourceId) : undefined;
-  if (!source) throw new Error(`source ${ctx.source} is no longer registered`);
+  const source = sourceId ? await deps.repos.directory.find(record.session.tenantId, sourceId) : undefined;
+  if (!source) throw new Error(`source ${ctx.source} is no longer available`);
   const branch = ctx.startingBranch ?? source.defaultBranch;
-  return (await prepareCheckout({ dir: workdir, gitUrl: source.gitUrl, ...(branch ? { branch } : {}) }))
-    .baseCommitId;
+  return { gitUrl: source.gitUrl, ...(branch ? { branch } : {}) };
 }
 
 export function failChange(r: SessionRecord, reason: string): SessionChange {

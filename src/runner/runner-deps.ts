@@ -1,7 +1,9 @@
 import type { Logger } from 'pino';
 import type { Agent } from '../agents/agent.ts';
 import type { Sandbox } from '../sandbox/sandbox.ts';
+import type { SessionSecurity } from '../security/session-guard.ts';
 import type { SessionEvents } from '../services/events.ts';
+import type { RepoServices } from '../sources/repo-services.ts';
 import type { Store } from '../store/store.ts';
 
 export interface RunnerConfig {
@@ -20,4 +22,8 @@ export interface RunnerDeps {
   events: SessionEvents;
   log: Logger;
   config: RunnerConfig;
+  /** Per-session secrets, confinement and redaction (src/security); optional for tests. */
+  security?: SessionSecurity;
+  /** Sources, their providers, session workspaces (mirrors, warm pool) and branch settings. */
+  repos: RepoServices;
 }

@@ -5,8 +5,10 @@
 import { randomUUID } from 'node:crypto';
 import type { WorkQueue } from '../queue/queue.ts';
 import { LeaseLostError } from '../store/store.ts';
+import { isTransientStoreError } from '../store/transient.ts';
 import { driveSession, failChange, SessionGone } from './drive-session.ts';
 import type { RunnerDeps } from './runner-deps.ts';
+import { WorkspaceJanitor } from './workspace-janitor.ts';
 
 export interface WorkerOptions {
   concurrency: number;
@@ -24,11 +26,13 @@ export class Worker {
   #loop: Promise<void> | undefined;
   #heartbeat: NodeJS.Timeout | undefined;
   #unsubscribe: (() => void) | undefined;
+  readonly #janitor: WorkspaceJanitor;
 
   constructor(deps: RunnerDeps, queue: WorkQueue, opts: WorkerOptions) {
     this.#deps = deps;
     this.#queue = queue;
     this.#opts = { pollMs: 1000, ...opts };
+    this.#janitor = new WorkspaceJanitor(deps, { isDriving: (id) => this.isDriving(id) });
   }
 
   get activeCount(): number {
@@ -37,6 +41,7 @@ export class Worker {
 
   async start(): Promise<void> {
     await this.#queue.recover();
+    await this.#janitor.start();
     this.#unsubscribe = this.#deps.events.onStopped((id) => this.abortSession(id));
     this.#heartbeat = setInterval(
       () => void this.#beat(),
@@ -44,6 +49,11 @@ export class Worker {
     );
     this.#heartbeat.unref();
     this.#loop = this.#run();
+  }
+
+  /** Whether this worker is driving the session now. */
+  isDriving(sessionId: string): boolean {
+    return this.#active.has(sessionId);
   }
 
   /** Stops the agent working on a session (delete, cancel, pause). */
@@ -60,6 +70,7 @@ export class Worker {
     await Promise.race([all, new Promise((r) => setTimeout(r, graceMs).unref())]);
     clearInterval(this.#heartbeat);
     this.#unsubscribe?.();
+    await this.#janitor.stop();
   }
 
   async #run(): Promise<void> {
@@ -85,9 +96,19 @@ export class Worker {
   }
 
   #startSession(id: string): void {
+    // Claimed again while a previous drive of it is still winding down (it released just before this
+    // claim, or its lease lapsed): drive after it, never two at once; aborting the new one aborts both.
+    const prev = this.#active.get(id);
     const abort = new AbortController();
-    const done = this.#drive(id, abort.signal).finally(() => this.#active.delete(id));
-    this.#active.set(id, { abort, done });
+    if (prev)
+      abort.signal.addEventListener('abort', () => prev.abort.abort(abort.signal.reason), { once: true });
+    const entry = { abort, done: Promise.resolve() };
+    entry.done = (prev?.done ?? Promise.resolve())
+      .then(() => (abort.signal.aborted ? this.#releaseQuietly(id) : this.#drive(id, abort.signal)))
+      .finally(() => {
+        if (this.#active.get(id) === entry) this.#active.delete(id);
+      });
+    this.#active.set(id, entry);
   }
 
   async #drive(id: string, signal: AbortSignal): Promise<void> {
@@ -99,6 +120,9 @@ export class Worker {
         log.info({ reason: (e as Error).message }, 'stopped driving session');
       } else if (signal.aborted) {
         log.info('session run interrupted');
+      } else if (isTransientStoreError(e)) {
+        // Not the session's fault: it resumes from its last committed step once the store is back.
+        log.warn({ err: e }, 'store unavailable; the session will be resumed');
       } else {
         log.error({ err: e }, 'session run failed');
         await this.#failSafely(id, e);
@@ -109,6 +133,14 @@ export class Worker {
       } catch (e) {
         log.error({ err: e }, 'releasing lease failed');
       }
+    }
+  }
+
+  async #releaseQuietly(id: string): Promise<void> {
+    try {
+      await this.#queue.release(id, this.id);
+    } catch (e) {
+      this.#deps.log.error({ err: e, session: id }, 'releasing lease failed');
     }
   }
 

@@ -13,6 +13,15 @@ export interface RunRequest {
   maxOutputBytes: number;
   /** Aborting kills the whole process tree. */
   signal?: AbortSignal;
+  /**
+   * The session's checkout: the only place an isolating sandbox lets the command write (default:
+   * cwd, which must lie inside it).
+   */
+  root?: string;
+  /** Whether the command may use the network (default: no). Isolating sandboxes enforce it. */
+  network?: boolean;
+  /** Called with each piece of output as it arrives (stdout and stderr interleaved, not truncated). */
+  onOutput?: (chunk: Buffer) => void;
 }
 
 export interface RunResult {

@@ -5,6 +5,8 @@ import type { Session } from '../domain/session.ts';
 export interface SessionChanged {
   session: Session;
   activities: Activity[];
+  /** Made by another process and re-announced here (live views follow it; per-process counters skip it). */
+  remote?: boolean;
 }
 
 /**

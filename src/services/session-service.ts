@@ -82,6 +82,10 @@ export class SessionService {
       }
       const view = await this.#sources.get(who.tenantId, sourceId);
       const branch = input.startingBranch ?? view.defaultBranch;
+      // A default branch comes from the remote, which could advertise anything.
+      if (branch !== undefined && !isSafeRefName(branch)) {
+        throw invalidArgument(`${view.name} has a default branch Stint refuses to use: '${branch}'.`);
+      }
       if (branch !== undefined) await this.#sources.requireBranch(view, branch);
       sourceContext = { source: view.name };
       if (branch !== undefined) sourceContext.startingBranch = branch;
@@ -162,7 +166,12 @@ export class SessionService {
   async cancel(who: Principal, id: string): Promise<Session> {
     const rec = await this.#mutate(who, id, (r) =>
       this.#apply(decideCancel(r.session.state), [
-        { originator: 'user', content: { kind: 'sessionFailed', reason: 'cancelled' } },
+        // The session ends FAILED like any failure: recorded by the system, reason exactly "cancelled".
+        {
+          originator: 'system',
+          description: 'Cancelled by the user.',
+          content: { kind: 'sessionFailed', reason: 'cancelled' },
+        },
       ]),
     );
     this.#events.emitStopped(id); // stops the agent

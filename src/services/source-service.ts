@@ -2,6 +2,7 @@
 import { invalidArgument, notFound } from '../domain/errors.ts';
 import { isValidSourceId, sourceName } from '../domain/names.ts';
 import { nowMicros } from '../domain/time.ts';
+import type { SourceDirectory } from '../sources/source-directory.ts';
 import type { SourceRecord, Store } from '../store/store.ts';
 import { listRemoteBranches } from '../workspace/remote.ts';
 
@@ -21,25 +22,29 @@ export class SourceService {
   readonly #store: Store;
   readonly #cache = new Map<string, CacheEntry>();
   readonly #ttlMs: number;
+  /** Registered and GitHub-listed sources with their providers (without it: registered ones only). */
+  readonly #directory: SourceDirectory | undefined;
 
-  constructor(store: Store, ttlMs = 10_000) {
+  constructor(store: Store, ttlMs = 10_000, directory?: SourceDirectory) {
     this.#store = store;
     this.#ttlMs = ttlMs;
+    this.#directory = directory;
   }
 
   async get(tenantId: string, id: string): Promise<SourceView> {
-    const record = isValidSourceId(id) ? await this.#store.getSource(tenantId, id) : undefined;
+    const find = (i: string) => this.#directory?.find(tenantId, i) ?? this.#store.getSource(tenantId, i);
+    const record = isValidSourceId(id) ? await find(id) : undefined;
     if (!record) throw notFound(`Source '${sourceName(id)}' was not found.`);
     return this.view(record);
   }
 
   async list(tenantId: string, page: { afterId?: string; limit: number }): Promise<SourceView[]> {
-    const records = await this.#store.listSources(tenantId, page);
+    const records = await (this.#directory?.list(tenantId, page) ?? this.#store.listSources(tenantId, page));
     return Promise.all(records.map((r) => this.view(r)));
   }
 
   async view(record: SourceRecord): Promise<SourceView> {
-    const remote = await this.#branches(record.gitUrl);
+    const remote = await (this.#directory?.branches(record) ?? this.#branches(record.gitUrl));
     return {
       record,
       name: sourceName(record.id),
@@ -53,7 +58,8 @@ export class SourceService {
     if (view.branches.length === 0 || view.branches.includes(branch)) return;
     // The cached list may predate a push: read the remote once more before refusing.
     this.#cache.delete(view.record.gitUrl);
-    const fresh = await this.#branches(view.record.gitUrl);
+    this.#directory?.forget(view.record);
+    const fresh = await (this.#directory?.branches(view.record) ?? this.#branches(view.record.gitUrl));
     if (fresh.branches.length > 0 && !fresh.branches.includes(branch)) {
       throw invalidArgument(
         `sourceContext.githubRepoContext.startingBranch: branch '${branch}' does not exist in ${view.name}.`,
@@ -65,6 +71,7 @@ export class SourceService {
     const record: SourceRecord = { ...input, createTime: nowMicros() };
     await this.#store.putSource(record);
     this.#cache.delete(record.gitUrl);
+    this.#directory?.forget(record);
     return record;
   }
 

@@ -8,8 +8,12 @@ export interface StoreConfig {
 
 /** Chooses the store from config: PostgreSQL when a postgres:// URL is given, else embedded SQLite. */
 export async function openStore(config: StoreConfig): Promise<Store> {
-  if (config.databaseUrl && /^postgres(ql)?:\/\//.test(config.databaseUrl)) {
-    throw new Error('PostgreSQL store is not available in this build yet (STINT_DATABASE_URL).');
+  if (config.databaseUrl) {
+    if (!/^postgres(ql)?:\/\//.test(config.databaseUrl)) {
+      throw new Error('STINT_DATABASE_URL must be a postgres:// or postgresql:// URL.');
+    }
+    const { openPostgresStore } = await import('./postgres/open.ts');
+    return openPostgresStore({ url: config.databaseUrl });
   }
   return openSqliteStore({ dataDir: config.dataDir });
 }

@@ -7,6 +7,11 @@ import type { Activity, NewActivity } from '../domain/activity.ts';
 import type { Session, SessionWork } from '../domain/session.ts';
 import type { SessionState } from '../domain/states.ts';
 import type { Micros } from '../domain/time.ts';
+import type { IdempotencyStore } from './idempotency-store.ts';
+import type { SecurityStore } from './security-store.ts';
+import type { SessionFeedStore } from './session-feed-store.ts';
+import type { StatsStore } from './stats-store.ts';
+import type { WebhookStore } from './webhook-store.ts';
 
 export interface StoreCapabilities {
   /** Row locks that other transactions skip (PostgreSQL). */
@@ -55,9 +60,22 @@ export interface SessionChange {
   /** null clears it. */
   resumeState?: SessionState | null;
   agentState?: unknown;
+  /** Replaces the session's model usage (cumulative, as the agent reports it). */
+  usage?: Session['usage'];
   /** Mark activities up to this seq as seen by the agent. */
   lastSeq?: number;
   activities?: NewActivity[];
+  /** Replaces the session's workspace snapshot (multi-node resume), atomically with the rest. */
+  workspace?: WorkspaceSnapshot;
+}
+
+/** A session's working tree as of a committed step: `patch` applied on `baseCommitId` rebuilds it. */
+export interface WorkspaceSnapshot {
+  baseCommitId: string;
+  /** Git tree id of the working tree; equal trees need no rebuild. */
+  treeId: string;
+  /** `git diff --binary` from baseCommitId (ASCII); '' when unchanged. */
+  patch: string;
 }
 
 export interface MutateOptions {
@@ -93,6 +111,16 @@ export interface ActivityPage {
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
   readonly capabilities: StoreCapabilities;
+  /** Tenants' limits, secrets and the audit log. */
+  readonly security: SecurityStore;
+  /** Webhook endpoints, outbox, deliveries and attempts. */
+  readonly webhooks: WebhookStore;
+  /** Idempotency-Key reservations and recorded responses. */
+  readonly idempotency: IdempotencyStore;
+  /** Sessions by last change, for the session stream. */
+  readonly sessionFeed: SessionFeedStore;
+  /** Counts for metrics. */
+  readonly stats: StatsStore;
   close(): Promise<void>;
 
   getMeta(key: string): Promise<string | undefined>;
@@ -133,6 +161,9 @@ export interface Store {
   releaseLease(id: string, owner: string): Promise<void>;
   /** Drops every lease (single-node start-up after a crash). */
   releaseAllLeases(): Promise<number>;
+  /** Drops only expired leases (many workers: the others' live leases stay). */
+  releaseExpiredLeases(): Promise<number>;
+  getWorkspaceSnapshot(sessionId: string): Promise<WorkspaceSnapshot | undefined>;
   countSessionsByState(tenantId?: string): Promise<Partial<Record<SessionState, number>>>;
 }
 

@@ -213,6 +213,18 @@ export function runStoreContract(
       );
     });
 
+    test("a session's model usage is stored with a mutation and read back on every path", async () => {
+      const s = sessionFixture('t-usage');
+      const created = await store.createSession(s, { wantsWork: true }, []);
+      assert.equal(created.session.usage, undefined);
+      const usage = { model: 'ollama:m', modelTurns: 2, inputTokens: 10, outputTokens: 5, totalTokens: 15 };
+      const r = await store.mutateSession(s.id, () => ({ change: { usage } }));
+      assert.deepEqual(r?.record.session.usage, usage);
+      assert.deepEqual((await store.getSession(s.id))?.session.usage, usage);
+      const listed = await store.listSessions('t-usage', { limit: 10, archived: false });
+      assert.deepEqual(listed[0]?.usage, usage);
+    });
+
     test('concurrent mutations never lose or duplicate an activity', async () => {
       const s = sessionFixture('t-conc');
       await store.createSession(s, { wantsWork: false }, []);
@@ -265,6 +277,44 @@ export function runStoreContract(
       await new Promise((r) => setTimeout(r, 10));
       assert.equal(await store.claimSession('alive', 60_000), s.id);
       await store.mutateSession(s.id, () => ({ change: { wantsWork: false } }));
+    });
+
+    test('only expired leases are released', async () => {
+      await drain();
+      const live = sessionFixture('t-rel');
+      const dead = sessionFixture('t-rel');
+      await store.createSession(live, { wantsWork: true }, []);
+      await store.createSession(dead, { wantsWork: true }, []);
+      assert.equal(await store.claimSession('alive', 60_000), live.id);
+      assert.equal(await store.claimSession('dead', 1), dead.id);
+      await new Promise((r) => setTimeout(r, 10));
+      assert.equal(await store.releaseExpiredLeases(), 1);
+      assert.equal(await store.renewLease(live.id, 'alive', 60_000), true);
+      assert.equal(await store.renewLease(dead.id, 'dead', 60_000), false);
+      assert.equal(await store.claimSession('next', 60_000), dead.id);
+      for (const s of [live, dead]) await store.mutateSession(s.id, () => ({ change: { wantsWork: false } }));
+    });
+
+    test('a workspace snapshot is committed with its step, replaced, and deleted with the session', async () => {
+      const s = sessionFixture('t-ws');
+      await store.createSession(s, { wantsWork: false }, []);
+      assert.equal(await store.getWorkspaceSnapshot(s.id), undefined);
+      const snap = { baseCommitId: 'a'.repeat(40), treeId: 'b'.repeat(40), patch: 'diff --git a/x b/x\n' };
+      await assert.rejects(
+        store.mutateSession(s.id, () => {
+          throw new StintError('ABORTED', 'no');
+        }),
+      );
+      const r = await store.mutateSession(s.id, () => ({
+        change: { workspace: snap, activities: [say('w')] },
+      }));
+      assert.equal(r?.activities.length, 1);
+      assert.deepEqual(await store.getWorkspaceSnapshot(s.id), snap);
+      const next = { ...snap, treeId: 'c'.repeat(40), patch: '' };
+      await store.mutateSession(s.id, () => ({ change: { workspace: next } }));
+      assert.deepEqual(await store.getWorkspaceSnapshot(s.id), next);
+      assert.equal(await store.deleteSession(s.id), true);
+      assert.equal(await store.getWorkspaceSnapshot(s.id), undefined);
     });
 
     test('delete removes the session and its activities', async () => {

@@ -1,6 +1,7 @@
 /** `stint new`, `stint ls`, `stint show`: create, list and read sessions. */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { SESSION_STATES } from '../../domain/states.ts';
 import type { CreateSessionBody, SessionPage } from './api.ts';
 import type { Session } from './api-types.ts';
 import {
@@ -21,16 +22,7 @@ import { readStdin, stdinIsTTY } from './prompt.ts';
 import { renderSession } from './render-session.ts';
 import { terminalWidth } from './terminal.ts';
 
-const STATES = [
-  'QUEUED',
-  'PLANNING',
-  'AWAITING_PLAN_APPROVAL',
-  'AWAITING_USER_FEEDBACK',
-  'IN_PROGRESS',
-  'PAUSED',
-  'COMPLETED',
-  'FAILED',
-];
+const STATES: readonly string[] = SESSION_STATES;
 
 interface NewFlags extends ServerFlag, FollowFlags {
   source?: string;

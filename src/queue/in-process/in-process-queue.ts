@@ -5,19 +5,19 @@
 import type { SessionEvents } from '../../services/events.ts';
 import type { Store } from '../../store/store.ts';
 import type { WorkQueue } from '../queue.ts';
+import { Wakeups } from '../wakeups.ts';
 
 export class InProcessQueue implements WorkQueue {
   readonly kind = 'in-process';
   readonly leaseMs: number;
   readonly #store: Store;
-  readonly #waiters = new Set<() => void>();
+  readonly #wakeups = new Wakeups();
   readonly #unsubscribe: () => void;
-  #pending = false;
 
   constructor(store: Store, events: SessionEvents, leaseMs = 30_000) {
     this.#store = store;
     this.leaseMs = leaseMs;
-    this.#unsubscribe = events.onWork(() => this.#wake());
+    this.#unsubscribe = events.onWork(() => this.#wakeups.wake());
   }
 
   async recover(): Promise<void> {
@@ -26,7 +26,7 @@ export class InProcessQueue implements WorkQueue {
   }
 
   claim(owner: string): Promise<string | undefined> {
-    this.#pending = false;
+    this.#wakeups.clear();
     return this.#store.claimSession(owner, this.leaseMs);
   }
 
@@ -36,34 +36,15 @@ export class InProcessQueue implements WorkQueue {
 
   async release(sessionId: string, owner: string): Promise<void> {
     await this.#store.releaseLease(sessionId, owner);
-    this.#wake();
+    this.#wakeups.wake();
   }
 
   waitForWork(timeoutMs: number, signal: AbortSignal): Promise<void> {
-    if (this.#pending || signal.aborted) {
-      this.#pending = false;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        this.#waiters.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, timeoutMs);
-      signal.addEventListener('abort', done, { once: true });
-      this.#waiters.add(done);
-    });
+    return this.#wakeups.wait(timeoutMs, signal);
   }
 
   async close(): Promise<void> {
     this.#unsubscribe();
-    for (const w of [...this.#waiters]) w();
-  }
-
-  #wake(): void {
-    this.#pending = true;
-    for (const w of [...this.#waiters]) w();
+    this.#wakeups.releaseAll();
   }
 }

@@ -8,8 +8,8 @@
 import type { SessionEvents } from '../../services/events.ts';
 import type { Store } from '../../store/store.ts';
 import type { WorkQueue } from '../queue.ts';
+import { Wakeups } from '../wakeups.ts';
 import type { PgListener } from './pg-listener.ts';
-import { Wakeups } from './wakeups.ts';
 
 export const WORK_CHANNEL = 'stint_work';
 

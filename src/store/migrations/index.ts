@@ -1,5 +1,19 @@
 import { init } from './0001-init.ts';
+import { sessionUsage } from './0020-session-usage.ts';
+import { webhooks } from './0040-webhooks.ts';
+import { idempotency } from './0041-idempotency.ts';
+import { sessionFeed } from './0042-session-feed.ts';
+import { security } from './0050-security.ts';
+import { scaleOut } from './0060-scale-out.ts';
 import type { Migration } from './migration.ts';
 
 /** Every migration, in version order. Add new files here. */
-export const MIGRATIONS: readonly Migration[] = [init];
+export const MIGRATIONS: readonly Migration[] = [
+  init,
+  sessionUsage,
+  webhooks,
+  idempotency,
+  sessionFeed,
+  security,
+  scaleOut,
+];

@@ -36,6 +36,8 @@ export function sessionToRow(s: Session, work: Partial<SessionWork>): SessionsTa
     last_activity_time: work.lastActivityTime ?? 0,
     lease_owner: null,
     lease_expires_at: null,
+    lease_epoch: 0,
+    usage: s.usage === undefined ? null : JSON.stringify(s.usage),
   };
 }
 
@@ -53,6 +55,7 @@ export function rowToSession(r: Selectable<SessionsTable>): Session {
     createTime: Number(r.create_time),
     updateTime: Number(r.update_time),
   };
+  if (r.usage !== null && r.usage !== undefined) session.usage = JSON.parse(r.usage);
   if (r.source !== null) {
     session.sourceContext = { source: r.source };
     if (r.starting_branch !== null) session.sourceContext.startingBranch = r.starting_branch;

@@ -1,4 +1,6 @@
 /** Table types shared by every SQL store. Booleans are 0/1 integers, times integer microseconds, JSON text. */
+import type { AuditLogTable, SecretsTable } from './security-schema.ts';
+
 export interface MetaTable {
   key: string;
   value: string;
@@ -8,6 +10,9 @@ export interface TenantsTable {
   id: string;
   name: string;
   create_time: number;
+  /** null: the server's default. */
+  max_working_sessions: number | null;
+  rate_limit_per_minute: number | null;
 }
 
 export interface ApiKeysTable {
@@ -18,6 +23,8 @@ export interface ApiKeysTable {
   role: string;
   create_time: number;
   revoked: number;
+  /** null: the server's default. */
+  rate_limit_per_minute: number | null;
 }
 
 export interface SourcesTable {
@@ -52,6 +59,10 @@ export interface SessionsTable {
   last_activity_time: number;
   lease_owner: string | null;
   lease_expires_at: number | null;
+  /** Claims so far (fencing token). */
+  lease_epoch: number;
+  /** SessionUsage JSON; null until the agent reports usage. */
+  usage: string | null;
 }
 
 export interface ActivitiesTable {
@@ -63,6 +74,17 @@ export interface ActivitiesTable {
   kind: string;
   /** {v, description?, content, artifacts} */
   body: string;
+  /** The lease this activity was written under; null when not written by a worker. */
+  lease_owner: string | null;
+  lease_epoch: number | null;
+}
+
+export interface WorkspaceSnapshotsTable {
+  session_id: string;
+  base_commit_id: string;
+  tree_id: string;
+  patch: string;
+  update_time: number;
 }
 
 export interface DB {
@@ -72,4 +94,7 @@ export interface DB {
   sources: SourcesTable;
   sessions: SessionsTable;
   activities: ActivitiesTable;
+  workspace_snapshots: WorkspaceSnapshotsTable;
+  secrets: SecretsTable;
+  audit_log: AuditLogTable;
 }

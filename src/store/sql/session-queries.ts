@@ -15,6 +15,14 @@ import {
 import type { SqlAdapter } from './adapter.ts';
 import { activityBody, rowToActivity, rowToRecord, rowToSession, sessionToRow } from './rows.ts';
 import type { ActivitiesTable, DB, SessionsTable } from './schema.ts';
+import { putWorkspaceSnapshot } from './workspace-queries.ts';
+
+/** The lease an append happens under, recorded on each activity (null: not a worker's write). */
+interface Writer {
+  owner: string | null;
+  epoch: number | null;
+}
+const NO_WRITER: Writer = { owner: null, epoch: null };
 
 /** Appends activities after `count`/`lastTime`, returning the stored activities and the new counters. */
 async function appendActivities(
@@ -24,6 +32,7 @@ async function appendActivities(
   count: number,
   lastTime: number,
   items: NewActivity[],
+  writer: Writer = NO_WRITER,
 ): Promise<{ activities: Activity[]; count: number; lastTime: number }> {
   const rows: ActivitiesTable[] = items.map((item) => {
     lastTime = nextActivityTime(adapter.now(), lastTime);
@@ -36,6 +45,8 @@ async function appendActivities(
       originator: item.originator,
       kind: item.content.kind,
       body: activityBody(item),
+      lease_owner: writer.owner,
+      lease_epoch: writer.epoch,
     };
   });
   if (rows.length > 0) await trx.insertInto('activities').values(rows).execute();
@@ -147,6 +158,7 @@ export async function mutateSession<T>(
     if (change.wantsWork !== undefined) next.wants_work = change.wantsWork ? 1 : 0;
     if (change.resumeState !== undefined) next.resume_state = change.resumeState;
     if (change.agentState !== undefined) next.agent_state = JSON.stringify(change.agentState);
+    if (change.usage !== undefined) next.usage = JSON.stringify(change.usage);
     if (change.lastSeq !== undefined) next.last_seq = change.lastSeq;
     let activities: Activity[] = [];
     if (change.activities && change.activities.length > 0) {
@@ -157,15 +169,21 @@ export async function mutateSession<T>(
         Number(row.activity_count),
         Number(row.last_activity_time),
         change.activities,
+        opts.leaseOwner === undefined
+          ? NO_WRITER
+          : { owner: opts.leaseOwner, epoch: Number(row.lease_epoch) },
       );
       activities = r.activities;
       next.activity_count = r.count;
       next.last_activity_time = r.lastTime;
     }
-    const changed = Object.keys(next).length > 0;
+    const changed = Object.keys(next).length > 0 || change.workspace !== undefined;
     if (changed) {
       next.update_time = Math.max(adapter.now(), Number(row.update_time) + 1);
       await trx.updateTable('sessions').set(next).where('id', '=', id).execute();
+    }
+    if (change.workspace !== undefined) {
+      await putWorkspaceSnapshot(trx, id, change.workspace, next.update_time!);
     }
     const updated = { ...row, ...next };
     return { record: rowToRecord(updated), activities, value: value as T };

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Activity, NewActivity } from '../../domain/activity.ts';
 import type { Session, SessionWork } from '../../domain/session.ts';
 import type { SessionState } from '../../domain/states.ts';
+import type { SecurityStore } from '../security-store.ts';
 import type {
   ActivityPage,
   ApiKeyRecord,
@@ -17,9 +18,15 @@ import type {
 import * as access from './access-queries.ts';
 import * as acts from './activity-queries.ts';
 import type { SqlAdapter } from './adapter.ts';
+import { SqlIdempotencyStore } from './idempotency-queries.ts';
 import * as queue from './queue-queries.ts';
 import type { DB } from './schema.ts';
+import { sqlSecurityStore } from './security-queries.ts';
+import { SqlSessionFeedStore } from './session-feed-queries.ts';
 import * as sessions from './session-queries.ts';
+import { SqlStatsStore } from './stats-queries.ts';
+import { SqlWebhookStore } from './webhook-queries.ts';
+import * as workspaces from './workspace-queries.ts';
 
 /** The Store over any SQL database Kysely speaks; the adapter supplies what differs. */
 export class SqlStore implements Store {
@@ -28,6 +35,11 @@ export class SqlStore implements Store {
   readonly #db: Kysely<DB>;
   readonly #adapter: SqlAdapter;
   readonly #onClose: () => Promise<void>;
+  readonly security: SecurityStore;
+  readonly webhooks: SqlWebhookStore;
+  readonly idempotency: SqlIdempotencyStore;
+  readonly sessionFeed: SqlSessionFeedStore;
+  readonly stats: SqlStatsStore;
 
   constructor(db: Kysely<DB>, adapter: SqlAdapter, onClose: () => Promise<void> = async () => {}) {
     this.#db = db;
@@ -35,6 +47,11 @@ export class SqlStore implements Store {
     this.kind = adapter.kind;
     this.capabilities = adapter.capabilities;
     this.#onClose = onClose;
+    this.security = sqlSecurityStore(db, adapter);
+    this.webhooks = new SqlWebhookStore(db, adapter);
+    this.idempotency = new SqlIdempotencyStore(db, adapter);
+    this.sessionFeed = new SqlSessionFeedStore(db);
+    this.stats = new SqlStatsStore(db, adapter);
   }
 
   /** The underlying Kysely instance, for migrations, tests and benchmarks. */
@@ -126,5 +143,11 @@ export class SqlStore implements Store {
   }
   releaseAllLeases() {
     return queue.releaseAllLeases(this.#db);
+  }
+  releaseExpiredLeases() {
+    return queue.releaseExpiredLeases(this.#db, this.#adapter);
+  }
+  getWorkspaceSnapshot(sessionId: string) {
+    return workspaces.getWorkspaceSnapshot(this.#db, sessionId);
   }
 }
