@@ -3,7 +3,7 @@
  * docs/benchmarks.md with each figure next to a baseline measured in the same run.
  * BENCH_SCALE (default 1) scales the generated data; BENCH_ONLY=a,b picks sections.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { benchApiOverhead } from './api-overhead.ts';
@@ -11,6 +11,7 @@ import { benchFirstStep, firstStepSection } from './first-step.ts';
 import { log, round, type Section } from './lib.ts';
 import { benchListing } from './listing.ts';
 import { benchThroughput } from './throughput.ts';
+import { benchTurnOverhead } from './turn-overhead.ts';
 import { benchWorkers } from './workers.ts';
 
 const scale = Number(process.env.BENCH_SCALE ?? '1');
@@ -32,6 +33,7 @@ const benches: { key: string; run: () => Promise<Section> }[] = [
     run: () => benchThroughput({ sessions: Math.max(20, Math.round(300 * scale)), inFlight: 200 }),
   },
   { key: 'first-step', run: async () => firstStepSection(await benchFirstStep()) },
+  { key: 'turn', run: () => benchTurnOverhead({ turns: 50 }) },
   { key: 'workers', run: () => workersSection(Math.max(20, Math.round(100 * scale))) },
 ];
 
@@ -82,6 +84,7 @@ function render(sections: Section[], failures: string[]): string {
     lines.push('', ...s.notes.map((n) => `- ${n}`), '');
   }
   if (failures.length) lines.push('## Not measured in this run', '', ...failures.map((f) => `- ${f}`), '');
+  lines.push(readFileSync(join(import.meta.dirname, 'notes.md'), 'utf8').trimEnd(), '');
   return `${lines.join('\n')}\n`;
 }
 
