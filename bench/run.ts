@@ -10,6 +10,7 @@ import { benchApiOverhead } from './api-overhead.ts';
 import { benchFirstStep, firstStepSection } from './first-step.ts';
 import { log, round, type Section } from './lib.ts';
 import { benchListing } from './listing.ts';
+import { benchLiveDelivery } from './live-delivery.ts';
 import { benchThroughput } from './throughput.ts';
 import { benchTurnOverhead } from './turn-overhead.ts';
 import { benchWorkers } from './workers.ts';
@@ -33,6 +34,7 @@ const benches: { key: string; run: () => Promise<Section> }[] = [
     run: () => benchThroughput({ sessions: Math.max(20, Math.round(300 * scale)), inFlight: 200 }),
   },
   { key: 'first-step', run: async () => firstStepSection(await benchFirstStep()) },
+  { key: 'live', run: () => benchLiveDelivery({ subscribers: 1000, activities: 30 }) },
   { key: 'turn', run: () => benchTurnOverhead({ turns: 50 }) },
   { key: 'workers', run: () => workersSection(Math.max(20, Math.round(100 * scale))) },
 ];

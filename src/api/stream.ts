@@ -13,9 +13,9 @@
 import type { FastifyInstance } from 'fastify';
 import { isTerminalActivity } from '../domain/activity.ts';
 import { invalidArgument, isStintError } from '../domain/errors.ts';
+import { ActivityFanout } from './activity-fanout.ts';
 import { ChangeSignal } from './change-signal.ts';
 import type { ApiContext } from './context.ts';
-import { activityResource } from './resources.ts';
 import { sessionStreamRoute } from './session-stream.ts';
 import { SseStream } from './sse.ts';
 import { lastEventId, type StreamOptions } from './stream-options.ts';
@@ -23,6 +23,7 @@ import { lastEventId, type StreamOptions } from './stream-options.ts';
 const PAGE = 100;
 
 export function streamRoutes(app: FastifyInstance, ctx: ApiContext, opts: StreamOptions): void {
+  const fanout = new ActivityFanout(ctx.sessions);
   app.addHook('preClose', (done) => {
     for (const s of opts.open) s.close();
     done();
@@ -55,12 +56,12 @@ export function streamRoutes(app: FastifyInstance, ctx: ApiContext, opts: Stream
       try {
         let endedOnTerminal = false;
         while (!sse.closed) {
-          const page = await ctx.sessions.listActivities(who, id, { afterSeq, limit: PAGE });
+          const page = await fanout.page(who, id, afterSeq, PAGE);
           for (const a of page) {
-            await sse.send({ id: a.id, data: JSON.stringify(activityResource(a)) });
+            await sse.send({ id: a.id, data: a.data });
             if (sse.closed) break;
             afterSeq = a.seq;
-            endedOnTerminal = isTerminalActivity(a);
+            endedOnTerminal = a.terminal;
           }
           if (page.length === PAGE) continue;
           if (endedOnTerminal && page.length > 0) break;
