@@ -29,7 +29,11 @@ export async function writeRefFile(gitDir: string, ref: string, id: string): Pro
   if (!OBJECT_ID.test(id)) throw new Error(`invalid object id ${id}`);
   const file = join(gitDir, ref);
   await mkdir(dirname(file), { recursive: true });
-  const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
+  // The temporary file lives outside refs/: a concurrent fetch walking refs/ would otherwise read
+  // the half-written name as a ref ("bad object refs/...tmp") and fail.
+  const tmpDir = join(gitDir, 'stint-tmp');
+  await mkdir(tmpDir, { recursive: true });
+  const tmp = join(tmpDir, `${randomBytes(8).toString('hex')}.ref`);
   await writeFile(tmp, `${id}\n`);
   await rename(tmp, file);
 }
