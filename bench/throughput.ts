@@ -115,7 +115,8 @@ async function measureRss(inFlight: number): Promise<number> {
   const server2 = await startServer({
     dataDir: dataDir2,
     args: ['--concurrency', String(inFlight)],
-    env: { STINT_LOG_LEVEL: 'error' },
+    // The default per-tenant limit (100 working sessions) would keep the rest QUEUED.
+    env: { STINT_LOG_LEVEL: 'error', STINT_MAX_WORKING_SESSIONS_PER_TENANT: String(inFlight) },
   });
   try {
     const hold = {

@@ -9,12 +9,25 @@ export async function listActivities(
   sessionId: string,
   page: ActivityPage,
 ): Promise<Activity[]> {
+  let afterSeq = page.afterSeq ?? 0;
+  if (page.afterTime !== undefined) {
+    // createTime grows with seq, so "later than T" is "seq above the last one at or before T":
+    // one seek on (session_id, create_time), then a primary-key range, whatever the session's size.
+    const last = await db
+      .selectFrom('activities')
+      .select('seq')
+      .where('session_id', '=', sessionId)
+      .where('create_time', '<=', page.afterTime)
+      .orderBy('create_time', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    afterSeq = Math.max(afterSeq, last ? Number(last.seq) : 0);
+  }
   const rows = await db
     .selectFrom('activities')
     .selectAll()
     .where('session_id', '=', sessionId)
-    .$if(page.afterSeq !== undefined, (q) => q.where('seq', '>', page.afterSeq!))
-    .$if(page.afterTime !== undefined, (q) => q.where('create_time', '>', page.afterTime!))
+    .where('seq', '>', afterSeq)
     .orderBy('seq', 'asc')
     .limit(page.limit)
     .execute();

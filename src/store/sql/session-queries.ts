@@ -100,13 +100,14 @@ export async function listSessions(db: Kysely<DB>, tenantId: string, page: Sessi
     .where('archived', '=', page.archived ? 1 : 0)
     .$if(page.state !== undefined, (q) => q.where('state', '=', page.state!))
     .$if(page.source !== undefined, (q) => q.where('source', '=', page.source!))
+    // `create_time <= t` alone bounds the index range, so a deep page is a seek, not a scan of
+    // every newer row; the OR then drops the rows of that instant already returned.
     .$if(page.after !== undefined, (q) =>
-      q.where((eb) =>
-        eb.or([
-          eb('create_time', '<', page.after!.createTime),
-          eb.and([eb('create_time', '=', page.after!.createTime), eb('id', '<', page.after!.id)]),
-        ]),
-      ),
+      q
+        .where('create_time', '<=', page.after!.createTime)
+        .where((eb) =>
+          eb.or([eb('create_time', '<', page.after!.createTime), eb('id', '<', page.after!.id)]),
+        ),
     )
     .orderBy('create_time', 'desc')
     .orderBy('id', 'desc')
