@@ -71,6 +71,15 @@ function render(sections: Section[], failures: string[]): string {
     `Machine: ${cpus().length} × ${cpu}, ${(totalmem() / 1024 ** 3).toFixed(0)} GiB RAM, Node ${process.version}, ${process.platform}/${process.arch}. Scale: ${scale}.`,
     '',
   ];
+  const missed = sections.flatMap((s) => s.figures.filter((f) => f.met === false).map((f) => ({ s, f })));
+  if (missed.length > 0) {
+    lines.push('Targets missed in this run (why, with profiles: see the profiling log at the end):', '');
+    for (const { s, f } of missed) {
+      const by = f.ratio !== undefined ? `, ${f.ratio} × the baseline (${f.baselineName})` : '';
+      lines.push(`- ${s.title} — ${f.name}: ${f.value} ${f.unit}${by}; target ${f.target}.`);
+    }
+    lines.push('');
+  }
   for (const s of sections) {
     lines.push(
       `## ${s.title}`,
