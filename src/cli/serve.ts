@@ -1,58 +1,45 @@
 import type { Command } from 'commander';
 import { buildConfig, type ServeFlags } from '../config.ts';
 import { createStint } from '../server.ts';
+import { addRunnerOptions } from './runner-options.ts';
 import { exitOnSignal } from './shutdown.ts';
 
 export function registerServeCommand(program: Command): void {
-  program
-    .command('serve')
-    .description('Serve the API (and run sessions) with the embedded store by default.')
-    .option('--host <host>', 'address to listen on (STINT_HOST)', undefined)
-    .option('--port <port>', 'port to listen on, 0 for any free port (STINT_PORT)')
-    .option('--data-dir <dir>', 'where the store and workspaces live (STINT_DATA_DIR)')
-    .option('--public-url <url>', 'origin used in session urls (STINT_PUBLIC_URL)')
-    .option('--agent <name>', 'agent backend: scripted, llm or cli (STINT_AGENT)')
-    .option('--model <provider:model>', 'model of the llm agent, e.g. ollama:qwen2.5-coder (STINT_MODEL)')
-    .option('--agent-script <file>', 'default script for the scripted agent (STINT_AGENT_SCRIPT)')
-    .option('--concurrency <n>', 'sessions worked at once (STINT_CONCURRENCY)')
-    .option('--bash-output', 'attach bashOutput artifacts to command progress')
-    .option('--no-worker', 'serve the API only; do not run sessions')
-    .option('--sandbox <kind>', 'agent command isolation: auto, bubblewrap or plain (STINT_SANDBOX)')
-    .option(
-      '--github-api-url <url>',
-      'GitHub (Enterprise) API for the server credentials (STINT_GITHUB_API_URL)',
-    )
-    .option('--branch-prefix <prefix>', 'AUTO_CREATE_PR pushes to <prefix><session id> (STINT_BRANCH_PREFIX)')
-    .option(
-      '--workspace-retention <duration>',
-      "keep a finished session's checkout this long, e.g. 30m (STINT_WORKSPACE_RETENTION; default 0)",
-    )
-    .action(async (flags: ServeFlags, cmd: Command) => {
-      // commander defaults a --no-x flag to true; only an explicit --no-worker may override STINT_NO_WORKER.
-      if (cmd.getOptionValueSource('worker') !== 'cli') delete flags.worker;
-      const config = buildConfig(flags);
-      const stint = await createStint(config);
-      const origin = await stint.listen();
-      // One write, so whoever waits for the first line also gets the rest of the banner.
-      const banner = [`Stint listening on ${origin}`, `API: ${origin}/v1alpha   data: ${config.dataDir}`];
-      // Loud, and on stderr too: e.g. agent commands run without isolation.
-      for (const warning of stint.warnings) process.stderr.write(`WARNING: ${warning}\n`);
-      if (stint.firstAdminKey) {
-        banner.push(`First start: your admin API key (shown once, store it now): ${stint.firstAdminKey}`);
-      }
-      if (config.agent === 'scripted') {
-        banner.push(
-          'Agent: scripted (deterministic; runs the stint-script in each prompt). Configure a model for real work.',
-        );
-      }
-      if (config.agent === 'llm' && config.model) {
-        const at = config.model.baseUrl ? ` at ${config.model.baseUrl}` : '';
-        banner.push(`Agent: llm (${config.model.provider}:${config.model.model}${at})`);
-      }
-      if (config.agent === 'cli' && config.cliAgent) {
-        banner.push(`Agent: ${config.cliAgent.name} (external CLI)`);
-      }
-      process.stdout.write(`${banner.join('\n')}\n`);
-      exitOnSignal(stint.log, 'shutting down', () => stint.close(), 15_000);
-    });
+  addRunnerOptions(
+    program
+      .command('serve')
+      .description('Serve the API (and run sessions) with the embedded store by default.')
+      .option('--host <host>', 'address to listen on (STINT_HOST)', undefined)
+      .option('--port <port>', 'port to listen on, 0 for any free port (STINT_PORT)')
+      .option('--data-dir <dir>', 'where the store and workspaces live (STINT_DATA_DIR)')
+      .option('--public-url <url>', 'origin used in session urls (STINT_PUBLIC_URL)')
+      .option('--no-worker', 'serve the API only; do not run sessions'),
+  ).action(async (flags: ServeFlags, cmd: Command) => {
+    // commander defaults a --no-x flag to true; only an explicit --no-worker may override STINT_NO_WORKER.
+    if (cmd.getOptionValueSource('worker') !== 'cli') delete flags.worker;
+    const config = buildConfig(flags);
+    const stint = await createStint(config);
+    const origin = await stint.listen();
+    // One write, so whoever waits for the first line also gets the rest of the banner.
+    const banner = [`Stint listening on ${origin}`, `API: ${origin}/v1alpha   data: ${config.dataDir}`];
+    // Loud, and on stderr too: e.g. agent commands run without isolation.
+    for (const warning of stint.warnings) process.stderr.write(`WARNING: ${warning}\n`);
+    if (stint.firstAdminKey) {
+      banner.push(`First start: your admin API key (shown once, store it now): ${stint.firstAdminKey}`);
+    }
+    if (config.agent === 'scripted') {
+      banner.push(
+        'Agent: scripted (deterministic; runs the stint-script in each prompt). Configure a model for real work.',
+      );
+    }
+    if (config.agent === 'llm' && config.model) {
+      const at = config.model.baseUrl ? ` at ${config.model.baseUrl}` : '';
+      banner.push(`Agent: llm (${config.model.provider}:${config.model.model}${at})`);
+    }
+    if (config.agent === 'cli' && config.cliAgent) {
+      banner.push(`Agent: ${config.cliAgent.name} (external CLI)`);
+    }
+    process.stdout.write(`${banner.join('\n')}\n`);
+    exitOnSignal(stint.log, 'shutting down', () => stint.close(), 15_000);
+  });
 }

@@ -15,6 +15,7 @@ import { loadAgent, runnerDeps } from '../server.ts';
 import { SessionEvents } from '../services/events.ts';
 import { openStore } from '../store/index.ts';
 import type { Store } from '../store/store.ts';
+import { addRunnerOptions } from './runner-options.ts';
 import { exitOnSignal } from './shutdown.ts';
 
 export interface WorkerNode {
@@ -95,34 +96,20 @@ export async function startWorkerNode(config: Readonly<StintConfig>): Promise<Wo
 }
 
 export function registerWorkerCommand(program: Command): void {
-  program
-    .command('worker')
-    .description('Run sessions from the shared PostgreSQL store (STINT_DATABASE_URL); no HTTP.')
-    .option('--data-dir <dir>', 'where this worker keeps checkouts and source mirrors (STINT_DATA_DIR)')
-    .option('--public-url <url>', 'origin of the API, used in session urls (STINT_PUBLIC_URL)')
-    .option('--agent <name>', 'agent backend: scripted, llm or cli (STINT_AGENT)')
-    .option('--model <provider:model>', 'model of the llm agent, e.g. ollama:qwen2.5-coder (STINT_MODEL)')
-    .option('--agent-script <file>', 'default script for the scripted agent (STINT_AGENT_SCRIPT)')
-    .option('--concurrency <n>', 'sessions worked at once (STINT_CONCURRENCY)')
-    .option('--bash-output', 'attach bashOutput artifacts to command progress')
-    .option('--sandbox <kind>', 'agent command isolation: auto, bubblewrap or plain (STINT_SANDBOX)')
-    .option(
-      '--github-api-url <url>',
-      'GitHub (Enterprise) API for the server credentials (STINT_GITHUB_API_URL)',
-    )
-    .option('--branch-prefix <prefix>', 'AUTO_CREATE_PR pushes to <prefix><session id> (STINT_BRANCH_PREFIX)')
-    .option(
-      '--workspace-retention <duration>',
-      "keep a finished session's checkout this long, e.g. 30m (STINT_WORKSPACE_RETENTION; default 0)",
-    )
-    .action(async (flags: Omit<ServeFlags, 'host' | 'port' | 'worker'>) => {
-      const config = buildConfig({ ...flags, worker: true });
-      const node = await startWorkerNode(config);
-      process.stdout.write(
-        `Stint worker ${node.worker.id} running: concurrency ${config.concurrency}, ` +
-          `lease ${config.leaseMs} ms, data ${config.dataDir}\n`,
-      );
-      for (const warning of node.warnings) process.stdout.write(`Warning: ${warning}\n`);
-      exitOnSignal(node.log, 'draining', () => node.stop(), 30_000);
-    });
+  addRunnerOptions(
+    program
+      .command('worker')
+      .description('Run sessions from the shared PostgreSQL store (STINT_DATABASE_URL); no HTTP.')
+      .option('--data-dir <dir>', 'where this worker keeps checkouts and source mirrors (STINT_DATA_DIR)')
+      .option('--public-url <url>', 'origin of the API, used in session urls (STINT_PUBLIC_URL)'),
+  ).action(async (flags: Omit<ServeFlags, 'host' | 'port' | 'worker'>) => {
+    const config = buildConfig({ ...flags, worker: true });
+    const node = await startWorkerNode(config);
+    process.stdout.write(
+      `Stint worker ${node.worker.id} running: concurrency ${config.concurrency}, ` +
+        `lease ${config.leaseMs} ms, data ${config.dataDir}\n`,
+    );
+    for (const warning of node.warnings) process.stdout.write(`Warning: ${warning}\n`);
+    exitOnSignal(node.log, 'draining', () => node.stop(), 30_000);
+  });
 }
