@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, type TestContext, test } from 'node:test';
+import { activityKind } from '../support/activities.ts';
 import { deploymentMode } from '../support/deployment.ts';
 import { type FakeOpenAI, type FakeReply, startFakeOpenAI } from '../support/fake-openai.ts';
 import { addSource, git, makeBareRepo } from '../support/git-fixtures.ts';
@@ -69,9 +70,7 @@ function describeAll(acts: any[]): string[] {
     if (a.progressUpdated) return `progress:${a.progressUpdated.title}`;
     if (a.agentMessaged) return `agent:${a.agentMessaged.agentMessage}`;
     if (a.userMessaged) return `user:${a.userMessaged.userMessage}`;
-    return Object.keys(a).find(
-      (k) => !['name', 'id', 'createTime', 'originator', 'description', 'artifacts'].includes(k),
-    )!;
+    return activityKind(a);
   });
 }
 

@@ -2,14 +2,12 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
+import { activityKind } from '../support/activities.ts';
 import { scriptPrompt } from '../support/git-fixtures.ts';
 import { type InProcessServer, startInProcess } from '../support/in-process.ts';
 import { api, waitUntil } from '../support/server.ts';
 
-const kind = (a: any) =>
-  Object.keys(a).find(
-    (k) => !['name', 'id', 'createTime', 'originator', 'description', 'artifacts'].includes(k),
-  );
+const kind = activityKind;
 
 /**
  * Processes (any PID namespace, e.g. inside a bubblewrap sandbox) whose command line contains

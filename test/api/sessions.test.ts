@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { activityKind } from '../support/activities.ts';
 import { addSource, git, makeBareRepo, scriptPrompt } from '../support/git-fixtures.ts';
 import { api, makeTempDir, type StartedServer, startServer, waitUntil } from '../support/server.ts';
 
@@ -77,11 +78,7 @@ describe('sessions API', () => {
 
     const done = await waitState(server, s.id, 'COMPLETED');
     const acts = await allActivities(server, s.id);
-    const kinds = acts.map((a) =>
-      Object.keys(a).find(
-        (k) => !['name', 'id', 'createTime', 'originator', 'description', 'artifacts'].includes(k),
-      ),
-    );
+    const kinds = acts.map(activityKind);
     assert.deepEqual(kinds, [
       'planGenerated',
       'planApproved',

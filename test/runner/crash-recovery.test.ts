@@ -5,41 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
+import { CRASH_SCRIPT_ACTIVITIES, crashScript, describeActivity } from '../support/activities.ts';
 import { scriptPrompt } from '../support/git-fixtures.ts';
 import { api, makeTempDir, type StartedServer, startServer, waitUntil } from '../support/server.ts';
-
-const SCRIPT = {
-  plan: ['Write a', 'Wait', 'Write b'],
-  steps: [
-    { progress: 'p1' },
-    { write: { path: 'a.txt', content: 'A\n' } },
-    { sleep: 1500 },
-    { message: 'm1' },
-    { write: { path: 'b.txt', content: 'B\n' } },
-    { sleep: 300 },
-    { message: 'done' },
-  ],
-};
-
-const EXPECTED = [
-  'planGenerated',
-  'planApproved',
-  'progressUpdated:p1',
-  'progressUpdated:Wrote a.txt',
-  'agentMessaged:m1',
-  'progressUpdated:Wrote b.txt',
-  'agentMessaged:done',
-  'progressUpdated:Changes ready',
-  'sessionCompleted',
-];
-
-function describeActivity(a: any): string {
-  if (a.progressUpdated) return `progressUpdated:${a.progressUpdated.title}`;
-  if (a.agentMessaged) return `agentMessaged:${a.agentMessaged.agentMessage}`;
-  return Object.keys(a).find(
-    (k) => !['name', 'id', 'createTime', 'originator', 'description', 'artifacts'].includes(k),
-  )!;
-}
 
 const servers: StartedServer[] = [];
 after(async () => {
@@ -52,7 +20,9 @@ test('SIGKILL mid-run loses and duplicates nothing', async () => {
   servers.push(first);
   const ids: string[] = [];
   for (let i = 0; i < 20; i++) {
-    const res = await api(first, 'POST', '/sessions', { prompt: scriptPrompt(`crash ${i}`, SCRIPT) });
+    const res = await api(first, 'POST', '/sessions', {
+      prompt: scriptPrompt(`crash ${i}`, crashScript(1500, 300)),
+    });
     assert.equal(res.status, 200);
     ids.push(res.body.id);
   }
@@ -84,7 +54,7 @@ test('SIGKILL mid-run loses and duplicates nothing', async () => {
   for (const id of ids) {
     const res = await api(second, 'GET', `/sessions/${id}/activities?pageSize=100`);
     const acts = res.body.activities;
-    assert.deepEqual(acts.map(describeActivity), EXPECTED, `session ${id}`);
+    assert.deepEqual(acts.map(describeActivity), CRASH_SCRIPT_ACTIVITIES, `session ${id}`);
     assert.equal(new Set(acts.map((a: any) => a.id)).size, acts.length);
     for (let i = 1; i < acts.length; i++) assert.ok(acts[i].createTime > acts[i - 1].createTime);
     const s = (await api(second, 'GET', `/sessions/${id}`)).body;

@@ -11,43 +11,13 @@ import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
+import { CRASH_SCRIPT_ACTIVITIES, crashScript, describeActivity } from '../support/activities.ts';
 import { git, makeBareRepo, scriptPrompt } from '../support/git-fixtures.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
 import { api, cliEntry, type StartedServer, startServer, waitUntil } from '../support/server.ts';
 import { type StartedWorker, startWorker } from '../support/workers.ts';
 
 const SESSIONS = 60;
-const SCRIPT = {
-  plan: ['Write a', 'Wait', 'Write b'],
-  steps: [
-    { progress: 'p1' },
-    { write: { path: 'a.txt', content: 'A\n' } },
-    { sleep: 2500 },
-    { message: 'm1' },
-    { write: { path: 'b.txt', content: 'B\n' } },
-    { sleep: 200 },
-    { message: 'done' },
-  ],
-};
-const EXPECTED = [
-  'planGenerated',
-  'planApproved',
-  'progressUpdated:p1',
-  'progressUpdated:Wrote a.txt',
-  'agentMessaged:m1',
-  'progressUpdated:Wrote b.txt',
-  'agentMessaged:done',
-  'progressUpdated:Changes ready',
-  'sessionCompleted',
-];
-
-function describeActivity(a: any): string {
-  if (a.progressUpdated) return `progressUpdated:${a.progressUpdated.title}`;
-  if (a.agentMessaged) return `agentMessaged:${a.agentMessaged.agentMessage}`;
-  return Object.keys(a).find(
-    (k) => !['name', 'id', 'createTime', 'originator', 'description', 'artifacts'].includes(k),
-  )!;
-}
 
 let database: TestDatabase | undefined;
 let db: pg.Pool | undefined;
@@ -92,7 +62,7 @@ test('60 sessions on three workers survive SIGKILL of one, each worked by one wo
     const made = await Promise.all(
       Array.from({ length: 10 }, (_, j) => {
         const i = batch + j;
-        const body: Record<string, unknown> = { prompt: scriptPrompt(`scale ${i}`, SCRIPT) };
+        const body: Record<string, unknown> = { prompt: scriptPrompt(`scale ${i}`, crashScript(2500, 200)) };
         if (i % 2 === 0) body.sourceContext = { source: 'sources/github/acme/widgets' };
         return api(srv, 'POST', '/sessions', body);
       }),
@@ -149,7 +119,7 @@ test('60 sessions on three workers survive SIGKILL of one, each worked by one wo
   await Promise.all(
     ids.map(async (id, i) => {
       const acts = (await api(srv, 'GET', `/sessions/${id}/activities?pageSize=100`)).body.activities;
-      assert.deepEqual(acts.map(describeActivity), EXPECTED, `session ${id}`);
+      assert.deepEqual(acts.map(describeActivity), CRASH_SCRIPT_ACTIVITIES, `session ${id}`);
       assert.equal(new Set(acts.map((a: any) => a.id)).size, acts.length);
       for (let k = 1; k < acts.length; k++) assert.ok(acts[k].createTime > acts[k - 1].createTime);
       const s = (await api(srv, 'GET', `/sessions/${id}`)).body;
@@ -174,7 +144,7 @@ test('60 sessions on three workers survive SIGKILL of one, each worked by one wo
     const acts = bySession.get(id)!;
     assert.deepEqual(
       acts.map((a) => Number(a.seq)),
-      EXPECTED.map((_, k) => k + 1),
+      CRASH_SCRIPT_ACTIVITIES.map((_, k) => k + 1),
       `session ${id}: gap-free seqs`,
     );
     const ownerOfEpoch = new Map<number, string>();

@@ -1,14 +1,14 @@
 // Starts a real `stint serve` subprocess for tests, on a random free port bound to 127.0.0.1.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { after } from 'node:test';
+import { cliEntry, startCliProcess } from './cli-process.ts';
 import { deploymentServeArgs, withDeploymentWorkers } from './deployment.ts';
 
 export const repoRoot = resolve(import.meta.dirname, '..', '..');
-export const cliEntry = join(repoRoot, 'src', 'cli', 'main.ts');
+export { cliEntry };
 
 export interface StartedServer {
   /** Origin, e.g. http://127.0.0.1:40123 */
@@ -37,20 +37,6 @@ export interface StartOptions {
   timeoutMs?: number;
 }
 
-/**
- * Servers still running when a test file ends are killed, so a failed assertion that
- * skipped a test's own clean-up never leaves a server keeping the test process alive.
- */
-const live = new Set<ChildProcess>();
-if (process.env.NODE_TEST_CONTEXT) {
-  after(() => {
-    for (const p of live) p.kill('SIGKILL');
-  });
-}
-process.once('exit', () => {
-  for (const p of live) p.kill('SIGKILL');
-});
-
 export function makeTempDir(prefix = 'stint-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
@@ -58,10 +44,8 @@ export function makeTempDir(prefix = 'stint-test-'): string {
 export async function startServer(opts: StartOptions = {}): Promise<StartedServer> {
   const dataDir = opts.dataDir ?? makeTempDir();
   const apiKey = opts.apiKey ?? `test_${randomBytes(16).toString('hex')}`;
-  const proc = spawn(
-    process.execPath,
-    [
-      cliEntry,
+  const p = await startCliProcess({
+    args: [
       'serve',
       '--host',
       '127.0.0.1',
@@ -72,70 +56,23 @@ export async function startServer(opts: StartOptions = {}): Promise<StartedServe
       ...deploymentServeArgs(),
       ...(opts.args ?? []),
     ],
-    {
-      env: { ...process.env, STINT_API_KEY: apiKey, STINT_LOG_LEVEL: 'warn', ...opts.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  live.add(proc);
-  let out = '';
-  proc.stdout!.on('data', (d) => {
-    out += d;
+    env: { STINT_API_KEY: apiKey, ...opts.env },
+    ready: /listening on (http:\/\/[^\s]+)/i,
+    what: 'server',
+    ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
   });
-  proc.stderr!.on('data', (d) => {
-    out += d;
-  });
-  const exited = new Promise<number | null>((res) =>
-    proc.once('exit', (code) => {
-      live.delete(proc);
-      res(code);
-    }),
-  );
-  const origin = await new Promise<string>((res, rej) => {
-    const timer = setTimeout(
-      () => rej(new Error(`server did not start in time:\n${out}`)),
-      opts.timeoutMs ?? 20_000,
-    );
-    const onData = () => {
-      const m = /listening on (http:\/\/[^\s]+)/i.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        res(m[1]!.replace(/\/$/, ''));
-      }
-    };
-    proc.stdout!.on('data', onData);
-    proc.stderr!.on('data', onData);
-    proc.once('exit', (code) => {
-      clearTimeout(timer);
-      rej(new Error(`server exited with ${code} before listening:\n${out}`));
-    });
-  });
-  let running = true;
-  void exited.then(() => {
-    running = false;
-  });
+  const origin = p.ready[1]!.replace(/\/$/, '');
   const server: StartedServer = {
     origin,
     baseUrl: `${origin}/v1alpha`,
     apiKey,
     dataDir,
-    proc,
-    output: () => out,
-    async stop() {
-      if (!running) return proc.exitCode;
-      proc.kill('SIGTERM');
-      return exited;
-    },
-    async kill() {
-      if (!running) return;
-      proc.kill('SIGKILL');
-      await exited;
-    },
+    proc: p.proc,
+    output: p.output,
+    stop: p.stop,
+    kill: p.kill,
     async cleanup() {
-      if (running) {
-        proc.kill('SIGKILL');
-        await exited;
-      }
+      await p.kill();
       if (!opts.keepDataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };

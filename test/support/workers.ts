@@ -1,11 +1,9 @@
 // Starts real `stint worker` subprocesses for tests (each with its own data dir, like separate machines).
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-
-// Not imported from server.ts, which loads this module (through deployment.ts).
-const cliEntry = join(resolve(import.meta.dirname, '..', '..'), 'src', 'cli', 'main.ts');
+import { join } from 'node:path';
+import { startCliProcess } from './cli-process.ts';
 
 export interface StartedWorker {
   /** The worker's lease owner id, as recorded in the store. */
@@ -31,62 +29,22 @@ export interface WorkerOptions {
 
 export async function startWorker(opts: WorkerOptions): Promise<StartedWorker> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'stint-worker-'));
-  const proc = spawn(process.execPath, [cliEntry, 'worker', '--data-dir', dataDir, ...(opts.args ?? [])], {
-    env: { ...process.env, STINT_LOG_LEVEL: 'warn', ...opts.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  proc.stdout!.on('data', (d) => {
-    out += d;
-  });
-  proc.stderr!.on('data', (d) => {
-    out += d;
-  });
-  let running = true;
-  const exited = new Promise<number | null>((res) =>
-    proc.once('exit', (code) => {
-      running = false;
-      res(code);
-    }),
-  );
-  const id = await new Promise<string>((res, rej) => {
-    const timer = setTimeout(
-      () => rej(new Error(`worker did not start in time:\n${out}`)),
-      opts.timeoutMs ?? 20_000,
-    );
-    const onData = () => {
-      const m = /Stint worker (\S+) running/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        res(m[1]!);
-      }
-    };
-    proc.stdout!.on('data', onData);
-    proc.once('exit', (code) => {
-      clearTimeout(timer);
-      rej(new Error(`worker exited with ${code} before running:\n${out}`));
-    });
+  const p = await startCliProcess({
+    args: ['worker', '--data-dir', dataDir, ...(opts.args ?? [])],
+    env: opts.env,
+    ready: /Stint worker (\S+) running/,
+    what: 'worker',
+    ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
   });
   return {
-    id,
+    id: p.ready[1]!,
     dataDir,
-    proc,
-    output: () => out,
-    async stop() {
-      if (!running) return proc.exitCode;
-      proc.kill('SIGTERM');
-      return exited;
-    },
-    async kill() {
-      if (!running) return;
-      proc.kill('SIGKILL');
-      await exited;
-    },
+    proc: p.proc,
+    output: p.output,
+    stop: p.stop,
+    kill: p.kill,
     async cleanup() {
-      if (running) {
-        proc.kill('SIGKILL');
-        await exited;
-      }
+      await p.kill();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -1,0 +1,92 @@
+/**
+ * A `stint` subprocess for tests (serve, worker): output captured, started when its banner
+ * matches, killed when the test file ends even if a failed assertion skipped its clean-up.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { after } from 'node:test';
+
+export const cliEntry = join(resolve(import.meta.dirname, '..', '..'), 'src', 'cli', 'main.ts');
+
+const live = new Set<ChildProcess>();
+if (process.env.NODE_TEST_CONTEXT) {
+  after(() => {
+    for (const p of live) p.kill('SIGKILL');
+  });
+}
+process.once('exit', () => {
+  for (const p of live) p.kill('SIGKILL');
+});
+
+export interface CliProcess {
+  proc: ChildProcess;
+  /** The banner match that said the process is ready. */
+  ready: RegExpExecArray;
+  output(): string;
+  running(): boolean;
+  /** SIGTERM and wait for exit; returns the exit code. */
+  stop(): Promise<number | null>;
+  /** SIGKILL and wait for exit. */
+  kill(): Promise<void>;
+}
+
+export async function startCliProcess(opts: {
+  args: string[];
+  env: Record<string, string | undefined>;
+  /** What the process prints once it is ready. */
+  ready: RegExp;
+  /** For error messages, e.g. 'server'. */
+  what: string;
+  timeoutMs?: number;
+}): Promise<CliProcess> {
+  const proc = spawn(process.execPath, [cliEntry, ...opts.args], {
+    env: { ...process.env, STINT_LOG_LEVEL: 'warn', ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  live.add(proc);
+  let out = '';
+  let running = true;
+  const exited = new Promise<number | null>((res) =>
+    proc.once('exit', (code) => {
+      running = false;
+      live.delete(proc);
+      res(code);
+    }),
+  );
+  const ready = await new Promise<RegExpExecArray>((res, rej) => {
+    const timer = setTimeout(
+      () => rej(new Error(`${opts.what} did not start in time:\n${out}`)),
+      opts.timeoutMs ?? 20_000,
+    );
+    const onData = (d: Buffer) => {
+      out += d;
+      const m = opts.ready.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        res(m);
+      }
+    };
+    proc.stdout!.on('data', onData);
+    proc.stderr!.on('data', onData);
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      rej(new Error(`${opts.what} exited with ${code} before it was ready:\n${out}`));
+    });
+  });
+  return {
+    proc,
+    ready,
+    output: () => out,
+    running: () => running,
+    async stop() {
+      if (!running) return proc.exitCode;
+      proc.kill('SIGTERM');
+      return exited;
+    },
+    async kill() {
+      if (!running) return;
+      proc.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
