@@ -13,7 +13,8 @@ import { log, round, rssMb, type Section } from './lib.ts';
 
 const run = promisify(execFile);
 
-const SCRIPT = {
+/** The session every throughput figure runs: checkout, two writes, a command, a patch. */
+export const BENCH_SCRIPT = {
   plan: ['Edit two files', 'Check'],
   steps: [
     { write: { path: 'src/app.txt', content: 'line 1\nline two\n' } },
@@ -22,7 +23,8 @@ const SCRIPT = {
   ],
 };
 
-async function createMany(
+/** Creates n sessions on the bench source through the API, `concurrency` at a time. */
+export async function createMany(
   server: StartedServer,
   n: number,
   prompt: string,
@@ -170,7 +172,7 @@ export async function benchThroughput(opts: { sessions: number; inFlight: number
   try {
     log(`throughput: ${opts.sessions} sessions`);
     const t0 = performance.now();
-    await createMany(server, opts.sessions, scriptPrompt('bench', SCRIPT));
+    await createMany(server, opts.sessions, scriptPrompt('bench', BENCH_SCRIPT));
     await waitUntil(async () => (await countDone(server, opts.sessions)) >= opts.sessions, 600_000, 250);
     rate = opts.sessions / ((performance.now() - t0) / 1000);
   } finally {

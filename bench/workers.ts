@@ -12,18 +12,10 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { makeBareRepo, scriptPrompt } from '../test/support/git-fixtures.ts';
 import { createTestDatabase } from '../test/support/postgres.ts';
-import { api, cliEntry, type StartedServer, startServer } from '../test/support/server.ts';
+import { cliEntry, type StartedServer, startServer } from '../test/support/server.ts';
 import { type StartedWorker, startWorker } from '../test/support/workers.ts';
 import { log, round } from './lib.ts';
-
-export const WORKERS_SCRIPT = {
-  plan: ['Edit two files', 'Check'],
-  steps: [
-    { write: { path: 'src/app.txt', content: 'line 1\nline two\n' } },
-    { write: { path: 'NOTES.md', content: 'notes\n' } },
-    { run: 'wc -l src/app.txt' },
-  ],
-};
+import { BENCH_SCRIPT, createMany } from './throughput.ts';
 
 export interface BenchWorkersOptions {
   /** Sessions per measurement (default 100). */
@@ -76,7 +68,7 @@ async function measure(workerCount: number, opts: BenchWorkersOptions): Promise<
     );
 
     const t0 = performance.now();
-    await createMany(server, sessions, opts.createConcurrency ?? 16);
+    await createMany(server, sessions, scriptPrompt('bench', BENCH_SCRIPT), opts.createConcurrency ?? 16);
     const deadline = Date.now() + (opts.timeoutMs ?? 600_000);
     for (;;) {
       const { rows } = await pool.query<{ done: number; failed: number }>(
@@ -102,26 +94,6 @@ async function measure(workerCount: number, opts: BenchWorkersOptions): Promise<
     await database.cleanup();
     rmSync(join(bare, '..'), { recursive: true, force: true });
   }
-}
-
-async function createMany(server: StartedServer, n: number, concurrency: number): Promise<void> {
-  const prompt = scriptPrompt('bench', WORKERS_SCRIPT);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < n) {
-        next++;
-        const res = await api(server, 'POST', '/sessions', {
-          prompt,
-          sourceContext: {
-            source: 'sources/github/bench/repo',
-            githubRepoContext: { startingBranch: 'main' },
-          },
-        });
-        if (res.status !== 200) throw new Error(JSON.stringify(res.body));
-      }
-    }),
-  );
 }
 
 // `node bench/workers.ts` prints the rows on their own.
