@@ -5,6 +5,7 @@ import { ConfigError } from '../config.ts';
 import { StintError } from '../domain/errors.ts';
 import { registerAuditCommand } from './audit.ts';
 import { registerClientCommands } from './client/register.ts';
+import { registerEvalCommand } from './eval.ts';
 import { registerKeyCommands } from './keys.ts';
 import { registerMcpCommand } from './mcp.ts';
 import { registerSecretCommands } from './secrets.ts';
@@ -33,6 +34,7 @@ registerWorkerCommand(program);
 registerWebhookCommands(program);
 registerClientCommands(program);
 registerMcpCommand(program);
+registerEvalCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -48,6 +48,14 @@ export interface Session {
   url?: string;
   outputs?: SessionOutput[];
   archived?: boolean;
+  /** Stint's extension: the model usage of the session's agent. */
+  usage?: {
+    model?: string;
+    modelTurns?: number;
+    inputTokens?: number;
+    outputTokens?: number;
+    costUsd?: number;
+  };
 }
 
 export interface PlanStep {

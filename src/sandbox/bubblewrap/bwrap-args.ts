@@ -71,6 +71,9 @@ export interface BwrapLayout {
   features: BwrapFeatures;
 }
 
+/** Mounted as private tmpfs in every sandbox. */
+const PRIVATE_MOUNTS = ['/tmp', '/var/tmp', '/run'];
+
 /** bwrap's options up to (not including) `--` and the command. */
 export function bwrapArgs(layout: BwrapLayout): string[] {
   const args: string[] = [];
@@ -81,16 +84,22 @@ export function bwrapArgs(layout: BwrapLayout): string[] {
   if (f.userns && f.disableUserns) args.push('--disable-userns');
   args.push('--die-with-parent', '--new-session', '--cap-drop', 'ALL', '--hostname', 'stint-sandbox');
 
-  for (const path of layout.readOnlyPaths) {
-    const link = topLevelSymlink(path);
-    if (link !== undefined) args.push('--symlink', link, path);
-    else args.push('--ro-bind-try', path, path);
-  }
+  // Paths under the private tmpfs mounts are bound after them, or the tmpfs would hide them.
+  const underTmpfs = (p: string) => PRIVATE_MOUNTS.some((m) => p === m || p.startsWith(`${m}/`));
+  const readOnly = (paths: readonly string[]) => {
+    for (const path of paths) {
+      const link = topLevelSymlink(path);
+      if (link !== undefined) args.push('--symlink', link, path);
+      else args.push('--ro-bind-try', path, path);
+    }
+  };
+  readOnly(layout.readOnlyPaths.filter((p) => !underTmpfs(p)));
   args.push('--proc', '/proc', '--dev', '/dev');
   if (layout.tmpBytes > 0 && f.tmpfsSize) args.push('--size', String(layout.tmpBytes));
   args.push('--tmpfs', '/tmp');
   args.push('--tmpfs', '/var/tmp', '--tmpfs', '/run');
   args.push('--dir', layout.home);
+  readOnly(layout.readOnlyPaths.filter(underTmpfs));
   args.push('--bind', layout.root, layout.root);
   args.push('--chdir', layout.cwd);
   return args;
