@@ -40,6 +40,8 @@ export interface LlmCheckpoint {
   usage: UsageTotals;
   /** How often the transcript was compacted. */
   compactions: number;
+  /** AGENTS.md files of subdirectories already given to the model (paths from the root). */
+  instructionsSeen?: string[];
 }
 
 export class CheckpointError extends Error {}
@@ -80,6 +82,7 @@ export function loadCheckpoint(raw: unknown, prompt: string): LlmCheckpoint {
     loop: o.loop ?? freshLoopState(),
     usage: { ...emptyUsage(), ...o.usage },
     compactions: o.compactions ?? 0,
+    ...(Array.isArray(o.instructionsSeen) ? { instructionsSeen: o.instructionsSeen } : {}),
   });
   return cp;
 }

@@ -11,6 +11,7 @@ import { oneLine } from '../tools/truncate.ts';
 import { type Budgets, budgetExceeded, NOTHING_SPENT } from './budgets.ts';
 import { CheckpointError, type LlmCheckpoint, loadCheckpoint } from './checkpoint.ts';
 import { compact, estimateTokens } from './compaction.ts';
+import { nestedInstructions, rootInstructions } from './instructions.ts';
 import { callSignature, freshLoopState, observeCall } from './loop-detector.ts';
 import type { ModelConfig } from './model-config.ts';
 import { type CallInfo, modelTurn, type TurnResult } from './model-turn.ts';
@@ -51,6 +52,8 @@ export class LlmRun {
   readonly #d: RunDeps;
   #cp!: LlmCheckpoint;
   #clock = Date.now();
+  /** The root AGENTS.md, read once per run. */
+  #instructions: string | undefined;
 
   constructor(ctx: AgentContext, deps: RunDeps) {
     this.#ctx = ctx;
@@ -70,6 +73,7 @@ export class LlmRun {
       return;
     }
     const cp = this.#cp;
+    this.#instructions = await rootInstructions(this.#ctx.workdir);
     if (cp.paused) {
       // Resumed by a message or :resume after a pause of ours: a fresh budget, a fresh loop count.
       if (cp.paused === 'loop') cp.loop = freshLoopState();
@@ -213,7 +217,9 @@ export class LlmRun {
           plan: cp.plan,
           maxResultChars: this.#d.maxResultChars,
         });
-        pending.push(toolResult(call, outcome.result, outcome.isError === true));
+        const nested = await this.#nestedInstructions(call);
+        const text = nested ? `${outcome.result}\n\n${nested}` : outcome.result;
+        pending.push(toolResult(call, text, outcome.isError === true));
         const verdict = observeCall(cp.loop, callSignature(call.name, call.input, outcome.result));
         if (verdict === 'nudge') loopNote = loopNudge(call.name);
         if (verdict === 'pause') loopingTool = call.name;
@@ -238,6 +244,22 @@ export class LlmRun {
     return false;
   }
 
+  /** AGENTS.md files on the way to the path a call touches that the model has not seen yet. */
+  async #nestedInstructions(call: CallInfo): Promise<string | undefined> {
+    const input = call.input as { path?: unknown } | undefined;
+    const path = typeof input?.path === 'string' ? input.path : undefined;
+    if (path === undefined) return undefined;
+    const seen = new Set(this.#cp.instructionsSeen ?? []);
+    const text = await nestedInstructions(
+      this.#ctx.workdir,
+      path,
+      call.name === 'list_files' || call.name === 'search_files',
+      seen,
+    );
+    if (text !== undefined) this.#cp.instructionsSeen = [...seen];
+    return text;
+  }
+
   /** Tool calls of the last assistant message that have no result yet. */
   #unanswered(): CallInfo[] {
     const last = this.#cp.messages.at(-1);
@@ -257,7 +279,7 @@ export class LlmRun {
     const request = () =>
       modelTurn({
         model: this.#d.model,
-        system: systemPrompt(this.#ctx.session, this.#cp.phase, this.#cp.plan),
+        system: systemPrompt(this.#ctx.session, this.#cp.phase, this.#cp.plan, this.#instructions),
         messages: this.#cp.messages,
         tools: toolsFor(this.#cp.phase === 'planning' ? 'planning' : 'working'),
         stream: c.stream,

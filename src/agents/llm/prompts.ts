@@ -3,7 +3,12 @@ import type { Session } from '../../domain/session.ts';
 import type { AgentPhase } from './checkpoint.ts';
 import type { PlanStepInput } from './tool-executor.ts';
 
-export function systemPrompt(session: Session, phase: AgentPhase, plan: PlanStepInput[] | undefined): string {
+export function systemPrompt(
+  session: Session,
+  phase: AgentPhase,
+  plan: PlanStepInput[] | undefined,
+  instructions?: string,
+): string {
   const repo = session.sourceContext
     ? `You work in a checkout of ${session.sourceContext.source.replace(/^sources\//, '')}` +
       `${session.sourceContext.startingBranch ? ` at branch ${session.sourceContext.startingBranch}` : ''}.`
@@ -34,6 +39,13 @@ export function systemPrompt(session: Session, phase: AgentPhase, plan: PlanStep
       'run commands such as tests with run_command, check your work with git_diff.',
       'Use ask_user only when you cannot go on without the answer.',
       'When the task is done, reply with your final answer to the user — what you changed and anything they should know — without calling a tool.',
+    );
+  }
+  if (instructions !== undefined) {
+    lines.push(
+      '',
+      'REPOSITORY INSTRUCTIONS (AGENTS.md at the repository root). Follow them; an AGENTS.md in a subdirectory, shown to you when you work there, takes precedence for the files under it:',
+      instructions,
     );
   }
   return lines.join('\n');
