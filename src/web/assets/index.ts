@@ -1,7 +1,7 @@
 /** Static assets, content-addressed (app.<hash>.css / .js) so browsers may cache them forever. */
 import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { CLIENT_SCRIPT } from './client-script.ts';
+import { loadClientScript } from './client-script.ts';
 import { STYLES } from './styles.ts';
 
 interface Asset {
@@ -17,7 +17,7 @@ function asset(name: string, ext: string, type: string, body: string): Asset {
 }
 
 export const STYLESHEET = asset('app', 'css', 'text/css; charset=utf-8', STYLES);
-export const SCRIPT = asset('app', 'js', 'text/javascript; charset=utf-8', CLIENT_SCRIPT);
+export const SCRIPT = asset('app', 'js', 'text/javascript; charset=utf-8', loadClientScript());
 export const ICON = asset(
   'icon',
   'svg',

@@ -53,7 +53,7 @@ export function page(opts: PageOptions): string {
 <title>${opts.title} · Stint</title>
 <link rel="icon" href="${ICON.path}" type="image/svg+xml">
 <link rel="stylesheet" href="${STYLESHEET.path}">
-<script src="${SCRIPT.path}" defer></script>
+<script type="module" src="${SCRIPT.path}"></script>
 </head>
 <body>
 <a class="skip-link" href="#main">Skip to content</a>
