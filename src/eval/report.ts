@@ -17,6 +17,8 @@ export interface TaskResult {
   turns?: number;
   patchBytes: number;
   patchFiles: number;
+  /** The session's patch, under the output folder (absent when it was empty). */
+  patchFile?: string;
   tests?: { id: string; kind: string; passed: boolean; tail?: string }[];
 }
 
@@ -36,6 +38,8 @@ export interface EvalSummary {
   resolveRate95: [number, number];
   /** pass@k per k from 1 to attempts (unbiased estimator), over tasks. */
   passAtK: Record<string, number>;
+  /** Best of N (attempts > 1): tasks whose best candidate, as the tests judge it, resolves them. */
+  bestOfN?: { resolved: number; tasks: number };
   medianWallMs: number;
   p90WallMs: number;
   inputTokens: number;
@@ -66,6 +70,7 @@ export function summarize(results: TaskResult[], attempts: number): EvalSummary 
       .map((rs) => passAt(rs.length, rs.filter((r) => r.status === 'resolved').length, k));
     if (values.length > 0) passAtK[`pass@${k}`] = values.reduce((a, b) => a + b, 0) / values.length;
   }
+  const best = bestOf(results);
   return {
     tasks: byTask.size,
     attempts,
@@ -75,12 +80,46 @@ export function summarize(results: TaskResult[], attempts: number): EvalSummary 
     resolveRate: runs === 0 ? 0 : resolved / runs,
     resolveRate95: wilson(resolved, runs),
     passAtK,
+    ...(attempts > 1
+      ? {
+          bestOfN: {
+            resolved: [...best.values()].filter((r) => r.status === 'resolved').length,
+            tasks: best.size,
+          },
+        }
+      : {}),
     medianWallMs: quantile(walls, 0.5),
     p90WallMs: quantile(walls, 0.9),
     inputTokens: results.reduce((n, r) => n + (r.inputTokens ?? 0), 0),
     outputTokens: results.reduce((n, r) => n + (r.outputTokens ?? 0), 0),
     ...(costs.length > 0 ? { costUsd: costs.reduce((n, r) => n + (r.costUsd ?? 0), 0) } : {}),
   };
+}
+
+const RANK: Record<TaskResult['status'], number> = { resolved: 2, unresolved: 1, error: 0 };
+
+/**
+ * The best candidate of each task, as its tests judge them: resolved first, then the most tests
+ * passing, then a non-empty patch, then the smallest patch, then the earliest attempt.
+ */
+export function bestOf(results: TaskResult[]): Map<string, TaskResult> {
+  const passed = (r: TaskResult) => (r.tests ?? []).filter((t) => t.passed).length;
+  const better = (a: TaskResult, b: TaskResult): boolean =>
+    RANK[a.status] !== RANK[b.status]
+      ? RANK[a.status] > RANK[b.status]
+      : passed(a) !== passed(b)
+        ? passed(a) > passed(b)
+        : a.patchBytes > 0 !== b.patchBytes > 0
+          ? a.patchBytes > 0
+          : a.patchBytes !== b.patchBytes
+            ? a.patchBytes < b.patchBytes
+            : a.attempt < b.attempt;
+  const best = new Map<string, TaskResult>();
+  for (const r of results) {
+    const cur = best.get(r.instanceId);
+    if (!cur || better(r, cur)) best.set(r.instanceId, r);
+  }
+  return best;
 }
 
 /** Wilson score interval for a binomial proportion, z = 1.96. */
@@ -131,6 +170,11 @@ export function toMarkdown(report: EvalReport): string {
     `| tasks × attempts | ${s.tasks} × ${s.attempts} (${s.runs} runs) |`,
     `| errors (harness or session) | ${s.errors} |`,
     ...Object.entries(s.passAtK).map(([k, v]) => `| ${k} | ${pct(v)} |`),
+    ...(s.bestOfN
+      ? [
+          `| best of ${s.attempts} (judged by the tests) | ${s.bestOfN.resolved}/${s.bestOfN.tasks} tasks resolved |`,
+        ]
+      : []),
     `| wall time per run, median / p90 | ${secs(s.medianWallMs)} / ${secs(s.p90WallMs)} |`,
     `| tokens in / out | ${s.inputTokens} / ${s.outputTokens} |`,
     `| cost | ${s.costUsd === undefined ? 'no price configured' : `$${s.costUsd.toFixed(4)}`} |`,
@@ -145,6 +189,20 @@ export function toMarkdown(report: EvalReport): string {
     lines.push(
       `| ${r.instanceId} | ${r.attempt} | ${r.status} | ${secs(r.wallMs)} | ${r.turns ?? ''} | ${tokens} | ${r.patchFiles} files, ${r.patchBytes} B | ${session} | ${reason} |`,
     );
+  }
+  if (s.attempts > 1) {
+    lines.push(
+      '',
+      `## Best of ${s.attempts}`,
+      '',
+      '| task | best attempt | result | patch |',
+      '|---|---|---|---|',
+    );
+    for (const r of bestOf(report.results).values()) {
+      lines.push(
+        `| ${r.instanceId} | ${r.attempt} | ${r.status} | ${r.patchFile ? `best/${r.instanceId}.patch` : 'none'} |`,
+      );
+    }
   }
   if (report.rejected.length > 0) {
     lines.push('', '## Rejected tasks', '');

@@ -4,14 +4,21 @@
  * they come, and the session of each run is recorded before it is waited for, so an interrupted
  * run resumes where it stopped: finished runs are kept, unfinished sessions are waited for again.
  */
-import { appendFile, mkdir, writeFile } from 'node:fs/promises';
+import { appendFile, copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Session } from '../cli/client/api-types.ts';
 import type { Sandbox } from '../sandbox/sandbox.ts';
 import { readJsonLines } from './jsonl.ts';
 import { judgePatch } from './judge.ts';
 import { TaskRepos } from './repo.ts';
-import { type EvalReport, type RejectedTask, summarize, type TaskResult, toMarkdown } from './report.ts';
+import {
+  bestOf,
+  type EvalReport,
+  type RejectedTask,
+  summarize,
+  type TaskResult,
+  toMarkdown,
+} from './report.ts';
 import type { EvalTarget } from './target.ts';
 import type { EvalTask } from './task.ts';
 import { validateTasks } from './validate.ts';
@@ -116,6 +123,14 @@ export async function runEval(opts: EvalOptions): Promise<EvalReport> {
     results,
     rejected,
   };
+  if (opts.attempts > 1) {
+    // Best of N: each task's best candidate, as its tests judged them, is the task's output.
+    await mkdir(join(opts.outDir, 'best'), { recursive: true });
+    for (const r of bestOf(results).values()) {
+      if (r.patchFile)
+        await copyFile(join(opts.outDir, r.patchFile), join(opts.outDir, 'best', `${r.instanceId}.patch`));
+    }
+  }
   await writeFile(join(opts.outDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
   await writeFile(join(opts.outDir, 'report.md'), toMarkdown(report));
   return report;
@@ -159,6 +174,9 @@ async function runOne(
   const patchStats = {
     patchBytes: Buffer.byteLength(patch),
     patchFiles: (patch.match(/^diff --git /gm) ?? []).length,
+    ...(patch !== ''
+      ? { patchFile: await savePatch(opts.outDir, `${task.instanceId}.${attempt}.patch`, patch) }
+      : {}),
   };
   if (session.state !== 'COMPLETED' && patch === '') {
     const reason =
@@ -220,6 +238,12 @@ function usageOf(s: Session): Partial<TaskResult> {
     turns: u.modelTurns,
     ...(u.costUsd !== undefined ? { costUsd: u.costUsd } : {}),
   };
+}
+
+async function savePatch(outDir: string, name: string, patch: string): Promise<string> {
+  await mkdir(join(outDir, 'patches'), { recursive: true });
+  await writeFile(join(outDir, 'patches', name), patch);
+  return join('patches', name);
 }
 
 function runKey(r: { instanceId: string; attempt: number }): string {

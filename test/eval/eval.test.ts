@@ -12,7 +12,7 @@ import { after, test } from 'node:test';
 import { promisify } from 'node:util';
 import { judgePatch } from '../../src/eval/judge.ts';
 import { TaskRepos } from '../../src/eval/repo.ts';
-import { passAt, summarize, type TaskResult, wilson } from '../../src/eval/report.ts';
+import { bestOf, passAt, summarize, type TaskResult, wilson } from '../../src/eval/report.ts';
 import { runEval } from '../../src/eval/run-eval.ts';
 import { ownServer } from '../../src/eval/target.ts';
 import { type EvalTask, loadTasks, parseTask, TaskError } from '../../src/eval/task.ts';
@@ -129,6 +129,25 @@ test('totals: Wilson interval and unbiased pass@k', () => {
   assert.equal(s.passAtK['pass@1'], 0.25);
   assert.equal(s.passAtK['pass@2'], 0.5);
   assert.equal(s.medianWallMs, 1000);
+  assert.deepEqual(s.bestOfN, { resolved: 1, tasks: 2 });
+
+  // Best of N: resolved beats unresolved, then more passing tests, then a smaller patch.
+  const cand = (
+    attempt: number,
+    status: TaskResult['status'],
+    passing: number,
+    bytes: number,
+  ): TaskResult => ({
+    ...r('t', attempt, status),
+    patchBytes: bytes,
+    tests: Array.from({ length: 3 }, (_, i) => ({ id: `t${i}`, kind: 'PASS_TO_PASS', passed: i < passing })),
+  });
+  const pick = (...rs: TaskResult[]) => bestOf(rs).get('t')?.attempt;
+  assert.equal(pick(cand(1, 'unresolved', 2, 10), cand(2, 'resolved', 3, 900)), 2);
+  assert.equal(pick(cand(1, 'unresolved', 1, 10), cand(2, 'unresolved', 2, 900)), 2);
+  assert.equal(pick(cand(1, 'resolved', 3, 900), cand(2, 'resolved', 3, 10)), 2);
+  assert.equal(pick(cand(1, 'unresolved', 0, 0), cand(2, 'unresolved', 0, 10)), 2);
+  assert.equal(pick(cand(1, 'resolved', 3, 10), cand(2, 'resolved', 3, 10)), 1);
 });
 
 test('stint eval: the oracle scores 100 %, a resumed run redoes nothing, an agent that changes nothing scores 0 %', async () => {
