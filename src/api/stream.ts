@@ -64,7 +64,9 @@ export function streamRoutes(app: FastifyInstance, ctx: ApiContext, opts: Stream
             endedOnTerminal = a.terminal;
           }
           if (page.length === PAGE) continue;
-          if (endedOnTerminal && page.length > 0) break;
+          // The terminal activity may have been the last of a full page: the empty page after it
+          // still means it is the session's latest.
+          if (endedOnTerminal) break;
           await changes.wait(opts.pollMs, sse.signal);
         }
       } catch (e) {

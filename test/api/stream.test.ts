@@ -157,3 +157,41 @@ describe('activity stream', () => {
     }, 10_000);
   });
 });
+
+describe('activity stream page boundaries', () => {
+  test('ends when the terminal activity is the last of a full page (100 and 200 activities to send)', async () => {
+    const server = await startServer();
+    try {
+      const steps = Array.from({ length: 205 }, (_, i) => ({ message: `m${i}` }));
+      const created = await api(server, 'POST', '/sessions', {
+        prompt: scriptPrompt('many', { plan: ['Talk a lot'], steps }),
+      });
+      const id = created.body.id as string;
+      await waitUntil(async () => {
+        const s = await api(server, 'GET', `/sessions/${id}`);
+        return s.body.state === 'COMPLETED';
+      }, 120_000);
+      const listed: any[] = [];
+      let token: string | undefined;
+      do {
+        const q = token ? `&pageToken=${encodeURIComponent(token)}` : '';
+        const res = await api(server, 'GET', `/sessions/${id}/activities?pageSize=100${q}`);
+        listed.push(...res.body.activities);
+        token = res.body.nextPageToken;
+      } while (token);
+      assert.ok(listed.at(-1).sessionCompleted, 'the last activity is terminal');
+      assert.ok(listed.length > 201);
+      for (const remaining of [100, 200]) {
+        const r = await readSse(`${server.baseUrl}/sessions/${id}/activities:stream`, {
+          apiKey: server.apiKey,
+          lastEventId: listed[listed.length - remaining - 1].id,
+          timeoutMs: 60_000,
+        });
+        assert.equal(r.events.length, remaining);
+        assert.equal(r.ended, true, `the stream ends after the terminal activity (${remaining} to send)`);
+      }
+    } finally {
+      await server.cleanup();
+    }
+  });
+});
