@@ -9,10 +9,12 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RunResult } from '../../sandbox/sandbox.ts';
 import type { Agent, AgentContext, AgentEvent } from '../agent.ts';
+import { type CheckpointFormat, refuseCheckpoint } from '../checkpoint-version.ts';
 import { type CliAgentConfig, commandLine } from './cli-config.ts';
 import { OutputBatcher } from './output-batcher.ts';
 
 interface Checkpoint {
+  agent: 'cli';
   v: 1;
   /** planned: the plan is out; running: a run started (and may have been interrupted); done: it finished. */
   phase: 'planned' | 'running' | 'done';
@@ -26,6 +28,15 @@ interface Checkpoint {
 const PROMPT_FILE = join('.git', 'stint-agent-prompt.txt');
 const FLUSH_MS = 1500;
 const MAX_PROGRESS = 8 * 1024;
+const FORMAT: CheckpointFormat = {
+  agent: 'cli',
+  version: 1,
+  hasShape: (o) =>
+    (o.phase === 'planned' || o.phase === 'running' || o.phase === 'done') &&
+    Number.isInteger(o.runs) &&
+    Array.isArray(o.notes) &&
+    o.notes.every((n) => typeof n === 'string'),
+};
 
 export class CliAgent implements Agent {
   readonly specificationVersion = 'v1' as const;
@@ -39,9 +50,14 @@ export class CliAgent implements Agent {
 
   async *run(ctx: AgentContext): AsyncGenerator<AgentEvent> {
     const name = this.#config.name;
+    const refused = refuseCheckpoint(ctx.checkpoint, FORMAT);
+    if (refused !== undefined) {
+      yield { type: 'fail', reason: `Cannot resume the session: ${refused}.`, checkpoint: ctx.checkpoint };
+      return;
+    }
     let cp = ctx.checkpoint as Checkpoint | undefined;
     if (cp === undefined) {
-      cp = { v: 1, phase: 'planned', runs: 0, notes: [] };
+      cp = { agent: 'cli', v: 1, phase: 'planned', runs: 0, notes: [] };
       const steps = [
         {
           title: `Run ${name} on the task`,
@@ -57,7 +73,7 @@ export class CliAgent implements Agent {
       return;
     }
     const resumed = cp.phase === 'running';
-    cp = { ...cp, phase: 'running', runs: cp.runs + 1, notes: [...cp.notes, ...messages] };
+    cp = { ...cp, agent: 'cli', phase: 'running', runs: cp.runs + 1, notes: [...cp.notes, ...messages] };
     await writeFile(join(ctx.workdir, PROMPT_FILE), taskText(ctx.session.prompt, cp.notes));
     const command = commandLine(this.#config.template, join(ctx.workdir, PROMPT_FILE));
     yield {

@@ -5,6 +5,7 @@
  * (fixtures under test/agents/fixtures).
  */
 import type { ModelMessage, ToolResultPart } from 'ai';
+import { type CheckpointFormat, refuseCheckpoint } from '../checkpoint-version.ts';
 import { NOTHING_SPENT, type Spent } from './budgets.ts';
 import { freshLoopState, type LoopState } from './loop-detector.ts';
 import type { PlanStepInput } from './tool-executor.ts';
@@ -15,6 +16,7 @@ export const CHECKPOINT_VERSION = 1;
 export type AgentPhase = 'planning' | 'working' | 'done';
 
 export interface LlmCheckpoint {
+  agent: 'llm';
   v: 1;
   phase: AgentPhase;
   /** Everything after the system prompt; messages[0] is the user's task. */
@@ -46,8 +48,15 @@ export interface LlmCheckpoint {
 
 export class CheckpointError extends Error {}
 
+const FORMAT: CheckpointFormat = {
+  agent: 'llm',
+  version: CHECKPOINT_VERSION,
+  hasShape: (o) => Array.isArray(o.messages) && typeof o.phase === 'string',
+};
+
 export function newCheckpoint(prompt: string): LlmCheckpoint {
   return {
+    agent: 'llm',
     v: 1,
     phase: 'planning',
     messages: [{ role: 'user', content: prompt }],
@@ -62,9 +71,9 @@ export function newCheckpoint(prompt: string): LlmCheckpoint {
 /** The checkpoint to resume from: a fresh one on the first run; throws CheckpointError if unreadable. */
 export function loadCheckpoint(raw: unknown, prompt: string): LlmCheckpoint {
   if (raw === undefined || raw === null) return newCheckpoint(prompt);
-  if (typeof raw !== 'object') throw new CheckpointError('the saved agent state is not an object');
-  const o = raw as Partial<LlmCheckpoint> & { v?: unknown };
-  if (o.v !== 1) throw new CheckpointError(`the saved agent state has unknown version ${String(o.v)}`);
+  const refused = refuseCheckpoint(raw, FORMAT);
+  if (refused !== undefined) throw new CheckpointError(refused);
+  const o = raw as Partial<LlmCheckpoint>;
   if (!Array.isArray(o.messages) || o.messages.length === 0) {
     throw new CheckpointError('the saved agent state has no transcript');
   }
@@ -74,6 +83,7 @@ export function loadCheckpoint(raw: unknown, prompt: string): LlmCheckpoint {
   // Copy, filling fields with their defaults, so the caller may change it freely.
   const cp: LlmCheckpoint = structuredClone({
     ...o,
+    agent: 'llm',
     v: 1,
     phase: o.phase,
     messages: o.messages,

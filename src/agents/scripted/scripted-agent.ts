@@ -5,16 +5,24 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Agent, AgentContext, AgentEvent, PromptInfo } from '../agent.ts';
+import { type CheckpointFormat, refuseCheckpoint } from '../checkpoint-version.ts';
 import { PathError, writeFileInside } from '../tools/files.ts';
 import { DEFAULT_SCRIPT, type Script, type ScriptStep, scriptFromPrompt } from './script.ts';
 
 interface Checkpoint {
+  agent: 'scripted';
   v: 1;
   /** Index of the next step to play; steps.length when all are played. */
   next: number;
 }
 
 const MAX_DESCRIPTION = 16 * 1024;
+const FORMAT: CheckpointFormat = {
+  agent: 'scripted',
+  version: 1,
+  hasShape: (o) => Number.isInteger(o.next) && (o.next as number) >= 0,
+};
+const at = (next: number): Checkpoint => ({ agent: 'scripted', v: 1, next });
 
 export class ScriptedAgent implements Agent {
   readonly specificationVersion = 'v1' as const;
@@ -36,28 +44,33 @@ export class ScriptedAgent implements Agent {
 
   async *run(ctx: AgentContext): AsyncGenerator<AgentEvent> {
     const script = this.scriptFor(ctx.session.prompt);
+    const refused = refuseCheckpoint(ctx.checkpoint, FORMAT);
+    if (refused !== undefined) {
+      yield { type: 'fail', reason: `Cannot resume the session: ${refused}.`, checkpoint: ctx.checkpoint };
+      return;
+    }
     const saved = ctx.checkpoint as Checkpoint | undefined;
     if (saved === undefined) {
       yield {
         type: 'plan',
         steps: script.plan.map((title) => ({ title })),
-        checkpoint: { v: 1, next: 0 } satisfies Checkpoint,
+        checkpoint: at(0),
       };
       return;
     }
     for (let i = saved.next; i <= script.steps.length; i++) {
-      const at: Checkpoint = { v: 1, next: i };
+      const here = at(i);
       for (const text of await ctx.takeMessages()) {
-        yield { type: 'message', text: acknowledge(text), checkpoint: at };
+        yield { type: 'message', text: acknowledge(text), checkpoint: here };
       }
       const step = script.steps[i];
       if (step === undefined) break;
-      const after: Checkpoint = { v: 1, next: i + 1 };
+      const after = at(i + 1);
       const event = await this.#play(step, ctx, after);
       if (event) yield event;
       if (event?.type === 'ask' || event?.type === 'fail') return;
     }
-    const done: Checkpoint = { v: 1, next: script.steps.length };
+    const done = at(script.steps.length);
     yield { type: 'done', commitMessage: script.title ?? ctx.session.title, checkpoint: done };
   }
 
