@@ -26,6 +26,7 @@ import { SessionService } from './services/session-service.ts';
 import { SourceService } from './services/source-service.ts';
 import { createRepoServices, type RepoServices } from './sources/repo-services.ts';
 import { openStore } from './store/index.ts';
+import { lockDataDir } from './store/sqlite/data-dir-lock.ts';
 import type { Store } from './store/store.ts';
 import { registerWeb } from './web/index.ts';
 
@@ -64,7 +65,37 @@ export function loadAgent(config: StintConfig, log?: Logger): Agent {
   return new ScriptedAgent();
 }
 
+/**
+ * With the embedded store the data directory belongs to this process alone (a second server on it
+ * refuses to start, naming the holder's pid); PostgreSQL deployments share the store by design.
+ */
 export async function createStint(config: Readonly<StintConfig>): Promise<Stint> {
+  const lock = config.databaseUrl ? undefined : lockDataDir(config.dataDir);
+  try {
+    const stint = await assemble(config);
+    if (!lock) return stint;
+    if (lock.previousPid !== undefined) {
+      stint.log.info(
+        { previousPid: lock.previousPid },
+        'took over the data directory lock of an exited process',
+      );
+    }
+    const close = stint.close;
+    stint.close = async () => {
+      try {
+        await close();
+      } finally {
+        lock.release();
+      }
+    };
+    return stint;
+  } catch (e) {
+    lock?.release();
+    throw e;
+  }
+}
+
+async function assemble(config: Readonly<StintConfig>): Promise<Stint> {
   const log = pino(
     { level: config.logLevel, base: { pid: process.pid }, hooks: { streamWrite: logScrubber.scrub } },
     pino.destination(2),
