@@ -1,7 +1,7 @@
 /**
  * Removes workspaces nobody needs any more: the checkouts of deleted sessions at once, those of
  * finished ones once the retention time has passed; empties idle warm pools and unpins the base
- * commits of deleted sessions in the mirrors. Runs at start, every minute, and soon after a session
+ * commits no session needs any more in the mirrors. Runs at start, every minute, and soon after a session
  * is stopped (deleted, cancelled).
  */
 import { isTerminal } from '../domain/states.ts';
@@ -60,7 +60,7 @@ export class WorkspaceJanitor {
       await this.#check(id);
     }
     await workspaces.pool.sweep();
-    await workspaces.prunePins(async (id) => (await this.#deps.store.getSession(id)) !== undefined);
+    await workspaces.prunePins(); // from the store's pin counts: no lookup per pin
   }
 
   async #check(sessionId: string): Promise<void> {

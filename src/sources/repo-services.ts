@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Store } from '../store/store.ts';
+import { MirrorPins } from '../workspace/mirror/pins.ts';
 import { Workspaces } from '../workspace/workspaces.ts';
 import { GitHubAccess } from './github/github-access.ts';
 import { GitHubCatalog } from './github/github-catalog.ts';
@@ -45,6 +46,7 @@ export function createRepoServices(opts: RepoServicesOptions): RepoServices {
     poolIdleMs: opts.config.poolIdleMs,
     maxPooledCheckouts: opts.config.maxPooledCheckouts,
     onBackgroundError: (err) => opts.log.warn({ err }, 'preparing a pooled checkout failed'),
+    pins: new MirrorPins(opts.store.pins),
   });
   return {
     config: opts.config,

@@ -8,6 +8,7 @@ import type { Session, SessionWork } from '../domain/session.ts';
 import type { SessionState } from '../domain/states.ts';
 import type { Micros } from '../domain/time.ts';
 import type { IdempotencyStore } from './idempotency-store.ts';
+import type { PinStore } from './pin-store.ts';
 import type { SecurityStore } from './security-store.ts';
 import type { SessionFeedStore } from './session-feed-store.ts';
 import type { StatsStore } from './stats-store.ts';
@@ -121,6 +122,8 @@ export interface Store {
   readonly sessionFeed: SessionFeedStore;
   /** Counts for metrics. */
   readonly stats: StatsStore;
+  /** Reference-counted pins of commits in source mirrors. */
+  readonly pins: PinStore;
   close(): Promise<void>;
 
   getMeta(key: string): Promise<string | undefined>;

@@ -9,6 +9,7 @@ import type { GitRemote } from './git-auth.ts';
 import { materializeCheckout } from './materialize.ts';
 import type { Mirror } from './mirror/mirror.ts';
 import { MirrorCache, type MirrorIdentity } from './mirror/mirror-cache.ts';
+import type { MirrorPins } from './mirror/pins.ts';
 import { PUSHED_PIN_PREFIX } from './mirror/session-branch.ts';
 import { CheckoutPool } from './pool/checkout-pool.ts';
 import { isSafeRefName } from './refs.ts';
@@ -22,6 +23,8 @@ export interface WorkspacesOptions {
   poolIdleMs: number;
   maxPooledCheckouts: number;
   onBackgroundError?: (err: unknown) => void;
+  /** Base commits pinned per commit and counted in the store (without: one ref per session). */
+  pins?: MirrorPins;
 }
 
 export interface SourceCheckout {
@@ -54,12 +57,14 @@ export class Workspaces {
   readonly dir: string;
   readonly mirrors: MirrorCache;
   readonly pool: CheckoutPool;
+  readonly #pins: MirrorPins | undefined;
   readonly #locks = new Map<string, Promise<void>>();
   #template: Promise<{ dir: string; commitId: string }> | undefined;
 
   constructor(opts: WorkspacesOptions) {
     this.dir = opts.dir;
     this.mirrors = new MirrorCache(join(opts.dir, '.mirrors'));
+    this.#pins = opts.pins;
     this.pool = new CheckoutPool({
       root: join(opts.dir, '.pool'),
       size: opts.poolSize,
@@ -160,8 +165,16 @@ export class Workspaces {
     return names.filter((n) => SESSION_DIR.test(n));
   }
 
-  /** Unpins the base commits of sessions that no longer exist, in every mirror. */
-  async prunePins(exists: (sessionId: string) => Promise<boolean>): Promise<void> {
+  /**
+   * Unpins the base commits no session needs any more, in every mirror: from the store's counts,
+   * or (without a store) asking `exists` about each session's ref.
+   */
+  async prunePins(exists?: (sessionId: string) => Promise<boolean>): Promise<void> {
+    if (this.#pins) {
+      await this.#pins.sweep(await this.mirrors.all());
+      return;
+    }
+    if (!exists) return;
     for (const mirror of await this.mirrors.all()) {
       for (const prefix of [PIN_PREFIX, PUSHED_PIN_PREFIX]) {
         const ids = await mirror.pins(prefix).catch(() => [] as string[]);
@@ -238,7 +251,9 @@ export class Workspaces {
       commitId = tip;
     }
     // The session may come back to this commit later (follow-ups): keep it even if the branch moves.
-    const pinned = mirror.pin(`${PIN_PREFIX}${sessionId}`, commitId);
+    const pinned = this.#pins
+      ? this.#pins.pin(mirror, sessionId, commitId)
+      : mirror.pin(`${PIN_PREFIX}${sessionId}`, commitId);
     try {
       let via: Prepared['via'] = 'pool';
       if (!(await this.pool.take(mirror, source.branch, commitId, dir, source.remote.url))) {

@@ -317,6 +317,44 @@ export function runStoreContract(
       assert.equal(await store.getWorkspaceSnapshot(s.id), undefined);
     });
 
+    test('mirror pins are counted per commit, go with their sessions, and are dropped only at zero', async () => {
+      const a = sessionFixture('t-pins');
+      const b = sessionFixture('t-pins');
+      const c = sessionFixture('t-pins');
+      for (const s of [a, b, c]) await store.createSession(s, { wantsWork: false }, []);
+      const m = 'dir1/github_acme_demo-0123';
+      const base = 'a'.repeat(40);
+      const other = 'b'.repeat(40);
+      await store.pins.addPin(m, base, a.id);
+      await store.pins.addPin(m, base, a.id); // idempotent
+      await store.pins.addPin(m, base, b.id);
+      await store.pins.addPin('dir2/github_acme_demo-0123', base, c.id); // another data dir's mirror
+      await store.pins.addPins(m, [
+        { commitId: other, sessionId: c.id },
+        { commitId: other, sessionId: 'no-such-session' },
+      ]);
+      assert.deepEqual(await store.pins.pinCounts(m), { [base]: 2, [other]: 1 });
+      assert.deepEqual(await store.pins.unreferencedPins(m, 10), []);
+      assert.equal(await store.pins.dropPin(m, base), false, 'a needed commit is never dropped');
+
+      assert.equal(await store.deleteSession(a.id), true);
+      assert.equal(await store.deleteSession(c.id), true);
+      assert.deepEqual(await store.pins.pinCounts(m), { [base]: 1, [other]: 0 });
+      assert.deepEqual(await store.pins.unreferencedPins(m, 10), [other]);
+      assert.deepEqual(await store.pins.unreferencedPins('dir2/github_acme_demo-0123', 10), [base]);
+      assert.equal(await store.pins.dropPin(m, other), true);
+      assert.deepEqual(await store.pins.pinCounts(m), { [base]: 1 });
+
+      // Pinned again after its count reached zero (before the janitor dropped it): it stays.
+      await store.deleteSession(b.id);
+      const d = sessionFixture('t-pins');
+      await store.createSession(d, { wantsWork: false }, []);
+      assert.deepEqual(await store.pins.unreferencedPins(m, 10), [base]);
+      await store.pins.addPin(m, base, d.id);
+      assert.equal(await store.pins.dropPin(m, base), false);
+      assert.deepEqual(await store.pins.pinCounts(m), { [base]: 1 });
+    });
+
     test('delete removes the session and its activities', async () => {
       const s = sessionFixture('t-del');
       await store.createSession(s, { wantsWork: false }, [say('x')]);

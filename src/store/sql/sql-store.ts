@@ -19,6 +19,7 @@ import * as access from './access-queries.ts';
 import * as acts from './activity-queries.ts';
 import type { SqlAdapter } from './adapter.ts';
 import { SqlIdempotencyStore } from './idempotency-queries.ts';
+import { SqlPinStore } from './pin-queries.ts';
 import * as queue from './queue-queries.ts';
 import type { DB } from './schema.ts';
 import { sqlSecurityStore } from './security-queries.ts';
@@ -40,6 +41,7 @@ export class SqlStore implements Store {
   readonly idempotency: SqlIdempotencyStore;
   readonly sessionFeed: SqlSessionFeedStore;
   readonly stats: SqlStatsStore;
+  readonly pins: SqlPinStore;
 
   constructor(db: Kysely<DB>, adapter: SqlAdapter, onClose: () => Promise<void> = async () => {}) {
     this.#db = db;
@@ -52,6 +54,7 @@ export class SqlStore implements Store {
     this.idempotency = new SqlIdempotencyStore(db, adapter);
     this.sessionFeed = new SqlSessionFeedStore(db);
     this.stats = new SqlStatsStore(db, adapter);
+    this.pins = new SqlPinStore(db);
   }
 
   /** The underlying Kysely instance, for migrations, tests and benchmarks. */

@@ -47,9 +47,24 @@ const PUSH_TIMEOUT_MS = 10 * 60_000;
 /** Returns undefined when there is nothing to publish (no changes and no branch yet). */
 export async function publishSessionBranch(req: SessionBranchRequest): Promise<SessionBranch | undefined> {
   if (!isSafeRefName(req.branch)) throw new Error(`unsafe branch name ${JSON.stringify(req.branch)}`);
-  const { mirror, remote } = req;
+  const { mirror } = req;
   const timeoutMs = req.timeoutMs ?? PUSH_TIMEOUT_MS;
   const pin = `${PUSHED_PIN_PREFIX}${req.sessionId}`;
+  try {
+    return await publish(req, pin, timeoutMs);
+  } finally {
+    // Held only while publishing: afterwards the pushed branch (fetched into the mirror like every
+    // branch) keeps the commit; a ref per session left here would slow every later fetch.
+    await mirror.unpin(pin);
+  }
+}
+
+async function publish(
+  req: SessionBranchRequest,
+  pin: string,
+  timeoutMs: number,
+): Promise<SessionBranch | undefined> {
+  const { mirror, remote } = req;
   const remoteHead = await remoteBranchHead(remote, req.branch, timeoutMs);
   if (remoteHead !== undefined) {
     if (!(await mirror.hasCommit(remoteHead))) {
