@@ -180,7 +180,7 @@ async function timesOf(n: number, fn: (i: number) => Promise<unknown>): Promise<
   return out;
 }
 
-async function makeBigRepo(root: string, files: number): Promise<string> {
+export async function makeBigRepo(root: string, files: number): Promise<string> {
   const work = join(root, 'seed');
   mkdirSync(work);
   await git(work, 'init', '-q');

@@ -11,6 +11,7 @@ import { benchFirstStep, firstStepSection } from './first-step.ts';
 import { log, round, type Section } from './lib.ts';
 import { benchListing } from './listing.ts';
 import { benchLiveDelivery } from './live-delivery.ts';
+import { benchPins } from './pins.ts';
 import { benchThroughput } from './throughput.ts';
 import { benchTurnOverhead } from './turn-overhead.ts';
 import { benchWorkers } from './workers.ts';
@@ -37,6 +38,11 @@ const benches: { key: string; run: () => Promise<Section> }[] = [
   { key: 'live', run: () => benchLiveDelivery({ subscribers: 1000, activities: 30 }) },
   { key: 'turn', run: () => benchTurnOverhead({ turns: 50 }) },
   { key: 'workers', run: () => workersSection(Math.max(20, Math.round(100 * scale))) },
+  {
+    key: 'pins',
+    run: () =>
+      benchPins({ sessions: Math.max(1000, Math.round(100_000 * scale)), commits: 1000, samples: 30 }),
+  },
 ];
 
 /** Scale-out on PostgreSQL, next to the single-node SQLite figure of this run (measured again if absent). */

@@ -131,6 +131,8 @@ export class Mirror {
           '--prune',
           '--no-tags',
           '--no-write-fetch-head',
+          // Only branches tell the remote what we have: pins (refs/stint/) would add one "have" each.
+          '--negotiation-tip=refs/heads/*',
           '--',
           remote.url,
           HEADS_REFSPEC,
