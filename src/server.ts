@@ -104,6 +104,7 @@ async function assemble(config: Readonly<StintConfig>): Promise<Stint> {
   const store = await openStore({
     dataDir: config.dataDir,
     ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
+    onBackgroundError: (err, what) => log.warn({ err }, what),
   });
   const events = new SessionEvents();
   const security = await setupSecurity({

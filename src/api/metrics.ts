@@ -12,6 +12,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isTerminalActivity } from '../domain/activity.ts';
 import { StintError } from '../domain/errors.ts';
 import { SESSION_STATES } from '../domain/states.ts';
+import { backgroundFaults } from '../services/background-faults.ts';
 import type { SessionChanged } from '../services/events.ts';
 import type { Store } from '../store/store.ts';
 import type { DeliveryOutcome } from '../webhooks/dispatcher.ts';
@@ -128,6 +129,14 @@ export class StintMetrics {
         const c = await store.webhooks.countDeliveries();
         return Object.entries(c).map(([status, value]) => ({ labels: { status }, value }));
       }),
+    );
+    r.add(
+      new Gauge(
+        'stint_background_errors_total',
+        "Failures of background work in this process, by what failed: lease_reaper (releasing expired leases), clock_sync (reading the database clock), branch_listing (reading a source's branches).",
+        () => backgroundFaults.all().map((f) => ({ labels: { what: f.what }, value: f.count })),
+        'counter',
+      ),
     );
     const started = Date.now() / 1000;
     r.add(

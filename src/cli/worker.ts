@@ -44,7 +44,11 @@ export async function startWorkerNode(config: Readonly<StintConfig>): Promise<Wo
     pino.destination(2),
   );
   const agent = loadAgent(config, log);
-  const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+  const store = await openStore({
+    dataDir: config.dataDir,
+    databaseUrl: config.databaseUrl,
+    onBackgroundError: (err, what) => log.warn({ err }, what),
+  });
   let coordination: PostgresCoordination | undefined;
   try {
     // The same sandbox, secrets and per-session guard as `stint serve` (STINT_SECRET_KEY must be the

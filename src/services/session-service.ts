@@ -86,7 +86,7 @@ export class SessionService {
       if (branch !== undefined && !isSafeRefName(branch)) {
         throw invalidArgument(`${view.name} has a default branch Stint refuses to use: '${branch}'.`);
       }
-      if (branch !== undefined) await this.#sources.requireBranch(view, branch);
+      await this.#sources.requireBranch(view, branch);
       sourceContext = { source: view.name };
       if (branch !== undefined) sourceContext.startingBranch = branch;
     } else if (input.startingBranch !== undefined) {

@@ -1,21 +1,30 @@
 /** Sources as the API shows them: registry records plus branches read from the remote (briefly cached). */
-import { invalidArgument, notFound } from '../domain/errors.ts';
+import { invalidArgument, notFound, StintError } from '../domain/errors.ts';
 import { isValidSourceId, sourceName } from '../domain/names.ts';
 import { nowMicros } from '../domain/time.ts';
 import type { SourceDirectory } from '../sources/source-directory.ts';
 import type { SourceRecord, Store } from '../store/store.ts';
 import { listRemoteBranches } from '../workspace/remote.ts';
+import { backgroundFaults } from './background-faults.ts';
 
 export interface SourceView {
   record: SourceRecord;
   name: string;
   branches: string[];
   defaultBranch: string | undefined;
+  /** Set when the remote could not be read (then `branches` is empty and proves nothing). */
+  unreadable?: string;
+}
+
+interface Branches {
+  branches: string[];
+  defaultBranch?: string;
+  unreadable?: string;
 }
 
 interface CacheEntry {
   at: number;
-  value: Promise<{ branches: string[]; defaultBranch?: string }>;
+  value: Promise<Branches>;
 }
 
 export class SourceService {
@@ -45,22 +54,37 @@ export class SourceService {
 
   async view(record: SourceRecord): Promise<SourceView> {
     const remote = await (this.#directory?.branches(record) ?? this.#branches(record.gitUrl));
-    return {
+    const view: SourceView = {
       record,
       name: sourceName(record.id),
       branches: remote.branches,
       defaultBranch: record.defaultBranch ?? remote.defaultBranch,
     };
+    if (remote.unreadable !== undefined) view.unreadable = remote.unreadable;
+    return view;
   }
 
-  /** Checks that a branch exists on the source's remote (when the remote can be read). */
-  async requireBranch(view: SourceView, branch: string): Promise<void> {
-    if (view.branches.length === 0 || view.branches.includes(branch)) return;
-    // The cached list may predate a push: read the remote once more before refusing.
+  /**
+   * Checks that a branch exists on the source's remote. A remote that cannot be read proves
+   * nothing: the check fails (UNAVAILABLE, to be retried) rather than accepting any branch. With no
+   * branch (none given, no default known), the remote must at least be readable.
+   */
+  async requireBranch(view: SourceView, branch: string | undefined): Promise<void> {
+    const known = branch === undefined || view.branches.length === 0 || view.branches.includes(branch);
+    if (view.unreadable === undefined && known) return;
+    // The cached list may predate a push (or a failure that is over): read the remote once more.
     this.#cache.delete(view.record.gitUrl);
     this.#directory?.forget(view.record);
     const fresh = await (this.#directory?.branches(view.record) ?? this.#branches(view.record.gitUrl));
-    if (fresh.branches.length > 0 && !fresh.branches.includes(branch)) {
+    if (fresh.unreadable !== undefined) {
+      const what = branch === undefined ? 'its default branch' : `that branch '${branch}' exists`;
+      throw new StintError(
+        'UNAVAILABLE',
+        `sourceContext.source: cannot check ${what} in ${view.name}: ${fresh.unreadable}. Try again later.`,
+        { retryAfter: 10 },
+      );
+    }
+    if (branch !== undefined && fresh.branches.length > 0 && !fresh.branches.includes(branch)) {
       throw invalidArgument(
         `sourceContext.githubRepoContext.startingBranch: branch '${branch}' does not exist in ${view.name}.`,
       );
@@ -75,10 +99,13 @@ export class SourceService {
     return record;
   }
 
-  #branches(gitUrl: string): Promise<{ branches: string[]; defaultBranch?: string }> {
+  #branches(gitUrl: string): Promise<Branches> {
     const hit = this.#cache.get(gitUrl);
     if (hit && Date.now() - hit.at < this.#ttlMs) return hit.value;
-    const value = listRemoteBranches(gitUrl).catch(() => ({ branches: [] as string[] }));
+    const value = listRemoteBranches(gitUrl).catch((): Branches => {
+      backgroundFaults.record('branch_listing');
+      return { branches: [], unreadable: 'its repository could not be read' };
+    });
     this.#cache.set(gitUrl, { at: Date.now(), value });
     return value;
   }

@@ -35,4 +35,6 @@ export interface SourceProvider {
 export interface RepoBranches {
   branches: string[];
   defaultBranch?: string;
+  /** Set when the remote could not be read: the empty list then proves nothing. */
+  unreadable?: string;
 }

@@ -11,6 +11,7 @@ import { GitProvider } from './git/git-provider.ts';
 import type { GitHubAccess } from './github/github-access.ts';
 import type { GitHubCatalog, GitHubRepoInfo } from './github/github-catalog.ts';
 import { GitHubProvider } from './github/github-provider.ts';
+import { backgroundFaults } from '../services/background-faults.ts';
 import type { RepoBranches, SourceProvider } from './provider.ts';
 import type { GitHubServerConfig } from './repo-config.ts';
 import { parseSourceConfig, usesGitHub } from './source-config.ts';
@@ -74,14 +75,15 @@ export class SourceDirectory {
       .slice(0, page.limit);
   }
 
-  /** The source's branches; empty when the remote cannot be read right now. */
+  /** The source's branches; empty and marked `unreadable` when the remote cannot be read right now. */
   branches(record: SourceRecord): Promise<RepoBranches> {
     const key = `${record.tenantId}\0${record.id}\0${record.gitUrl}`;
     const hit = this.#branchCache.get(key);
     if (hit && Date.now() - hit.at < (this.#opts.branchTtlMs ?? 10_000)) return hit.value;
-    const value = this.#readBranches(record).catch((e: unknown) => {
+    const value = this.#readBranches(record).catch((e: unknown): RepoBranches => {
+      backgroundFaults.record('branch_listing');
       this.#opts.log?.warn({ err: e, source: record.id }, 'reading the branches of a source failed');
-      return { branches: [] as string[] };
+      return { branches: [], unreadable: 'its repository could not be read' };
     });
     this.#branchCache.set(key, { at: Date.now(), value });
     return value;

@@ -32,7 +32,10 @@ export async function startPostgresCoordination(
 ): Promise<PostgresCoordination> {
   const listener = new PgListener(opts.url, [WORK_CHANNEL, SESSION_CHANNEL], opts.log);
   await listener.start();
-  const queue = new PostgresQueue(opts.store, listener, opts.events, { leaseMs: opts.leaseMs });
+  const queue = new PostgresQueue(opts.store, listener, opts.events, {
+    leaseMs: opts.leaseMs,
+    log: opts.log,
+  });
   const bridge = new SessionEventBridge(opts.store, listener, opts.events, {
     forwardChanges: opts.forwardChanges,
     isDriving: opts.isDriving,

@@ -5,6 +5,8 @@
  * `stint_work` NOTIFY (sent by a trigger when a session starts wanting a worker, whichever
  * process committed it), a local hint, or their poll interval.
  */
+import type { Logger } from 'pino';
+import { backgroundFaults } from '../../services/background-faults.ts';
 import type { SessionEvents } from '../../services/events.ts';
 import type { Store } from '../../store/store.ts';
 import type { WorkQueue } from '../queue.ts';
@@ -15,12 +17,14 @@ export const WORK_CHANNEL = 'stint_work';
 
 export interface PostgresQueueOptions {
   leaseMs: number;
+  log?: Pick<Logger, 'warn'>;
 }
 
 export class PostgresQueue implements WorkQueue {
   readonly kind = 'postgres';
   readonly leaseMs: number;
   readonly #store: Store;
+  readonly #log: Pick<Logger, 'warn'> | undefined;
   readonly #wakeups = new Wakeups();
   readonly #unsubscribe: (() => void)[];
   #reaper: NodeJS.Timeout | undefined;
@@ -28,6 +32,7 @@ export class PostgresQueue implements WorkQueue {
   constructor(store: Store, listener: PgListener, events: SessionEvents, opts: PostgresQueueOptions) {
     this.#store = store;
     this.leaseMs = opts.leaseMs;
+    this.#log = opts.log;
     const wake = () => this.#wakeups.wake();
     this.#unsubscribe = [listener.on(WORK_CHANNEL, wake), listener.onReconnect(wake), events.onWork(wake)];
   }
@@ -39,8 +44,24 @@ export class PostgresQueue implements WorkQueue {
   async recover(): Promise<void> {
     await this.#store.releaseExpiredLeases();
     if (this.#reaper) return;
-    this.#reaper = setInterval(() => void this.#store.releaseExpiredLeases().catch(() => {}), this.leaseMs);
+    this.#reaper = setInterval(() => void this.reap(), this.leaseMs);
     this.#reaper.unref();
+  }
+
+  /**
+   * One pass of the reaper. A failure is logged and counted (a store that cannot release expired
+   * leases leaves the sessions of dead workers stuck until it can); the next pass tries again.
+   */
+  async reap(): Promise<void> {
+    try {
+      await this.#store.releaseExpiredLeases();
+    } catch (err) {
+      backgroundFaults.record('lease_reaper');
+      this.#log?.warn(
+        { err },
+        'releasing expired leases failed; sessions of dead workers wait for the next pass',
+      );
+    }
   }
 
   claim(owner: string): Promise<string | undefined> {

@@ -14,6 +14,8 @@ export interface PostgresOptions {
   poolSize?: number;
   /** Shown in pg_stat_activity. */
   applicationName?: string;
+  /** Background failures (the clock sync), to be logged. */
+  onBackgroundError?: (err: unknown, what: string) => void;
 }
 
 const INT8_OID = 20;
@@ -46,12 +48,17 @@ export async function openPostgresStore(opts: PostgresOptions): Promise<SqlStore
   // An idle connection that breaks (database restart) is dropped by the pool; the next query reconnects.
   pool.on('error', () => {});
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
-  const clock = new DbClock(async () => {
-    const { rows } = await pool.query<{ now: number }>(
-      'select (extract(epoch from clock_timestamp()) * 1000000)::int8 as now',
-    );
-    return Number(rows[0]!.now);
-  });
+  const clock = new DbClock(
+    async () => {
+      const { rows } = await pool.query<{ now: number }>(
+        'select (extract(epoch from clock_timestamp()) * 1000000)::int8 as now',
+      );
+      return Number(rows[0]!.now);
+    },
+    {
+      onError: (err) => opts.onBackgroundError?.(err, 'reading the database clock failed; retrying soon'),
+    },
+  );
   try {
     await clock.start();
   } catch (e) {
