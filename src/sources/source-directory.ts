@@ -5,13 +5,13 @@
  * branches (briefly cached).
  */
 import type { Logger } from 'pino';
+import { backgroundFaults } from '../services/background-faults.ts';
 import type { SourceRecord, Store } from '../store/store.ts';
 import { listRemoteBranches } from '../workspace/remote.ts';
 import { GitProvider } from './git/git-provider.ts';
 import type { GitHubAccess } from './github/github-access.ts';
 import type { GitHubCatalog, GitHubRepoInfo } from './github/github-catalog.ts';
 import { GitHubProvider } from './github/github-provider.ts';
-import { backgroundFaults } from '../services/background-faults.ts';
 import type { RepoBranches, SourceProvider } from './provider.ts';
 import type { GitHubServerConfig } from './repo-config.ts';
 import { parseSourceConfig, usesGitHub } from './source-config.ts';
