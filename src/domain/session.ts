@@ -52,4 +52,22 @@ export interface SessionWork {
   /** Sequence number of the session's latest activity. */
   activityCount: number;
   lastActivityTime: Micros;
+  /** Outputs recorded by the agent's `done` and not yet published (push + pull request). */
+  delivery?: PendingDelivery;
+}
+
+/**
+ * AUTO_CREATE_PR: what the `done` commit leaves for the delivery step (the change set itself is in
+ * the session's outputs). Delivery runs after that commit and is idempotent, so a crash between it
+ * and the commit recording the pull request delivers exactly once on recovery.
+ */
+export interface PendingDelivery {
+  baseCommitId: string;
+  commitMessage: string;
+  /** The pull request's body. */
+  body: string;
+  /** Complete the session once delivered (false: the user wrote meanwhile; the agent runs again). */
+  complete: boolean;
+  /** The session's activity count after the `done` commit: more later means the user wrote meanwhile. */
+  activityCount: number;
 }

@@ -9,6 +9,7 @@ import { newOpaqueId } from '../domain/ids.ts';
 import type { SessionState } from '../domain/states.ts';
 import { transition } from '../domain/transitions.ts';
 import type { SessionChange, SessionRecord } from '../store/store.ts';
+import type { FinalChanges } from './outputs.ts';
 import type { RunState } from './run-state.ts';
 
 export interface EventContext {
@@ -19,7 +20,7 @@ export interface EventContext {
   bashOutputArtifacts: boolean;
   now: number;
   /** For `done`: the final outputs and activities, computed before the transaction. */
-  final?: { outputs: Output[]; activities: NewActivity[] };
+  final?: FinalChanges;
 }
 
 export interface Applied {
@@ -131,8 +132,28 @@ export function applyEvent(current: SessionRecord, event: AgentEvent, ctx: Event
         stop: true,
       };
     case 'done': {
-      const final = ctx.final ?? { outputs: session.outputs, activities: [] };
+      const final: FinalChanges = ctx.final ?? { outputs: session.outputs, activities: [] };
       const summary = event.summary === undefined ? [] : [agentSays(event.summary)];
+      if (final.delivery) {
+        // Publishing comes next, outside this transaction: record that it is pending, and finish
+        // (complete, or go on for the user's new message) in the commit that records its result.
+        const activities = [...summary, ...final.activities];
+        return {
+          change: {
+            ...base,
+            state: state === 'PLANNING' ? transition(state, 'IN_PROGRESS') : state,
+            outputs: final.outputs,
+            wantsWork: true,
+            activities,
+            delivery: {
+              ...final.delivery,
+              complete: !userWroteMeanwhile,
+              activityCount: work.activityCount + activities.length,
+            },
+          },
+          stop: true,
+        };
+      }
       if (userWroteMeanwhile) {
         return {
           change: {
@@ -162,4 +183,31 @@ export function applyEvent(current: SessionRecord, event: AgentEvent, ctx: Event
       };
     }
   }
+}
+
+/**
+ * The commit after delivery: records the pull request (or why publishing failed) and finishes what
+ * the `done` commit began. Undefined: nothing to record (paused meanwhile: delivery runs again on
+ * resume; or nothing was pending).
+ */
+export function applyDelivered(
+  current: SessionRecord,
+  result: { outputs: Output[]; activities: NewActivity[] },
+): SessionChange | undefined {
+  const pending = current.work.delivery;
+  if (!pending) return undefined;
+  const state = current.session.state;
+  const recorded: SessionChange = { outputs: result.outputs, activities: result.activities, delivery: null };
+  // Cancelled meanwhile: what was published exists; say so, and leave the session as it is.
+  if (state === 'FAILED' || state === 'COMPLETED') return recorded;
+  if (state !== 'IN_PROGRESS') return undefined;
+  const userWroteMeanwhile = current.work.activityCount > pending.activityCount;
+  if (!pending.complete || userWroteMeanwhile) return { ...recorded, wantsWork: true };
+  return {
+    ...recorded,
+    state: transition(state, 'COMPLETED'),
+    wantsWork: false,
+    resumeState: null,
+    activities: [...result.activities, { originator: 'system', content: { kind: 'sessionCompleted' } }],
+  };
 }

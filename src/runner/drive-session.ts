@@ -12,8 +12,8 @@ import { nowMicros } from '../domain/time.ts';
 import { transition } from '../domain/transitions.ts';
 import type { SessionGuard } from '../security/session-guard.ts';
 import type { SessionChange, SessionRecord } from '../store/store.ts';
-import { applyEvent } from './apply-event.ts';
-import { collectChanges } from './outputs.ts';
+import { applyDelivered, applyEvent } from './apply-event.ts';
+import { collectChanges, deliverPending } from './outputs.ts';
 import { readRunState } from './run-state.ts';
 import type { RunnerDeps } from './runner-deps.ts';
 import { prepareSessionWorkspace, releaseSessionWorkspace } from './session-workspace.ts';
@@ -47,6 +47,12 @@ export async function driveSession(
   if (!work.wantsWork) return;
   if (isTerminal(session.state) || WAITING_STATES.has(session.state)) {
     await commit(() => ({ wantsWork: false }));
+    return;
+  }
+  if (record.work.delivery) {
+    // The `done` commit is in but its outputs were not published (a crash, a pause, a lost lease).
+    record = await deliverAndRecord(deps, commit, record);
+    await releaseSessionWorkspace(deps, record);
     return;
   }
   if (session.state === 'QUEUED') {
@@ -124,6 +130,7 @@ export async function driveSession(
           })
         : undefined;
     const workspace = await tracker?.capture();
+    if (final) await deps.hooks?.beforeDoneCommit?.(sessionId);
     let stop = false;
     record = await commit((r) => {
       // Paused, cancelled or deleted meanwhile: stop without recording the step (it replays on resume).
@@ -139,6 +146,8 @@ export async function driveSession(
       return workspace ? { ...applied.change, workspace } : applied.change;
     });
     tracker?.committed(workspace);
+    // Only now, fenced by the commit above, does anything leave the machine.
+    if (record.work.delivery) record = await deliverAndRecord(deps, commit, record);
     if (stop) {
       if (isTerminal(record.session.state)) await tracker?.dispose();
       else await tracker?.markClean(false);
@@ -153,6 +162,23 @@ export async function driveSession(
   }
   // The agent ended its run without stopping (e.g. after planning): the next run may be elsewhere.
   await tracker?.markClean(true);
+}
+
+/** Publishes the pending delivery, then commits its result (the pull request) and what follows. */
+async function deliverAndRecord(
+  deps: RunnerDeps,
+  commit: (decide: (r: SessionRecord) => SessionChange) => Promise<SessionRecord>,
+  record: SessionRecord,
+): Promise<SessionRecord> {
+  const pending = record.work.delivery;
+  if (!pending) return record;
+  await deps.hooks?.beforeDelivery?.(record.session.id);
+  const result = await deliverPending(deps, record, pending);
+  return commit((r) => {
+    const change = applyDelivered(r, result);
+    if (!change) throw new SessionGone();
+    return change;
+  });
 }
 
 async function checkout(deps: RunnerDeps, record: SessionRecord, _workdir: string): Promise<string> {

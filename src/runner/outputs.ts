@@ -3,8 +3,14 @@
  * (a patch `git apply` accepts on the base commit: binary, new, deleted and renamed files included,
  * with a suggested commit message) and, in AUTO_CREATE_PR mode, the pushed branch and its pull
  * request. Outputs list the change set first, then the pull request.
+ *
+ * Two steps, so that nothing leaves the machine before the session's state and lease are checked:
+ * `collectChanges` only reads the checkout (its result is committed with the agent's `done`,
+ * together with the delivery it leaves pending); `deliverPending` then publishes, idempotently, and
+ * its result is committed by a second transaction.
  */
 import type { Artifact, ChangeSet, NewActivity, Output, PullRequest } from '../domain/activity.ts';
+import type { PendingDelivery } from '../domain/session.ts';
 import type { SessionRecord } from '../store/store.ts';
 import { computeChangeSet } from '../workspace/patch.ts';
 import { reviewBody, suggestedCommitMessage } from './change-summary.ts';
@@ -15,6 +21,8 @@ import type { RunnerDeps } from './runner-deps.ts';
 export interface FinalChanges {
   outputs: Output[];
   activities: NewActivity[];
+  /** AUTO_CREATE_PR: what to publish once the `done` commit is in. */
+  delivery?: Pick<PendingDelivery, 'baseCommitId' | 'commitMessage' | 'body'>;
 }
 
 export interface FinishInput {
@@ -27,6 +35,7 @@ export interface FinishInput {
   summary?: string;
 }
 
+/** The change set and its activity; no side effect outside the checkout. */
 export async function collectChanges(deps: RunnerDeps, input: FinishInput): Promise<FinalChanges> {
   const { session } = input.record;
   const diff = await computeChangeSet(input.workdir, input.baseCommitId, {
@@ -36,7 +45,6 @@ export async function collectChanges(deps: RunnerDeps, input: FinishInput): Prom
   const activities: NewActivity[] = [];
   const outputs: Output[] = [];
   let changeSet: ChangeSet | undefined;
-  let pullRequest: PullRequest | undefined;
   if (diff.unidiffPatch === '') {
     activities.push({
       originator: 'agent',
@@ -64,29 +72,55 @@ export async function collectChanges(deps: RunnerDeps, input: FinishInput): Prom
       artifacts: [artifact],
     });
   }
-
-  if (wantsDelivery(input.record, diff.unidiffPatch)) {
-    const delivery = await deliver(deps, {
-      record: input.record,
-      baseCommitId: input.baseCommitId,
-      patch: diff.unidiffPatch,
-      commitMessage: message,
-      body: reviewBody({
-        prompt: session.prompt,
-        plan: readRunState(input.record.work.agentState).plan,
-        summary: input.summary,
-        files: diff.files,
-        sessionUrl: `${deps.repos.publicUrl()}/sessions/${session.id}`,
-      }),
-    });
-    activities.push(...delivery.activities);
-    // Publishing failed this time: the pull request opened before still exists.
-    pullRequest = delivery.pullRequest ?? previousPullRequest(input.record);
-  }
   // The change set first: clients (and older Stint versions) read outputs[0].changeSet.
   if (changeSet) outputs.push({ changeSet });
+  // Until the new delivery is recorded, the pull request opened before stays in the outputs.
+  const previous = previousPullRequest(input.record);
+  if (previous) outputs.push({ pullRequest: previous });
+  if (!wantsDelivery(input.record, diff.unidiffPatch)) return { outputs, activities };
+  const delivery = {
+    baseCommitId: input.baseCommitId,
+    commitMessage: message,
+    body: reviewBody({
+      prompt: session.prompt,
+      plan: readRunState(input.record.work.agentState).plan,
+      summary: input.summary,
+      files: diff.files,
+      sessionUrl: `${deps.repos.publicUrl()}/sessions/${session.id}`,
+    }),
+  };
+  return { outputs, activities, delivery };
+}
+
+/**
+ * Publishes what the `done` commit left pending (the change set recorded in the outputs) and returns
+ * the outputs and activities to record. Safe to run again after a crash: the branch push finds its
+ * earlier commit (by its session trailer) and the provider finds the pull request already open.
+ */
+export async function deliverPending(
+  deps: RunnerDeps,
+  record: SessionRecord,
+  pending: PendingDelivery,
+): Promise<{ outputs: Output[]; activities: NewActivity[] }> {
+  const changeSet = lastChangeSet(record);
+  const delivery = await deliver(deps, {
+    record,
+    baseCommitId: pending.baseCommitId,
+    patch: changeSet?.gitPatch.unidiffPatch ?? '',
+    commitMessage: pending.commitMessage,
+    body: pending.body,
+  });
+  // Publishing failed this time: the pull request opened before still exists.
+  const pullRequest = delivery.pullRequest ?? previousPullRequest(record);
+  const outputs: Output[] = [];
+  if (changeSet) outputs.push({ changeSet });
   if (pullRequest) outputs.push({ pullRequest });
-  return { outputs, activities };
+  return { outputs, activities: delivery.activities };
+}
+
+function lastChangeSet(record: SessionRecord): ChangeSet | undefined {
+  for (const o of record.session.outputs) if ('changeSet' in o) return o.changeSet;
+  return undefined;
 }
 
 function previousPullRequest(record: SessionRecord): PullRequest | undefined {

@@ -15,6 +15,17 @@ export interface RunnerConfig {
   bashOutputArtifacts: boolean;
 }
 
+/**
+ * Points where a test may hold a drive (awaited; absent in production): the exact moments between
+ * the side effects and the commits that fence them.
+ */
+export interface RunnerHooks {
+  /** The agent said `done` and the changes are collected; the `done` commit comes next. */
+  beforeDoneCommit?(sessionId: string): Promise<void>;
+  /** The `done` commit left a delivery pending; publishing comes next. */
+  beforeDelivery?(sessionId: string): Promise<void>;
+}
+
 export interface RunnerDeps {
   store: Store;
   agent: Agent;
@@ -26,4 +37,5 @@ export interface RunnerDeps {
   security?: SessionSecurity;
   /** Sources, their providers, session workspaces (mirrors, warm pool) and branch settings. */
   repos: RepoServices;
+  hooks?: RunnerHooks;
 }

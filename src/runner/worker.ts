@@ -7,7 +7,7 @@ import type { WorkQueue } from '../queue/queue.ts';
 import { LeaseLostError } from '../store/store.ts';
 import { isTransientStoreError } from '../store/transient.ts';
 import { driveSession, failChange, SessionGone } from './drive-session.ts';
-import type { RunnerDeps } from './runner-deps.ts';
+import type { RunnerDeps, RunnerHooks } from './runner-deps.ts';
 import { WorkspaceJanitor } from './workspace-janitor.ts';
 
 export interface WorkerOptions {
@@ -28,8 +28,12 @@ export class Worker {
   #unsubscribe: (() => void) | undefined;
   readonly #janitor: WorkspaceJanitor;
 
+  /** Test hooks (see RunnerHooks); set them before the drive reaches them. */
+  readonly hooks: RunnerHooks;
+
   constructor(deps: RunnerDeps, queue: WorkQueue, opts: WorkerOptions) {
-    this.#deps = deps;
+    this.hooks = deps.hooks ?? {};
+    this.#deps = { ...deps, hooks: this.hooks };
     this.#queue = queue;
     this.#opts = { pollMs: 1000, ...opts };
     this.#janitor = new WorkspaceJanitor(deps, { isDriving: (id) => this.isDriving(id) });

@@ -4,7 +4,7 @@
  * activities it causes are committed in one transaction by `mutateSession`.
  */
 import type { Activity, NewActivity } from '../domain/activity.ts';
-import type { Session, SessionWork } from '../domain/session.ts';
+import type { PendingDelivery, Session, SessionWork } from '../domain/session.ts';
 import type { SessionState } from '../domain/states.ts';
 import type { Micros } from '../domain/time.ts';
 import type { IdempotencyStore } from './idempotency-store.ts';
@@ -66,6 +66,8 @@ export interface SessionChange {
   /** Mark activities up to this seq as seen by the agent. */
   lastSeq?: number;
   activities?: NewActivity[];
+  /** Records (or, null, clears) the delivery the `done` commit leaves pending. */
+  delivery?: PendingDelivery | null;
   /** Replaces the session's workspace snapshot (multi-node resume), atomically with the rest. */
   workspace?: WorkspaceSnapshot;
 }

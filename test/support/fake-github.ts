@@ -36,6 +36,11 @@ export interface FakePull {
 export interface FakeGitHubOptions {
   /** Tokens accepted as `token X` (a personal access token). */
   tokens?: string[];
+  /**
+   * Called after a pull request is created and before the response is sent (awaited): a test can
+   * hold the caller right there, e.g. to kill it between creating the pull request and recording it.
+   */
+  afterCreatePull?: (pull: FakePull) => Promise<void>;
   /** A GitHub App: its id, public key (PEM) and installations (id -> repositories "owner/repo"). */
   app?: { id: string; publicKey: string; installations: Record<number, string[]> };
 }
@@ -194,6 +199,7 @@ export async function startFakeGitHub(repos: FakeRepo[], opts: FakeGitHubOptions
           state: 'open',
         };
         prs.push(pr);
+        await opts.afterCreatePull?.(pr);
         return send(201, pullJson(repo, pr));
       }
       const patchPull = /^\/pulls\/(\d+)$/.exec(rest);

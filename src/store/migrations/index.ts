@@ -5,6 +5,7 @@ import { idempotency } from './0041-idempotency.ts';
 import { sessionFeed } from './0042-session-feed.ts';
 import { security } from './0050-security.ts';
 import { scaleOut } from './0060-scale-out.ts';
+import { pendingDelivery } from './0071-pending-delivery.ts';
 import { mirrorPins } from './0190-mirror-pins.ts';
 import type { Migration } from './migration.ts';
 
@@ -17,5 +18,6 @@ export const MIGRATIONS: readonly Migration[] = [
   sessionFeed,
   security,
   scaleOut,
+  pendingDelivery,
   mirrorPins,
 ];

@@ -38,6 +38,7 @@ export function sessionToRow(s: Session, work: Partial<SessionWork>): SessionsTa
     lease_expires_at: null,
     lease_epoch: 0,
     usage: s.usage === undefined ? null : JSON.stringify(s.usage),
+    pending_delivery: work.delivery === undefined ? null : JSON.stringify(work.delivery),
   };
 }
 
@@ -72,6 +73,9 @@ export function rowToRecord(r: Selectable<SessionsTable>): SessionRecord {
   };
   if (r.resume_state !== null) work.resumeState = r.resume_state as SessionState;
   if (r.agent_state !== null) work.agentState = JSON.parse(r.agent_state);
+  if (r.pending_delivery !== null && r.pending_delivery !== undefined) {
+    work.delivery = JSON.parse(r.pending_delivery);
+  }
   return { session: rowToSession(r), work };
 }
 

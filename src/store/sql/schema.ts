@@ -63,6 +63,8 @@ export interface SessionsTable {
   lease_epoch: number;
   /** SessionUsage JSON; null until the agent reports usage. */
   usage: string | null;
+  /** PendingDelivery JSON while the `done` commit's outputs await publishing; else null. */
+  pending_delivery: string | null;
 }
 
 export interface ActivitiesTable {

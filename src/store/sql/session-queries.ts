@@ -161,6 +161,9 @@ export async function mutateSession<T>(
     if (change.agentState !== undefined) next.agent_state = JSON.stringify(change.agentState);
     if (change.usage !== undefined) next.usage = JSON.stringify(change.usage);
     if (change.lastSeq !== undefined) next.last_seq = change.lastSeq;
+    if (change.delivery !== undefined) {
+      next.pending_delivery = change.delivery === null ? null : JSON.stringify(change.delivery);
+    }
     let activities: Activity[] = [];
     if (change.activities && change.activities.length > 0) {
       const r = await appendActivities(
