@@ -21,6 +21,10 @@ export interface StintConfig {
   concurrency: number;
   /** How long a worker's claim on a session lasts without a heartbeat (STINT_LEASE_MS). */
   leaseMs: number;
+  /** Attempts at a session before it FAILS with its last error (STINT_MAX_ATTEMPTS). */
+  maxAttempts: number;
+  /** Wait before the next attempt: STINT_RETRY_BASE_MS doubled per attempt, at most STINT_RETRY_MAX_MS. */
+  retry: { baseMs: number; maxMs: number };
   commandTimeoutMs: number;
   maxOutputBytes: number;
   bashOutputArtifacts: boolean;
@@ -79,6 +83,11 @@ export function buildConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.
     worker: flags.worker ?? !bool(env.STINT_NO_WORKER),
     concurrency: int('--concurrency', flags.concurrency ?? env.STINT_CONCURRENCY, 32, 1, 10_000),
     leaseMs: int('STINT_LEASE_MS', env.STINT_LEASE_MS, 30_000, 1000, 3600_000),
+    maxAttempts: int('STINT_MAX_ATTEMPTS', env.STINT_MAX_ATTEMPTS, 5, 1, 1000),
+    retry: Object.freeze({
+      baseMs: int('STINT_RETRY_BASE_MS', env.STINT_RETRY_BASE_MS, 2000, 1, 3600_000),
+      maxMs: int('STINT_RETRY_MAX_MS', env.STINT_RETRY_MAX_MS, 5 * 60_000, 1, 24 * 3600_000),
+    }),
     commandTimeoutMs: int(
       'STINT_COMMAND_TIMEOUT_MS',
       env.STINT_COMMAND_TIMEOUT_MS,

@@ -181,6 +181,7 @@ async function assemble(config: Readonly<StintConfig>): Promise<Stint> {
       events,
       log,
       leaseMs: config.leaseMs,
+      backoff: config.retry,
       forwardChanges: true,
       isDriving: (id) => worker?.isDriving(id) ?? false,
     });
@@ -188,7 +189,7 @@ async function assemble(config: Readonly<StintConfig>): Promise<Stint> {
   worker = config.worker
     ? new Worker(
         runnerDeps(config, { store, agent, sandbox, events, log, security: security.sessionSecurity, repos }),
-        coordination?.queue ?? new InProcessQueue(store, events, config.leaseMs),
+        coordination?.queue ?? new InProcessQueue(store, events, config.leaseMs, config.retry),
         { concurrency: config.concurrency },
       )
     : undefined;
@@ -244,6 +245,7 @@ export function runnerDeps(
       commandTimeoutMs: config.commandTimeoutMs,
       maxOutputBytes: config.maxOutputBytes,
       bashOutputArtifacts: config.bashOutputArtifacts,
+      maxAttempts: config.maxAttempts,
     },
   };
 }

@@ -63,6 +63,7 @@ export async function startWorkerNode(config: Readonly<StintConfig>): Promise<Wo
       events,
       log,
       leaseMs: config.leaseMs,
+      backoff: config.retry,
       forwardChanges: false,
       isDriving: (id) => worker?.isDriving(id) ?? false,
     });

@@ -52,6 +52,10 @@ export interface SessionWork {
   /** Sequence number of the session's latest activity. */
   activityCount: number;
   lastActivityTime: Micros;
+  /** Claims of the session since its last clean stop (1 while its first run goes on). */
+  attempts: number;
+  /** Why the latest attempt failed (or that its worker stopped), while attempts are counted. */
+  lastError?: string;
   /** Outputs recorded by the agent's `done` and not yet published (push + pull request). */
   delivery?: PendingDelivery;
 }

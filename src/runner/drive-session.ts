@@ -45,6 +45,12 @@ export async function driveSession(
 
   const { session, work } = record;
   if (!work.wantsWork) return;
+  if (work.attempts > deps.config.maxAttempts && !isTerminal(session.state)) {
+    // Every allowed attempt ended badly (here: their workers died); this claim is one too many.
+    const reason = gaveUp(work.lastError ?? 'The session kept failing.', work.attempts - 1);
+    await commit((r) => failChange(r, reason));
+    return;
+  }
   if (isTerminal(session.state) || WAITING_STATES.has(session.state)) {
     await commit(() => ({ wantsWork: false }));
     return;
@@ -197,6 +203,11 @@ async function checkoutSource(
   if (!source) throw new Error(`source ${ctx.source} is no longer available`);
   const branch = ctx.startingBranch ?? source.defaultBranch;
   return { gitUrl: source.gitUrl, ...(branch ? { branch } : {}) };
+}
+
+/** The sessionFailed reason once the attempts are used up: the last error, and how many there were. */
+export function gaveUp(lastError: string, attempts: number): string {
+  return `${lastError} (gave up after ${attempts} attempt${attempts === 1 ? '' : 's'})`;
 }
 
 export function failChange(r: SessionRecord, reason: string): SessionChange {

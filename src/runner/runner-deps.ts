@@ -13,6 +13,8 @@ export interface RunnerConfig {
   maxOutputBytes: number;
   /** Attach bashOutput artifacts to command progress (newer clients reject them). */
   bashOutputArtifacts: boolean;
+  /** Attempts at a session (claims without a clean stop) before it FAILS with its last error. */
+  maxAttempts: number;
 }
 
 /**

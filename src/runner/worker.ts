@@ -4,11 +4,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { WorkQueue } from '../queue/queue.ts';
-import { LeaseLostError } from '../store/store.ts';
+import { LeaseLostError, type ReleaseOutcome } from '../store/store.ts';
 import { isTransientStoreError } from '../store/transient.ts';
-import { driveSession, failChange, SessionGone } from './drive-session.ts';
+import { driveSession, failChange, gaveUp, SessionGone } from './drive-session.ts';
 import type { RunnerDeps, RunnerHooks } from './runner-deps.ts';
 import { WorkspaceJanitor } from './workspace-janitor.ts';
+
+/** After a transient store error, the session is tried again after this long (not counted as an attempt). */
+const STORE_RETRY_MS = 1000;
 
 export interface WorkerOptions {
   concurrency: number;
@@ -117,6 +120,7 @@ export class Worker {
 
   async #drive(id: string, signal: AbortSignal): Promise<void> {
     const log = this.#deps.log.child({ session: id });
+    let outcome: ReleaseOutcome = { kind: 'done' };
     try {
       await driveSession(this.#deps, id, this.id, signal);
     } catch (e) {
@@ -124,19 +128,35 @@ export class Worker {
         log.info({ reason: (e as Error).message }, 'stopped driving session');
       } else if (signal.aborted) {
         log.info('session run interrupted');
+        outcome = { kind: 'interrupted' };
       } else if (isTransientStoreError(e)) {
         // Not the session's fault: it resumes from its last committed step once the store is back.
         log.warn({ err: e }, 'store unavailable; the session will be resumed');
+        outcome = { kind: 'interrupted', retryAfterMs: STORE_RETRY_MS };
       } else {
         log.error({ err: e }, 'session run failed');
-        await this.#failSafely(id, e);
+        outcome = await this.#attemptFailed(id, e);
       }
     } finally {
       try {
-        await this.#queue.release(id, this.id);
+        await this.#queue.release(id, this.id, outcome);
       } catch (e) {
         log.error({ err: e }, 'releasing lease failed');
       }
+    }
+  }
+
+  /** A failed attempt: retried later (backoff), or, past the limit, the session FAILS with this error. */
+  async #attemptFailed(id: string, err: unknown): Promise<ReleaseOutcome> {
+    const error = `Internal error while running the session: ${(err as Error)?.message ?? String(err)}`;
+    try {
+      const attempts = (await this.#deps.store.getSession(id))?.work.attempts ?? 0;
+      if (attempts < this.#deps.config.maxAttempts) return { kind: 'failed', error };
+      await this.#failSafely(id, gaveUp(error, attempts));
+      return { kind: 'done' };
+    } catch (e) {
+      this.#deps.log.error({ err: e, session: id }, 'could not record the failure');
+      return { kind: 'failed', error };
     }
   }
 
@@ -148,9 +168,8 @@ export class Worker {
     }
   }
 
-  async #failSafely(id: string, err: unknown): Promise<void> {
+  async #failSafely(id: string, reason: string): Promise<void> {
     try {
-      const reason = `Internal error while running the session: ${(err as Error)?.message ?? String(err)}`;
       const res = await this.#deps.store.mutateSession(id, (r) => ({ change: failChange(r, reason) }), {
         leaseOwner: this.id,
       });

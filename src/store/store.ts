@@ -81,6 +81,23 @@ export interface WorkspaceSnapshot {
   patch: string;
 }
 
+/** How long a session waits before its next attempt: baseMs doubled per attempt, at most maxMs. */
+export interface Backoff {
+  baseMs: number;
+  maxMs: number;
+}
+
+export const DEFAULT_BACKOFF: Backoff = { baseMs: 2000, maxMs: 5 * 60_000 };
+
+/** How a worker's attempt at a session ended, when it releases the lease. */
+export type ReleaseOutcome =
+  /** Ran to a clean stop (or the session was stopped by a user): attempts start over. */
+  | { kind: 'done' }
+  /** Not the session's fault (shutdown, the store was briefly unreachable): not counted. */
+  | { kind: 'interrupted'; retryAfterMs?: number }
+  /** The attempt failed: recorded as the last error; the next one waits (backoff). */
+  | { kind: 'failed'; error: string };
+
 export interface MutateOptions {
   /** Only mutate a session of this tenant (else NOT_FOUND semantics: undefined). */
   tenantId?: string;
@@ -160,10 +177,14 @@ export interface Store {
   listActivities(sessionId: string, page: ActivityPage): Promise<Activity[]>;
   getActivity(sessionId: string, activityId: string): Promise<Activity | undefined>;
 
-  /** Claims one session that wants work and has no live lease, in one statement. */
-  claimSession(owner: string, leaseMs: number): Promise<string | undefined>;
+  /**
+   * Claims one session that wants work, is due (run_at) and has no live lease: counts the attempt
+   * and, pessimistically, backs the session off as if this attempt were to die with its worker.
+   */
+  claimSession(owner: string, leaseMs: number, backoff?: Backoff): Promise<string | undefined>;
   renewLease(id: string, owner: string, leaseMs: number): Promise<boolean>;
-  releaseLease(id: string, owner: string): Promise<void>;
+  /** Drops the lease if `owner` holds it, recording how the attempt ended (default: done). */
+  releaseLease(id: string, owner: string, outcome?: ReleaseOutcome, backoff?: Backoff): Promise<void>;
   /** Drops every lease (single-node start-up after a crash). */
   releaseAllLeases(): Promise<number>;
   /** Drops only expired leases (many workers: the others' live leases stay). */

@@ -25,6 +25,9 @@ export function sessionFixture(tenantId: string, over: Partial<Session> = {}): S
   };
 }
 
+/** A backoff too short to notice (1 ms). */
+const NO_WAIT = { baseMs: 1, maxMs: 1 };
+
 const say = (text: string) => ({
   originator: 'agent' as const,
   content: { kind: 'agentMessaged' as const, agentMessage: text },
@@ -273,7 +276,7 @@ export function runStoreContract(
       await drain();
       const s = sessionFixture('t-exp');
       await store.createSession(s, { wantsWork: true }, []);
-      assert.equal(await store.claimSession('dead', 1), s.id);
+      assert.equal(await store.claimSession('dead', 1, NO_WAIT), s.id);
       await new Promise((r) => setTimeout(r, 10));
       assert.equal(await store.claimSession('alive', 60_000), s.id);
       await store.mutateSession(s.id, () => ({ change: { wantsWork: false } }));
@@ -286,13 +289,68 @@ export function runStoreContract(
       await store.createSession(live, { wantsWork: true }, []);
       await store.createSession(dead, { wantsWork: true }, []);
       assert.equal(await store.claimSession('alive', 60_000), live.id);
-      assert.equal(await store.claimSession('dead', 1), dead.id);
+      assert.equal(await store.claimSession('dead', 1, NO_WAIT), dead.id);
       await new Promise((r) => setTimeout(r, 10));
       assert.equal(await store.releaseExpiredLeases(), 1);
       assert.equal(await store.renewLease(live.id, 'alive', 60_000), true);
       assert.equal(await store.renewLease(dead.id, 'dead', 60_000), false);
       assert.equal(await store.claimSession('next', 60_000), dead.id);
       for (const s of [live, dead]) await store.mutateSession(s.id, () => ({ change: { wantsWork: false } }));
+    });
+
+    test('claims count attempts and back off; a failure is recorded and waits; a clean stop resets', async () => {
+      await drain();
+      const s = sessionFixture('t-attempts');
+      await store.createSession(s, { wantsWork: true }, []);
+      const backoff = { baseMs: 60_000, maxMs: 600_000 };
+      assert.equal(await store.claimSession('w1', 60_000, backoff), s.id);
+      let r = await store.getSession(s.id);
+      assert.equal(r?.work.attempts, 1);
+      // Pessimistic: were w1 to die now, its session would not be retried at once.
+      assert.match(r?.work.lastError ?? '', /stopped before the attempt ended/);
+      await store.releaseAllLeases();
+      assert.equal(await store.claimSession('w2', 60_000, backoff), undefined, 'not due yet');
+
+      // A failed attempt: its error is kept and the next claim waits for the backoff.
+      const fast = { baseMs: 40, maxMs: 10_000 };
+      const t = sessionFixture('t-attempts');
+      await store.createSession(t, { wantsWork: true }, []);
+      assert.equal(await store.claimSession('w1', 60_000, fast), t.id);
+      await store.releaseLease(t.id, 'w1', { kind: 'failed', error: 'boom' }, fast);
+      r = await store.getSession(t.id);
+      assert.equal(r?.work.lastError, 'boom');
+      assert.equal(r?.work.attempts, 1);
+      const released = Date.now();
+      assert.equal(await store.claimSession('w1', 60_000, fast), undefined, 'backing off');
+      let again: string | undefined;
+      for (let i = 0; i < 500 && !again; i++) {
+        await new Promise((res) => setTimeout(res, 10));
+        again = await store.claimSession('w1', 60_000, fast);
+      }
+      assert.equal(again, t.id);
+      assert.ok(Date.now() - released >= 40);
+      assert.equal((await store.getSession(t.id))?.work.attempts, 2);
+      // The second failure waits twice as long.
+      await store.releaseLease(t.id, 'w1', { kind: 'failed', error: 'boom 2' }, fast);
+      const second = Date.now();
+      again = undefined;
+      for (let i = 0; i < 500 && !again; i++) {
+        await new Promise((res) => setTimeout(res, 10));
+        again = await store.claimSession('w1', 60_000, fast);
+      }
+      assert.equal(again, t.id);
+      assert.ok(Date.now() - second >= 80);
+      assert.equal((await store.getSession(t.id))?.work.attempts, 3);
+      // Interrupted (a shutdown): not counted, no wait.
+      await store.releaseLease(t.id, 'w1', { kind: 'interrupted' }, fast);
+      assert.equal((await store.getSession(t.id))?.work.attempts, 2);
+      assert.equal(await store.claimSession('w1', 60_000, fast), t.id);
+      // A clean stop starts over.
+      await store.releaseLease(t.id, 'w1');
+      r = await store.getSession(t.id);
+      assert.equal(r?.work.attempts, 0);
+      assert.equal(r?.work.lastError, undefined);
+      for (const x of [s, t]) await store.mutateSession(x.id, () => ({ change: { wantsWork: false } }));
     });
 
     test('a workspace snapshot is committed with its step, replaced, and deleted with the session', async () => {

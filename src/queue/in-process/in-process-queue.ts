@@ -3,7 +3,7 @@
  * UPDATE ... RETURNING), wake-ups come from in-process events.
  */
 import type { SessionEvents } from '../../services/events.ts';
-import type { Store } from '../../store/store.ts';
+import { type Backoff, DEFAULT_BACKOFF, type ReleaseOutcome, type Store } from '../../store/store.ts';
 import type { WorkQueue } from '../queue.ts';
 import { Wakeups } from '../wakeups.ts';
 
@@ -13,10 +13,12 @@ export class InProcessQueue implements WorkQueue {
   readonly #store: Store;
   readonly #wakeups = new Wakeups();
   readonly #unsubscribe: () => void;
+  readonly #backoff: Backoff;
 
-  constructor(store: Store, events: SessionEvents, leaseMs = 30_000) {
+  constructor(store: Store, events: SessionEvents, leaseMs = 30_000, backoff: Backoff = DEFAULT_BACKOFF) {
     this.#store = store;
     this.leaseMs = leaseMs;
+    this.#backoff = backoff;
     this.#unsubscribe = events.onWork(() => this.#wakeups.wake());
   }
 
@@ -27,15 +29,15 @@ export class InProcessQueue implements WorkQueue {
 
   claim(owner: string): Promise<string | undefined> {
     this.#wakeups.clear();
-    return this.#store.claimSession(owner, this.leaseMs);
+    return this.#store.claimSession(owner, this.leaseMs, this.#backoff);
   }
 
   heartbeat(sessionId: string, owner: string): Promise<boolean> {
     return this.#store.renewLease(sessionId, owner, this.leaseMs);
   }
 
-  async release(sessionId: string, owner: string): Promise<void> {
-    await this.#store.releaseLease(sessionId, owner);
+  async release(sessionId: string, owner: string, outcome?: ReleaseOutcome): Promise<void> {
+    await this.#store.releaseLease(sessionId, owner, outcome, this.#backoff);
     this.#wakeups.wake();
   }
 

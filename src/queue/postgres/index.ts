@@ -4,7 +4,7 @@
  */
 import type { Logger } from 'pino';
 import type { SessionEvents } from '../../services/events.ts';
-import type { Store } from '../../store/store.ts';
+import type { Backoff, Store } from '../../store/store.ts';
 import { SESSION_CHANNEL, SessionEventBridge } from './event-bridge.ts';
 import { PgListener } from './pg-listener.ts';
 import { PostgresQueue, WORK_CHANNEL } from './postgres-queue.ts';
@@ -15,6 +15,7 @@ export interface PostgresCoordinationOptions {
   events: SessionEvents;
   log: Logger;
   leaseMs: number;
+  backoff?: Backoff;
   /** Re-emit other processes' changes locally (processes that serve the API and live views). */
   forwardChanges: boolean;
   /** Whether this process's worker drives the session now (for cross-process stop). */
@@ -35,6 +36,7 @@ export async function startPostgresCoordination(
   const queue = new PostgresQueue(opts.store, listener, opts.events, {
     leaseMs: opts.leaseMs,
     log: opts.log,
+    ...(opts.backoff ? { backoff: opts.backoff } : {}),
   });
   const bridge = new SessionEventBridge(opts.store, listener, opts.events, {
     forwardChanges: opts.forwardChanges,

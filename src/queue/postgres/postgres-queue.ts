@@ -8,7 +8,7 @@
 import type { Logger } from 'pino';
 import { backgroundFaults } from '../../services/background-faults.ts';
 import type { SessionEvents } from '../../services/events.ts';
-import type { Store } from '../../store/store.ts';
+import { type Backoff, DEFAULT_BACKOFF, type ReleaseOutcome, type Store } from '../../store/store.ts';
 import type { WorkQueue } from '../queue.ts';
 import { Wakeups } from '../wakeups.ts';
 import type { PgListener } from './pg-listener.ts';
@@ -18,6 +18,8 @@ export const WORK_CHANNEL = 'stint_work';
 export interface PostgresQueueOptions {
   leaseMs: number;
   log?: Pick<Logger, 'warn'>;
+  /** Wait before a failed session's next attempt (default DEFAULT_BACKOFF). */
+  backoff?: Backoff;
 }
 
 export class PostgresQueue implements WorkQueue {
@@ -27,12 +29,14 @@ export class PostgresQueue implements WorkQueue {
   readonly #log: Pick<Logger, 'warn'> | undefined;
   readonly #wakeups = new Wakeups();
   readonly #unsubscribe: (() => void)[];
+  readonly #backoff: Backoff;
   #reaper: NodeJS.Timeout | undefined;
 
   constructor(store: Store, listener: PgListener, events: SessionEvents, opts: PostgresQueueOptions) {
     this.#store = store;
     this.leaseMs = opts.leaseMs;
     this.#log = opts.log;
+    this.#backoff = opts.backoff ?? DEFAULT_BACKOFF;
     const wake = () => this.#wakeups.wake();
     this.#unsubscribe = [listener.on(WORK_CHANNEL, wake), listener.onReconnect(wake), events.onWork(wake)];
   }
@@ -66,15 +70,15 @@ export class PostgresQueue implements WorkQueue {
 
   claim(owner: string): Promise<string | undefined> {
     this.#wakeups.clear();
-    return this.#store.claimSession(owner, this.leaseMs);
+    return this.#store.claimSession(owner, this.leaseMs, this.#backoff);
   }
 
   heartbeat(sessionId: string, owner: string): Promise<boolean> {
     return this.#store.renewLease(sessionId, owner, this.leaseMs);
   }
 
-  async release(sessionId: string, owner: string): Promise<void> {
-    await this.#store.releaseLease(sessionId, owner);
+  async release(sessionId: string, owner: string, outcome?: ReleaseOutcome): Promise<void> {
+    await this.#store.releaseLease(sessionId, owner, outcome, this.#backoff);
     // A slot is free here too; other processes hear of the session through the trigger if it still wants work.
     this.#wakeups.wake();
   }

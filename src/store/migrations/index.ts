@@ -6,6 +6,7 @@ import { sessionFeed } from './0042-session-feed.ts';
 import { security } from './0050-security.ts';
 import { scaleOut } from './0060-scale-out.ts';
 import { pendingDelivery } from './0071-pending-delivery.ts';
+import { attempts } from './0072-attempts.ts';
 import { mirrorPins } from './0190-mirror-pins.ts';
 import type { Migration } from './migration.ts';
 
@@ -19,5 +20,6 @@ export const MIGRATIONS: readonly Migration[] = [
   security,
   scaleOut,
   pendingDelivery,
+  attempts,
   mirrorPins,
 ];

@@ -39,6 +39,9 @@ export function sessionToRow(s: Session, work: Partial<SessionWork>): SessionsTa
     lease_epoch: 0,
     usage: s.usage === undefined ? null : JSON.stringify(s.usage),
     pending_delivery: work.delivery === undefined ? null : JSON.stringify(work.delivery),
+    attempts: 0,
+    run_at: null,
+    last_error: null,
   };
 }
 
@@ -70,7 +73,9 @@ export function rowToRecord(r: Selectable<SessionsTable>): SessionRecord {
     lastSeq: Number(r.last_seq),
     activityCount: Number(r.activity_count),
     lastActivityTime: Number(r.last_activity_time),
+    attempts: Number(r.attempts ?? 0),
   };
+  if (r.last_error !== null && r.last_error !== undefined) work.lastError = r.last_error;
   if (r.resume_state !== null) work.resumeState = r.resume_state as SessionState;
   if (r.agent_state !== null) work.agentState = JSON.parse(r.agent_state);
   if (r.pending_delivery !== null && r.pending_delivery !== undefined) {

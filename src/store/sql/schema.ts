@@ -65,6 +65,12 @@ export interface SessionsTable {
   usage: string | null;
   /** PendingDelivery JSON while the `done` commit's outputs await publishing; else null. */
   pending_delivery: string | null;
+  /** Claims since the session last ran to a clean stop. */
+  attempts: number;
+  /** Not claimable before this time (µs); null: now. */
+  run_at: number | null;
+  /** Why the latest attempt ended badly (set pessimistically by the claim). */
+  last_error: string | null;
 }
 
 export interface ActivitiesTable {

@@ -6,8 +6,10 @@ import type { SecurityStore } from '../security-store.ts';
 import type {
   ActivityPage,
   ApiKeyRecord,
+  Backoff,
   MutateOptions,
   MutateResult,
+  ReleaseOutcome,
   SessionMutator,
   SessionPage,
   SessionRecord,
@@ -135,14 +137,14 @@ export class SqlStore implements Store {
     return acts.getActivity(this.#db, sessionId, activityId);
   }
 
-  claimSession(owner: string, leaseMs: number) {
-    return queue.claimSession(this.#db, this.#adapter, owner, leaseMs);
+  claimSession(owner: string, leaseMs: number, backoff?: Backoff) {
+    return queue.claimSession(this.#db, this.#adapter, owner, leaseMs, backoff);
   }
   renewLease(id: string, owner: string, leaseMs: number) {
     return queue.renewLease(this.#db, this.#adapter, id, owner, leaseMs);
   }
-  releaseLease(id: string, owner: string) {
-    return queue.releaseLease(this.#db, id, owner);
+  releaseLease(id: string, owner: string, outcome?: ReleaseOutcome, backoff?: Backoff) {
+    return queue.releaseLease(this.#db, this.#adapter, id, owner, outcome, backoff);
   }
   releaseAllLeases() {
     return queue.releaseAllLeases(this.#db);
