@@ -7,6 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { benchApiOverhead } from './api-overhead.ts';
+import { benchClaimCost } from './claim-cost.ts';
 import { benchFirstStep, firstStepSection } from './first-step.ts';
 import { log, round, type Section } from './lib.ts';
 import { benchListing } from './listing.ts';
@@ -42,6 +43,11 @@ const benches: { key: string; run: () => Promise<Section> }[] = [
     key: 'pins',
     run: () =>
       benchPins({ sessions: Math.max(1000, Math.round(100_000 * scale)), commits: 1000, samples: 30 }),
+  },
+  {
+    key: 'claim',
+    run: () =>
+      benchClaimCost({ small: 100, large: Math.max(1000, Math.round(10_000 * scale)), samples: 200 }),
   },
 ];
 

@@ -86,6 +86,45 @@ describe('PostgreSQL store', () => {
     assert.deepEqual(new Set(got), ids);
   });
 
+  test("concurrent claimers never take more than a tenant's limit of working sessions", async () => {
+    // Several processes' worth of pools, all claiming at once for one tenant with room for 3.
+    const others = await Promise.all([1, 2, 3].map(() => openPostgresStore({ url: database.url })));
+    try {
+      await store.security.createTenant({ id: 't-burst', name: 't-burst' });
+      await store.security.updateTenant('t-burst', { maxWorkingSessions: 3 });
+      const ids = new Set<string>();
+      for (let i = 0; i < 30; i++) {
+        const s = sessionFixture('t-burst');
+        ids.add(s.id);
+        await store.createSession(s, { wantsWork: true }, []);
+      }
+      const got: string[] = [];
+      await Promise.all(
+        [store, ...others].flatMap((st, p) =>
+          Array.from({ length: 4 }, async (_, w) => {
+            for (let i = 0; i < 40; i++) {
+              const id = await st.claimSession(`burst-${p}-${w}`, 60_000);
+              if (!id) return;
+              if (ids.has(id)) got.push(id);
+            }
+          }),
+        ),
+      );
+      assert.equal(got.length, 3, JSON.stringify(got));
+      assert.equal(new Set(got).size, 3);
+      assert.equal(await store.security.countWorkingSessions('t-burst'), 3);
+      // A slot freed by one session ending is taken by exactly one of many claimers.
+      await store.mutateSession(got[0]!, () => ({ change: { state: 'FAILED', wantsWork: false } }));
+      const next = await Promise.all(
+        [store, ...others].map((st, p) => st.claimSession(`burst-next-${p}`, 60_000)),
+      );
+      assert.equal(next.filter((id) => id !== undefined && ids.has(id)).length, 1);
+      assert.equal(await store.security.countWorkingSessions('t-burst'), 3);
+    } finally {
+      for (const o of others) await o.close();
+    }
+  });
+
   test('activities record the lease they were written under; each claim is a new epoch', async () => {
     const s = sessionFixture('t-writer');
     await store.createSession(s, { wantsWork: true }, []);

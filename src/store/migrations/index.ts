@@ -7,6 +7,7 @@ import { security } from './0050-security.ts';
 import { scaleOut } from './0060-scale-out.ts';
 import { pendingDelivery } from './0071-pending-delivery.ts';
 import { attempts } from './0072-attempts.ts';
+import { tenantLoad } from './0073-tenant-load.ts';
 import { mirrorPins } from './0190-mirror-pins.ts';
 import type { Migration } from './migration.ts';
 
@@ -21,5 +22,6 @@ export const MIGRATIONS: readonly Migration[] = [
   scaleOut,
   pendingDelivery,
   attempts,
+  tenantLoad,
   mirrorPins,
 ];

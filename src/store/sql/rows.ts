@@ -42,6 +42,7 @@ export function sessionToRow(s: Session, work: Partial<SessionWork>): SessionsTa
     attempts: 0,
     run_at: null,
     last_error: null,
+    slot: 0,
   };
 }
 

@@ -71,6 +71,14 @@ export interface SessionsTable {
   run_at: number | null;
   /** Why the latest attempt ended badly (set pessimistically by the claim). */
   last_error: string | null;
+  /** 1 while the session holds one of its tenant's working slots (see tenant_load). */
+  slot: number;
+}
+
+export interface TenantLoadTable {
+  tenant_id: string;
+  /** Sessions of the tenant holding a working slot. */
+  working: number;
 }
 
 export interface ActivitiesTable {
@@ -103,6 +111,7 @@ export interface DB {
   sessions: SessionsTable;
   activities: ActivitiesTable;
   workspace_snapshots: WorkspaceSnapshotsTable;
+  tenant_load: TenantLoadTable;
   secrets: SecretsTable;
   audit_log: AuditLogTable;
 }

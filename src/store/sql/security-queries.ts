@@ -1,5 +1,5 @@
 /** Tenants and their limits, per-key rate limits, secrets and the audit log. */
-import { type Expression, type Kysely, type SqlBool, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import type {
   AuditEntry,
   AuditQuery,
@@ -11,27 +11,9 @@ import type {
 } from '../security-store.ts';
 import type { SqlAdapter } from './adapter.ts';
 import type { DB } from './schema.ts';
+import { workingSessions } from './tenant-load.ts';
 
 const DEFAULT_WORKING_KEY = 'default_max_working_sessions';
-
-/**
- * SQL condition on a candidate row of `sessions` (unaliased): the session may be claimed without
- * its tenant going over its limit of working sessions. Only QUEUED sessions wait for room; a
- * session that is already working (resumed after a message, or after a restart) is never held back.
- * Working = PLANNING or IN_PROGRESS, or QUEUED with a live lease (claimed, about to start).
- */
-export function tenantHasRoom(now: number): Expression<SqlBool> {
-  const limit = sql`coalesce(
-    (select t.max_working_sessions from tenants t where t.id = sessions.tenant_id),
-    (select cast(m.value as integer) from meta m where m.key = ${DEFAULT_WORKING_KEY}),
-    0)`;
-  return sql<SqlBool>`(sessions.state <> 'QUEUED' or ${limit} = 0 or (
-    select count(*) from sessions w
-    where w.tenant_id = sessions.tenant_id
-      and (w.state in ('PLANNING', 'IN_PROGRESS')
-        or (w.state = 'QUEUED' and w.lease_owner is not null and w.lease_expires_at >= ${now}))
-  ) < ${limit})`;
-}
 
 function toTenant(r: {
   id: string;
@@ -126,24 +108,9 @@ export function sqlSecurityStore(db: Kysely<DB>, adapter: SqlAdapter): SecurityS
         .onConflict((oc) => oc.column('key').doUpdateSet({ value: String(limit) }))
         .execute();
     },
-    async countWorkingSessions(tenantId) {
-      const now = adapter.now();
-      const row = await db
-        .selectFrom('sessions')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('tenant_id', '=', tenantId)
-        .where((w) =>
-          w.or([
-            w('state', 'in', ['PLANNING', 'IN_PROGRESS']),
-            w.and([
-              w('state', '=', 'QUEUED'),
-              w('lease_owner', 'is not', null),
-              w('lease_expires_at', '>=', now),
-            ]),
-          ]),
-        )
-        .executeTakeFirstOrThrow();
-      return Number(row.n);
+    countWorkingSessions(tenantId) {
+      // Sessions holding a working slot (claimed to start, or PLANNING / IN_PROGRESS): see tenant-load.ts.
+      return workingSessions(db, tenantId);
     },
 
     async putSecret(s) {

@@ -15,6 +15,7 @@ import {
 import type { SqlAdapter } from './adapter.ts';
 import { activityBody, rowToActivity, rowToRecord, rowToSession, sessionToRow } from './rows.ts';
 import type { ActivitiesTable, DB, SessionsTable } from './schema.ts';
+import { adjustLoad, slotAfter } from './tenant-load.ts';
 import { putWorkspaceSnapshot } from './workspace-queries.ts';
 
 /** The lease an append happens under, recorded on each activity (null: not a worker's write). */
@@ -63,7 +64,9 @@ export async function createSession(
 ): Promise<SessionRecord> {
   return adapter.writeTransaction(db, async (trx) => {
     const row = sessionToRow(session, work);
+    row.slot = slotAfter(0, row.state);
     await trx.insertInto('sessions').values(row).execute();
+    await adjustLoad(trx, row.tenant_id, row.slot);
     if (items.length > 0) {
       const r = await appendActivities(trx, adapter, session.id, 0, 0, items);
       await trx
@@ -123,12 +126,14 @@ export async function deleteSession(
   tenantId?: string,
 ): Promise<boolean> {
   return adapter.writeTransaction(db, async (trx) => {
-    const res = await trx
+    const gone = await trx
       .deleteFrom('sessions')
       .where('id', '=', id)
       .$if(tenantId !== undefined, (q) => q.where('tenant_id', '=', tenantId!))
+      .returning(['tenant_id', 'slot'])
       .executeTakeFirst();
-    if (Number(res.numDeletedRows) === 0) return false;
+    if (!gone) return false;
+    await adjustLoad(trx, gone.tenant_id, -Number(gone.slot));
     await trx.deleteFrom('activities').where('session_id', '=', id).execute();
     return true;
   });
@@ -180,6 +185,14 @@ export async function mutateSession<T>(
       activities = r.activities;
       next.activity_count = r.count;
       next.last_activity_time = r.lastTime;
+    }
+    if (next.state !== undefined) {
+      const held = Number(row.slot);
+      const slot = slotAfter(held, next.state);
+      if (slot !== held) {
+        next.slot = slot;
+        await adjustLoad(trx, row.tenant_id, slot - held);
+      }
     }
     const changed = Object.keys(next).length > 0 || change.workspace !== undefined;
     if (changed) {
