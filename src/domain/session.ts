@@ -1,4 +1,4 @@
-import type { Output } from './activity.ts';
+import type { Output, Plan } from './activity.ts';
 import type { AutomationMode, SessionState } from './states.ts';
 import type { Micros } from './time.ts';
 
@@ -45,8 +45,8 @@ export interface SessionWork {
   wantsWork: boolean;
   /** The working state to return to after AWAITING_USER_FEEDBACK or PAUSED. */
   resumeState?: SessionState;
-  /** The agent's persisted checkpoint (JSON), versioned by the agent. */
-  agentState?: unknown;
+  /** The latest plan (the agent's checkpoint is kept apart: Store.loadTranscript). */
+  plan?: Plan;
   /** Sequence number of the last activity the agent has seen. */
   lastSeq: number;
   /** Sequence number of the session's latest activity. */

@@ -8,9 +8,8 @@ import type { Artifact, NewActivity, Output, Plan } from '../domain/activity.ts'
 import { newOpaqueId } from '../domain/ids.ts';
 import type { SessionState } from '../domain/states.ts';
 import { transition } from '../domain/transitions.ts';
-import type { SessionChange, SessionRecord } from '../store/store.ts';
+import type { SessionChange, SessionRecord, TranscriptEntry } from '../store/store.ts';
 import type { FinalChanges } from './outputs.ts';
-import type { RunState } from './run-state.ts';
 
 export interface EventContext {
   /** activityCount after the runner's previous write; more means the user wrote meanwhile. */
@@ -19,6 +18,8 @@ export interface EventContext {
   seenSeq: number;
   bashOutputArtifacts: boolean;
   now: number;
+  /** The event's checkpoint as the transcript entry to append. */
+  transcript?: TranscriptEntry;
   /** For `done`: the final outputs and activities, computed before the transaction. */
   final?: FinalChanges;
 }
@@ -37,8 +38,8 @@ const agentSays = (text: string): NewActivity => ({
 export function applyEvent(current: SessionRecord, event: AgentEvent, ctx: EventContext): Applied {
   const { session, work } = current;
   const state = session.state;
-  const run: RunState = { ...(work.agentState as RunState), v: 1, checkpoint: event.checkpoint };
-  const base: SessionChange = { agentState: run, lastSeq: ctx.seenSeq };
+  const base: SessionChange = { lastSeq: ctx.seenSeq };
+  if (ctx.transcript) base.transcript = ctx.transcript;
   if (event.usage !== undefined) base.usage = event.usage;
   const userWroteMeanwhile = work.activityCount > ctx.knownCount;
 
@@ -68,7 +69,7 @@ export function applyEvent(current: SessionRecord, event: AgentEvent, ctx: Event
           index,
         })),
       };
-      run.plan = plan;
+      base.plan = plan;
       const generated: NewActivity = { originator: 'agent', content: { kind: 'planGenerated', plan } };
       if (session.requirePlanApproval && state === 'PLANNING') {
         return {

@@ -14,9 +14,9 @@ import type { SessionGuard } from '../security/session-guard.ts';
 import type { SessionChange, SessionRecord } from '../store/store.ts';
 import { applyDelivered, applyEvent } from './apply-event.ts';
 import { collectChanges, deliverPending } from './outputs.ts';
-import { readRunState } from './run-state.ts';
 import type { RunnerDeps } from './runner-deps.ts';
 import { prepareSessionWorkspace, releaseSessionWorkspace } from './session-workspace.ts';
+import { replayTranscript, TranscriptLog } from './transcript-log.ts';
 import { WorkspaceTracker } from './workspace-tracker.ts';
 
 export class SessionGone extends Error {}
@@ -102,12 +102,15 @@ export async function driveSession(
   }
 
   let seenSeq = record.work.lastSeq;
+  // Only here, for the agent that resumes, is the transcript read; session reads never touch it.
+  const checkpoint = replayTranscript(await store.loadTranscript(sessionId));
+  const transcript = new TranscriptLog(checkpoint);
   const ctx: AgentContext = {
     session: record.session,
     workdir,
     sandbox: guard ? guard.sandbox(deps.sandbox) : deps.sandbox,
-    checkpoint: readRunState(record.work.agentState).checkpoint,
-    plan: readRunState(record.work.agentState).plan,
+    checkpoint,
+    plan: record.work.plan,
     signal,
     limits: { commandTimeoutMs: deps.config.commandTimeoutMs, maxOutputBytes: deps.config.maxOutputBytes },
     takeMessages: async () => {
@@ -137,6 +140,7 @@ export async function driveSession(
         : undefined;
     const workspace = await tracker?.capture();
     if (final) await deps.hooks?.beforeDoneCommit?.(sessionId);
+    const entry = transcript.entry(event.checkpoint);
     let stop = false;
     record = await commit((r) => {
       // Paused, cancelled or deleted meanwhile: stop without recording the step (it replays on resume).
@@ -146,6 +150,7 @@ export async function driveSession(
         seenSeq,
         bashOutputArtifacts: deps.config.bashOutputArtifacts,
         now: nowMicros(),
+        transcript: entry,
         ...(final ? { final } : {}),
       });
       stop = applied.stop;

@@ -15,7 +15,6 @@ import type { SessionRecord } from '../store/store.ts';
 import { computeChangeSet } from '../workspace/patch.ts';
 import { reviewBody, suggestedCommitMessage } from './change-summary.ts';
 import { deliver, wantsDelivery } from './delivery.ts';
-import { readRunState } from './run-state.ts';
 import type { RunnerDeps } from './runner-deps.ts';
 
 export interface FinalChanges {
@@ -83,7 +82,7 @@ export async function collectChanges(deps: RunnerDeps, input: FinishInput): Prom
     commitMessage: message,
     body: reviewBody({
       prompt: session.prompt,
-      plan: readRunState(input.record.work.agentState).plan,
+      plan: input.record.work.plan,
       summary: input.summary,
       files: diff.files,
       sessionUrl: `${deps.repos.publicUrl()}/sessions/${session.id}`,

@@ -134,7 +134,7 @@ export class SessionService {
   async approvePlan(who: Principal, id: string): Promise<void> {
     await this.#mutate(who, id, (r) => {
       const d = decideApprovePlan(r.session.state);
-      const planId = (r.work.agentState as { plan?: { id: string } } | undefined)?.plan?.id ?? '';
+      const planId = r.work.plan?.id ?? '';
       return this.#apply(d, [{ originator: 'user', content: { kind: 'planApproved', planId } }]);
     });
   }

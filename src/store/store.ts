@@ -3,7 +3,7 @@
  * sqlite/ and postgres/ implement it. Every state change of a session and the
  * activities it causes are committed in one transaction by `mutateSession`.
  */
-import type { Activity, NewActivity } from '../domain/activity.ts';
+import type { Activity, NewActivity, Plan } from '../domain/activity.ts';
 import type { PendingDelivery, Session, SessionWork } from '../domain/session.ts';
 import type { SessionState } from '../domain/states.ts';
 import type { Micros } from '../domain/time.ts';
@@ -60,7 +60,10 @@ export interface SessionChange {
   wantsWork?: boolean;
   /** null clears it. */
   resumeState?: SessionState | null;
-  agentState?: unknown;
+  /** Replaces the session's latest plan. */
+  plan?: Plan;
+  /** Appends one step of the agent's transcript (a base drops the entries before it). */
+  transcript?: TranscriptEntry;
   /** Replaces the session's model usage (cumulative, as the agent reports it). */
   usage?: Session['usage'];
   /** Mark activities up to this seq as seen by the agent. */
@@ -97,6 +100,15 @@ export type ReleaseOutcome =
   | { kind: 'interrupted'; retryAfterMs?: number }
   /** The attempt failed: recorded as the last error; the next one waits (backoff). */
   | { kind: 'failed'; error: string };
+
+/**
+ * One committed step of an agent's checkpoint: `base` holds it whole; `delta` what changed since the
+ * previous entry (see src/runner/transcript-log.ts). The store keeps them opaque (JSON).
+ */
+export interface TranscriptEntry {
+  kind: 'base' | 'delta';
+  body: unknown;
+}
 
 export interface MutateOptions {
   /** Only mutate a session of this tenant (else NOT_FOUND semantics: undefined). */
@@ -173,6 +185,9 @@ export interface Store {
     mutator: SessionMutator<T>,
     opts?: MutateOptions,
   ): Promise<MutateResult<T> | undefined>;
+
+  /** The session's transcript entries from its latest base, in order (for the agent that resumes it). */
+  loadTranscript(sessionId: string): Promise<TranscriptEntry[]>;
 
   listActivities(sessionId: string, page: ActivityPage): Promise<Activity[]>;
   getActivity(sessionId: string, activityId: string): Promise<Activity | undefined>;

@@ -171,7 +171,7 @@ export function runStoreContract(
       const r = await store.mutateSession(s.id, () => ({
         change: {
           state: 'PLANNING',
-          agentState: { step: 1 },
+          plan: { id: 'p1', createTime: 1, steps: [] },
           lastSeq: 1,
           activities: [say('a'), say('b'), say('c')],
         },
@@ -179,7 +179,7 @@ export function runStoreContract(
       }));
       assert.equal(r?.value, 42);
       assert.equal(r?.record.session.state, 'PLANNING');
-      assert.deepEqual(r?.record.work.agentState, { step: 1 });
+      assert.deepEqual(r?.record.work.plan, { id: 'p1', createTime: 1, steps: [] });
       assert.deepEqual(
         r?.activities.map((a) => a.seq),
         [2, 3, 4],
@@ -351,6 +351,28 @@ export function runStoreContract(
       assert.equal(r?.work.attempts, 0);
       assert.equal(r?.work.lastError, undefined);
       for (const x of [s, t]) await store.mutateSession(x.id, () => ({ change: { wantsWork: false } }));
+    });
+
+    test("the agent's transcript is appended per step, read from its last base, and never part of a session read", async () => {
+      const s = sessionFixture('t-turns');
+      await store.createSession(s, { wantsWork: true }, []);
+      assert.deepEqual(await store.loadTranscript(s.id), []);
+      const base = { kind: 'base' as const, body: { v: 1, messages: ['task'] } };
+      const d1 = { kind: 'delta' as const, body: { append: { messages: ['a'] } } };
+      const d2 = { kind: 'delta' as const, body: { set: { phase: 'x' }, append: { messages: ['b'] } } };
+      for (const transcript of [base, d1, d2]) {
+        await store.mutateSession(s.id, () => ({ change: { transcript, activities: [say('step')] } }));
+      }
+      assert.deepEqual(await store.loadTranscript(s.id), [base, d1, d2]);
+      // A new base replaces what came before it.
+      const rebased = { kind: 'base' as const, body: { v: 1, messages: ['digest'] } };
+      await store.mutateSession(s.id, () => ({ change: { transcript: rebased } }));
+      await store.mutateSession(s.id, () => ({ change: { transcript: d1 } }));
+      assert.deepEqual(await store.loadTranscript(s.id), [rebased, d1]);
+      const got = await store.getSession(s.id);
+      assert.equal(JSON.stringify(got).includes('digest'), false);
+      assert.equal(await store.deleteSession(s.id), true);
+      assert.deepEqual(await store.loadTranscript(s.id), []);
     });
 
     test('a workspace snapshot is committed with its step, replaced, and deleted with the session', async () => {

@@ -8,6 +8,7 @@ import { scaleOut } from './0060-scale-out.ts';
 import { pendingDelivery } from './0071-pending-delivery.ts';
 import { attempts } from './0072-attempts.ts';
 import { tenantLoad } from './0073-tenant-load.ts';
+import { sessionTurns } from './0074-session-turns.ts';
 import { mirrorPins } from './0190-mirror-pins.ts';
 import type { Migration } from './migration.ts';
 
@@ -23,5 +24,6 @@ export const MIGRATIONS: readonly Migration[] = [
   pendingDelivery,
   attempts,
   tenantLoad,
+  sessionTurns,
   mirrorPins,
 ];

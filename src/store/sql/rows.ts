@@ -30,7 +30,7 @@ export function sessionToRow(s: Session, work: Partial<SessionWork>): SessionsTa
     update_time: s.updateTime,
     wants_work: work.wantsWork ? 1 : 0,
     resume_state: work.resumeState ?? null,
-    agent_state: work.agentState === undefined ? null : JSON.stringify(work.agentState),
+    agent_state: null,
     last_seq: work.lastSeq ?? 0,
     activity_count: 0,
     last_activity_time: work.lastActivityTime ?? 0,
@@ -43,6 +43,7 @@ export function sessionToRow(s: Session, work: Partial<SessionWork>): SessionsTa
     run_at: null,
     last_error: null,
     slot: 0,
+    plan: work.plan === undefined ? null : JSON.stringify(work.plan),
   };
 }
 
@@ -78,7 +79,8 @@ export function rowToRecord(r: Selectable<SessionsTable>): SessionRecord {
   };
   if (r.last_error !== null && r.last_error !== undefined) work.lastError = r.last_error;
   if (r.resume_state !== null) work.resumeState = r.resume_state as SessionState;
-  if (r.agent_state !== null) work.agentState = JSON.parse(r.agent_state);
+  // Never the transcript (session_turns): only the agent that resumes the session reads that.
+  if (r.plan !== null && r.plan !== undefined) work.plan = JSON.parse(r.plan);
   if (r.pending_delivery !== null && r.pending_delivery !== undefined) {
     work.delivery = JSON.parse(r.pending_delivery);
   }

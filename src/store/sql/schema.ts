@@ -53,6 +53,7 @@ export interface SessionsTable {
   update_time: number;
   wants_work: number;
   resume_state: string | null;
+  /** Emptied by migration 74 (the transcript is in session_turns); kept for older rows' sake. */
   agent_state: string | null;
   last_seq: number;
   activity_count: number;
@@ -73,6 +74,16 @@ export interface SessionsTable {
   last_error: string | null;
   /** 1 while the session holds one of its tenant's working slots (see tenant_load). */
   slot: number;
+  /** The latest Plan (JSON); null until one is generated. */
+  plan: string | null;
+}
+
+export interface SessionTurnsTable {
+  session_id: string;
+  seq: number;
+  /** 'base' (the whole checkpoint) or 'delta' (what one step changed). */
+  kind: string;
+  body: string;
 }
 
 export interface TenantLoadTable {
@@ -112,6 +123,7 @@ export interface DB {
   activities: ActivitiesTable;
   workspace_snapshots: WorkspaceSnapshotsTable;
   tenant_load: TenantLoadTable;
+  session_turns: SessionTurnsTable;
   secrets: SecretsTable;
   audit_log: AuditLogTable;
 }

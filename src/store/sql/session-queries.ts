@@ -11,6 +11,7 @@ import {
   type SessionMutator,
   type SessionPage,
   type SessionRecord,
+  type TranscriptEntry,
 } from '../store.ts';
 import type { SqlAdapter } from './adapter.ts';
 import { activityBody, rowToActivity, rowToRecord, rowToSession, sessionToRow } from './rows.ts';
@@ -163,7 +164,7 @@ export async function mutateSession<T>(
     if (change.outputs !== undefined) next.outputs = JSON.stringify(change.outputs);
     if (change.wantsWork !== undefined) next.wants_work = change.wantsWork ? 1 : 0;
     if (change.resumeState !== undefined) next.resume_state = change.resumeState;
-    if (change.agentState !== undefined) next.agent_state = JSON.stringify(change.agentState);
+    if (change.plan !== undefined) next.plan = JSON.stringify(change.plan);
     if (change.usage !== undefined) next.usage = JSON.stringify(change.usage);
     if (change.lastSeq !== undefined) next.last_seq = change.lastSeq;
     if (change.delivery !== undefined) {
@@ -194,7 +195,8 @@ export async function mutateSession<T>(
         await adjustLoad(trx, row.tenant_id, slot - held);
       }
     }
-    const changed = Object.keys(next).length > 0 || change.workspace !== undefined;
+    const changed =
+      Object.keys(next).length > 0 || change.workspace !== undefined || change.transcript !== undefined;
     if (changed) {
       next.update_time = Math.max(adapter.now(), Number(row.update_time) + 1);
       await trx.updateTable('sessions').set(next).where('id', '=', id).execute();
@@ -202,6 +204,7 @@ export async function mutateSession<T>(
     if (change.workspace !== undefined) {
       await putWorkspaceSnapshot(trx, id, change.workspace, next.update_time!);
     }
+    if (change.transcript !== undefined) await appendTranscript(trx, id, change.transcript);
     const updated = { ...row, ...next };
     return { record: rowToRecord(updated), activities, value: value as T };
   });
@@ -220,4 +223,46 @@ export async function countSessionsByState(
   const out: Partial<Record<SessionState, number>> = {};
   for (const r of rows) out[r.state as SessionState] = Number(r.n);
   return out;
+}
+
+/** One step of the agent's transcript: appended after the last; a base first drops what it replaces. */
+async function appendTranscript(trx: Kysely<DB>, sessionId: string, entry: TranscriptEntry): Promise<void> {
+  let seq = 1;
+  if (entry.kind === 'base') {
+    const last = await trx
+      .deleteFrom('session_turns')
+      .where('session_id', '=', sessionId)
+      .returning('seq')
+      .execute();
+    seq = last.reduce((m, r) => Math.max(m, Number(r.seq)), 0) + 1;
+  } else {
+    const last = await trx
+      .selectFrom('session_turns')
+      .select('seq')
+      .where('session_id', '=', sessionId)
+      .orderBy('seq', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    seq = Number(last?.seq ?? 0) + 1;
+  }
+  await trx
+    .insertInto('session_turns')
+    .values({ session_id: sessionId, seq, kind: entry.kind, body: JSON.stringify(entry.body ?? null) })
+    .execute();
+}
+
+export async function loadTranscript(db: Kysely<DB>, sessionId: string): Promise<TranscriptEntry[]> {
+  const rows = await db
+    .selectFrom('session_turns')
+    .select(['kind', 'body'])
+    .where('session_id', '=', sessionId)
+    .orderBy('seq')
+    .execute();
+  let from = 0;
+  rows.forEach((r, i) => {
+    if (r.kind === 'base') from = i;
+  });
+  return rows
+    .slice(from)
+    .map((r) => ({ kind: r.kind === 'base' ? 'base' : 'delta', body: JSON.parse(r.body) }));
 }

@@ -130,6 +130,10 @@ export class SqlStore implements Store {
     return sessions.countSessionsByState(this.#db, tenantId);
   }
 
+  loadTranscript(sessionId: string) {
+    return sessions.loadTranscript(this.#db, sessionId);
+  }
+
   listActivities(sessionId: string, page: ActivityPage): Promise<Activity[]> {
     return acts.listActivities(this.#db, sessionId, page);
   }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import { MIGRATIONS } from '../migrations/index.ts';
+import type { Migration } from '../migrations/migration.ts';
 import type { DB } from '../sql/schema.ts';
 import { SqlStore } from '../sql/sql-store.ts';
 import { sqliteAdapter } from './sqlite-adapter.ts';
@@ -25,7 +26,7 @@ export function openSqliteStore(opts: SqliteOptions): SqlStore {
   database.pragma('synchronous = NORMAL');
   database.pragma('busy_timeout = 10000');
   database.pragma('foreign_keys = ON');
-  migrate(database);
+  migrateSqlite(database);
   const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
   return new SqlStore(db, sqliteAdapter);
 }
@@ -35,7 +36,10 @@ export function openSqliteStore(opts: SqliteOptions): SqlStore {
  * transaction. Applied versions are recorded one by one, so a migration added with
  * a lower number than one already applied still runs.
  */
-function migrate(database: Database.Database): void {
+export function migrateSqlite(
+  database: Database.Database,
+  migrations: readonly Migration[] = MIGRATIONS,
+): void {
   database.exec(`create table if not exists meta (key text primary key, value text not null);
     create table if not exists stint_migrations (version integer primary key, name text not null, applied_at text not null)`);
   const applied = new Set(
@@ -53,7 +57,7 @@ function migrate(database: Database.Database): void {
   const record = database.prepare(
     'insert into stint_migrations (version, name, applied_at) values (?, ?, ?)',
   );
-  for (const m of MIGRATIONS) {
+  for (const m of migrations) {
     if (applied.has(m.version)) continue;
     database
       .transaction(() => {
