@@ -14,6 +14,7 @@ import { benchListing } from './listing.ts';
 import { benchLiveDelivery } from './live-delivery.ts';
 import { benchPins } from './pins.ts';
 import { benchThroughput } from './throughput.ts';
+import { benchTranscriptReads } from './transcript-reads.ts';
 import { benchTurnOverhead } from './turn-overhead.ts';
 import { benchWorkers } from './workers.ts';
 
