@@ -50,6 +50,7 @@ const benches: { key: string; run: () => Promise<Section> }[] = [
     run: () =>
       benchClaimCost({ small: 100, large: Math.max(1000, Math.round(10_000 * scale)), samples: 200 }),
   },
+  { key: 'transcript', run: () => benchTranscriptReads({ turns: 1000, samples: 1000 }) },
 ];
 
 /** Scale-out on PostgreSQL, next to the single-node SQLite figure of this run (measured again if absent). */

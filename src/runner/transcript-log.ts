@@ -58,17 +58,22 @@ export class TranscriptLog {
       this.#remember(next);
       return { kind: 'base', body: next };
     }
-    const d: Delta = {};
-    for (const k of keys) if (!(k in next)) (d.unset ??= []).push(k);
+    const set: Record<string, unknown> = {};
+    const append: Record<string, unknown[]> = {};
+    const unset = [...keys].filter((k) => !(k in next));
     for (const [k, v] of Object.entries(next)) {
       const before = this.#arrays.get(k);
       if (Array.isArray(v) && before && grewFrom(before, v)) {
-        if (v.length > before.length) (d.append ??= {})[k] = v.slice(before.length);
+        if (v.length > before.length) append[k] = v.slice(before.length);
       } else {
-        (d.set ??= {})[k] = v;
+        set[k] = v;
       }
     }
     this.#remember(next);
+    const d: Delta = {};
+    if (Object.keys(set).length > 0) d.set = set;
+    if (Object.keys(append).length > 0) d.append = append;
+    if (unset.length > 0) d.unset = unset;
     return { kind: 'delta', body: d };
   }
 
