@@ -122,7 +122,8 @@ describe('PostgreSQL queue and event bridge', () => {
     await apiStore.createSession(live, { wantsWork: true }, []);
     await apiStore.createSession(dead, { wantsWork: true }, []);
     assert.equal(await apiStore.claimSession('alive', 60_000), live.id);
-    assert.equal(await apiStore.claimSession('crashed', 1), dead.id);
+    // (A 1 ms backoff: this test is about leases, not about waiting before a retry.)
+    assert.equal(await apiStore.claimSession('crashed', 1, { baseMs: 1, maxMs: 1 }), dead.id);
     await new Promise((r) => setTimeout(r, 10));
     await worker.queue.recover();
     assert.equal((await workerStore.getSession(dead.id))!.work.wantsWork, true);
