@@ -36,7 +36,9 @@ test('SIGKILL mid-run loses and duplicates nothing', async () => {
   }, 30_000);
   await first.kill();
 
-  const second = await startServer({ dataDir, apiKey: first.apiKey });
+  // A restart starts the worker (recovery, workspace scan) before it says it is listening: on a busy
+  // machine that takes longer than a first start.
+  const second = await startServer({ dataDir, apiKey: first.apiKey, timeoutMs: 90_000 });
   servers.push(second);
   await waitUntil(
     async () => {

@@ -69,7 +69,7 @@ test('SIGKILL between the done commit and the pull request commit: one push, one
   cleanups.push(async () => {
     for (const s of servers) await s.cleanup();
   });
-  const first = await startServer({ dataDir, keepDataDir: true, env });
+  const first = await startServer({ dataDir, keepDataDir: true, env, timeoutMs: 90_000 });
   servers.push(first);
   const res = await api(first, 'POST', '/sessions', {
     prompt: scriptPrompt('Greeting', { steps: [{ write: { path: 'hello.txt', content: 'hello\n' } }] }),
@@ -86,7 +86,7 @@ test('SIGKILL between the done commit and the pull request commit: one push, one
   await first.kill();
   holding = false;
 
-  const second = await startServer({ dataDir, apiKey: first.apiKey, env });
+  const second = await startServer({ dataDir, apiKey: first.apiKey, env, timeoutMs: 90_000 });
   servers.push(second);
   await waitUntil(
     async () => {
