@@ -4,6 +4,7 @@ import { activityName, sessionName } from '../domain/names.ts';
 import type { Session } from '../domain/session.ts';
 import { formatTimestamp } from '../domain/time.ts';
 import type { SourceView } from '../services/source-service.ts';
+import { sourceShape } from '../sources/source-shape.ts';
 
 export function sessionResource(s: Session, baseUrl: string): Record<string, unknown> {
   const out: Record<string, unknown> = {
@@ -77,17 +78,12 @@ export function activityResource(a: Activity): Record<string, unknown> {
 }
 
 export function sourceResource(v: SourceView): Record<string, unknown> {
-  const [provider, owner, repo] = v.record.id.split('/') as [string, string, string];
-  const repoInfo = {
-    owner,
-    repo,
-    isPrivate: v.record.isPrivate,
-    defaultBranch: { displayName: v.defaultBranch ?? 'main' },
-    branches: v.branches.map((displayName) => ({ displayName })),
-  };
-  return {
-    name: v.name,
+  return sourceShape({
     id: v.record.id,
-    ...(provider === 'github' ? { githubRepo: repoInfo } : { gitRepo: repoInfo }),
-  };
+    name: v.name,
+    isPrivate: v.record.isPrivate,
+    defaultBranch: v.defaultBranch,
+    branches: v.branches,
+    provider: v.provider,
+  });
 }

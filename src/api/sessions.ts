@@ -1,14 +1,14 @@
 /** sessions: create, list, get, delete and the custom methods (POST sessions/{id}:verb). */
 import type { FastifyInstance } from 'fastify';
 import { invalidArgument, notFound } from '../domain/errors.ts';
-import { type AutomationMode, isSessionState, type SessionState } from '../domain/states.ts';
+import type { AutomationMode } from '../domain/states.ts';
 import type { Micros } from '../domain/time.ts';
 import type { ApiContext } from './context.ts';
 import { toStintError } from './errors.ts';
-import { fieldKey, parseFilter } from './filter.ts';
 import { parsePageSize, splitPage } from './paging.ts';
 import { sessionResource } from './resources.ts';
 import { createSessionBody as createBody, sendMessageBody } from './schemas.ts';
+import { mergeBranchPages, sessionFilterBranches } from './session-filter.ts';
 
 interface CreateBody {
   prompt: string;
@@ -19,33 +19,6 @@ interface CreateBody {
 }
 
 type Cursor = { t: Micros; id: string };
-
-interface ListFilter {
-  archived: boolean;
-  state?: SessionState;
-  source?: string;
-}
-
-function sessionFilter(text: unknown): ListFilter {
-  const out: ListFilter = { archived: false };
-  for (const c of parseFilter(text)) {
-    const key = fieldKey(c.field);
-    if (c.op !== '=') throw invalidArgument(`filter: only '=' is supported for ${c.field}.`);
-    if (key === 'archived') {
-      if (c.value !== 'true' && c.value !== 'false')
-        throw invalidArgument('filter: archived must be true or false.');
-      out.archived = c.value === 'true';
-    } else if (key === 'state') {
-      if (!isSessionState(c.value)) throw invalidArgument(`filter: unknown state '${c.value}'.`);
-      out.state = c.value;
-    } else if (key === 'source' || key === 'sourceContext.source') {
-      out.source = c.value;
-    } else {
-      throw invalidArgument(`filter: unknown field '${c.field}'; use archived, state or source.`);
-    }
-  }
-  return out;
-}
 
 export function sessionRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const wire = (s: Parameters<typeof sessionResource>[0]) => sessionResource(s, ctx.publicUrl());
@@ -67,15 +40,20 @@ export function sessionRoutes(app: FastifyInstance, ctx: ApiContext): void {
 
   app.get<{ Querystring: Record<string, string> }>('/v1alpha/sessions', async (req) => {
     const limit = parsePageSize(req.query.pageSize, 30);
-    const filter = sessionFilter(req.query.filter);
-    const scope = `sessions|${req.principal.tenantId}|${JSON.stringify(filter)}`;
+    const branches = sessionFilterBranches(req.query.filter);
+    const scope = `sessions|${req.principal.tenantId}|${JSON.stringify(branches)}`;
     const after = ctx.tokens.decode<Cursor>(scope, req.query.pageToken);
-    const rows = await ctx.sessions.list(req.principal, {
-      ...filter,
-      limit: limit + 1,
-      ...(after ? { after: { createTime: after.t, id: after.id } } : {}),
-    });
-    const { items, more } = splitPage(rows, limit);
+    // One keyset query per branch of the filter (usually one), merged newest first.
+    const pages = await Promise.all(
+      branches.map((b) =>
+        ctx.sessions.list(req.principal, {
+          ...b,
+          limit: limit + 1,
+          ...(after ? { after: { createTime: after.t, id: after.id } } : {}),
+        }),
+      ),
+    );
+    const { items, more } = splitPage(mergeBranchPages(pages, limit + 1), limit);
     const res: Record<string, unknown> = { sessions: items.map(wire) };
     const last = items[items.length - 1];
     if (more && last) res.nextPageToken = ctx.tokens.encode(scope, { t: last.createTime, id: last.id });
