@@ -7,36 +7,54 @@ import type { ApiContext } from './context.ts';
 import { toStintError } from './errors.ts';
 import { parsePageSize, splitPage } from './paging.ts';
 import { sessionResource } from './resources.ts';
-import { createSessionBody as createBody, sendMessageBody } from './schemas.ts';
+import { createSessionBody as createBody, emptyBody, sendMessageBody } from './schemas.ts';
 import { mergeBranchPages, sessionFilterBranches } from './session-filter.ts';
+import { checkBodyFields, strictBody } from './strict-body.ts';
 
 interface CreateBody {
   prompt: string;
   title?: string;
   requirePlanApproval?: boolean;
   automationMode?: AutomationMode;
-  sourceContext?: { source: string; githubRepoContext?: { startingBranch?: string } };
+  sourceContext?: {
+    source: string;
+    githubRepoContext?: { startingBranch?: string };
+    workingBranch?: string;
+    environmentVariablesEnabled?: boolean;
+  };
 }
+
+const VERBS = new Set(['approvePlan', 'sendMessage', 'archive', 'unarchive', 'pause', 'resume', 'cancel']);
 
 type Cursor = { t: Micros; id: string };
 
 export function sessionRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const wire = (s: Parameters<typeof sessionResource>[0]) => sessionResource(s, ctx.publicUrl());
 
-  app.post<{ Body: CreateBody }>('/v1alpha/sessions', { schema: { body: createBody } }, async (req) => {
-    const b = req.body;
-    const session = await ctx.sessions.create(req.principal, {
-      prompt: b.prompt,
-      ...(b.title !== undefined ? { title: b.title } : {}),
-      ...(b.requirePlanApproval !== undefined ? { requirePlanApproval: b.requirePlanApproval } : {}),
-      ...(b.automationMode !== undefined ? { automationMode: b.automationMode } : {}),
-      ...(b.sourceContext ? { source: b.sourceContext.source } : {}),
-      ...(b.sourceContext?.githubRepoContext?.startingBranch !== undefined
-        ? { startingBranch: b.sourceContext.githubRepoContext.startingBranch }
-        : {}),
-    });
-    return wire(session);
-  });
+  app.post<{ Body: CreateBody }>(
+    '/v1alpha/sessions',
+    { schema: { body: createBody }, preValidation: strictBody(createBody) },
+    async (req) => {
+      const b = req.body;
+      const session = await ctx.sessions.create(req.principal, {
+        prompt: b.prompt,
+        ...(b.title !== undefined ? { title: b.title } : {}),
+        ...(b.requirePlanApproval !== undefined ? { requirePlanApproval: b.requirePlanApproval } : {}),
+        ...(b.automationMode !== undefined ? { automationMode: b.automationMode } : {}),
+        ...(b.sourceContext ? { source: b.sourceContext.source } : {}),
+        ...(b.sourceContext?.githubRepoContext?.startingBranch !== undefined
+          ? { startingBranch: b.sourceContext.githubRepoContext.startingBranch }
+          : {}),
+        ...(b.sourceContext?.workingBranch !== undefined
+          ? { workingBranch: b.sourceContext.workingBranch }
+          : {}),
+        ...(b.sourceContext?.environmentVariablesEnabled !== undefined
+          ? { environmentVariablesEnabled: b.sourceContext.environmentVariablesEnabled }
+          : {}),
+      });
+      return wire(session);
+    },
+  );
 
   app.get<{ Querystring: Record<string, string> }>('/v1alpha/sessions', async (req) => {
     const limit = parsePageSize(req.query.pageSize, 30);
@@ -77,9 +95,13 @@ export function sessionRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const id = req.params.idVerb.slice(0, at);
       const verb = req.params.idVerb.slice(at + 1);
       const who = req.principal;
-      const body = req.body ?? {};
-      if (typeof body !== 'object' || Array.isArray(body))
+      const raw = req.body ?? {};
+      if (typeof raw !== 'object' || Array.isArray(raw))
         throw invalidArgument('Request body must be a JSON object.');
+      // Every method refuses fields it does not know; sendMessage takes `prompt`, the others nothing.
+      const body = (
+        VERBS.has(verb) ? checkBodyFields(raw, verb === 'sendMessage' ? sendMessageBody : emptyBody) : raw
+      ) as Record<string, unknown>;
       switch (verb) {
         case 'approvePlan':
           await ctx.sessions.approvePlan(who, id);

@@ -6,6 +6,7 @@ import { sessionFeed } from './0042-session-feed.ts';
 import { security } from './0050-security.ts';
 import { scaleOut } from './0060-scale-out.ts';
 import { mirrorPins } from './0190-mirror-pins.ts';
+import { sourceContextFields } from './0200-source-context-fields.ts';
 import type { Migration } from './migration.ts';
 
 /** Every migration, in version order. Add new files here. */
@@ -18,4 +19,5 @@ export const MIGRATIONS: readonly Migration[] = [
   security,
   scaleOut,
   mirrorPins,
+  sourceContextFields,
 ];
