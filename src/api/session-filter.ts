@@ -77,6 +77,59 @@ function expandBranch(conj: Comparison[]): SessionBranch[] {
   return out;
 }
 
+type ListPage = (
+  page: SessionBranch & { limit: number; after?: { createTime: number; id: string } },
+) => Promise<Session[]>;
+
+/**
+ * Up to `want` sessions of the branches, newest first, after the cursor. Branches that differ only
+ * in their state share one walk of the index, the states checked as rows come (chunked), so an OR
+ * of states, or `state != X`, reads what one query over the index would, never one scan per state
+ * (a state with no rows would otherwise cost a whole range scan on every page).
+ */
+export async function listBranches(
+  list: ListPage,
+  branches: SessionBranch[],
+  after: { createTime: number; id: string } | undefined,
+  want: number,
+): Promise<Session[]> {
+  const groups = new Map<string, { base: SessionBranch; states: Set<SessionState> | undefined }>();
+  for (const b of branches) {
+    const base: SessionBranch = {
+      archived: b.archived,
+      ...(b.source !== undefined ? { source: b.source } : {}),
+    };
+    const key = JSON.stringify(base);
+    const g = groups.get(key) ?? { base, states: new Set<SessionState>() };
+    groups.set(key, g);
+    if (b.state === undefined) g.states = undefined;
+    else g.states?.add(b.state);
+  }
+  const cursor = after ? { after } : {};
+  const pages = await Promise.all(
+    [...groups.values()].map(async ({ base, states }) => {
+      if (states === undefined || states.size === SESSION_STATES.length)
+        return list({ ...base, limit: want, ...cursor });
+      if (states.size === 1) return list({ ...base, state: [...states][0]!, limit: want, ...cursor });
+      const out: Session[] = [];
+      const chunk = Math.max(want * 4, 100);
+      let at = after;
+      for (;;) {
+        const rows = await list({ ...base, limit: chunk, ...(at ? { after: at } : {}) });
+        for (const r of rows) {
+          if (!states.has(r.state)) continue;
+          out.push(r);
+          if (out.length === want) return out;
+        }
+        const last = rows.at(-1);
+        if (rows.length < chunk || !last) return out;
+        at = { createTime: last.createTime, id: last.id };
+      }
+    }),
+  );
+  return mergeBranchPages(pages, want);
+}
+
 /** Newest first, as the store lists them: createTime descending, then id descending. */
 function newerFirst(a: Session, b: Session): number {
   if (a.createTime !== b.createTime) return b.createTime - a.createTime;

@@ -8,7 +8,7 @@ import { toStintError } from './errors.ts';
 import { parsePageSize, splitPage } from './paging.ts';
 import { sessionResource } from './resources.ts';
 import { createSessionBody as createBody, emptyBody, sendMessageBody } from './schemas.ts';
-import { mergeBranchPages, sessionFilterBranches } from './session-filter.ts';
+import { listBranches, sessionFilterBranches } from './session-filter.ts';
 import { checkBodyFields, strictBody } from './strict-body.ts';
 
 interface CreateBody {
@@ -61,17 +61,14 @@ export function sessionRoutes(app: FastifyInstance, ctx: ApiContext): void {
     const branches = sessionFilterBranches(req.query.filter);
     const scope = `sessions|${req.principal.tenantId}|${JSON.stringify(branches)}`;
     const after = ctx.tokens.decode<Cursor>(scope, req.query.pageToken);
-    // One keyset query per branch of the filter (usually one), merged newest first.
-    const pages = await Promise.all(
-      branches.map((b) =>
-        ctx.sessions.list(req.principal, {
-          ...b,
-          limit: limit + 1,
-          ...(after ? { after: { createTime: after.t, id: after.id } } : {}),
-        }),
-      ),
+    // One keyset walk of the index per (archived, source) branch of the filter, merged newest first.
+    const rows = await listBranches(
+      (page) => ctx.sessions.list(req.principal, page),
+      branches,
+      after ? { createTime: after.t, id: after.id } : undefined,
+      limit + 1,
     );
-    const { items, more } = splitPage(mergeBranchPages(pages, limit + 1), limit);
+    const { items, more } = splitPage(rows, limit);
     const res: Record<string, unknown> = { sessions: items.map(wire) };
     const last = items[items.length - 1];
     if (more && last) res.nextPageToken = ctx.tokens.encode(scope, { t: last.createTime, id: last.id });
