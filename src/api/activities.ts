@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { invalidArgument } from '../domain/errors.ts';
 import { type Micros, parseTimestamp } from '../domain/time.ts';
 import type { ApiContext } from './context.ts';
-import { fieldKey, parseFilter } from './filter.ts';
+import { fieldKey, parseFilterExpr, toDnf } from './filter.ts';
 import { parsePageSize, splitPage } from './paging.ts';
 import { activityResource } from './resources.ts';
 
@@ -13,17 +13,33 @@ function timeArg(value: string, where: string): Micros {
   return t;
 }
 
-/** `filter=create_time>"TS"` (or >=), or `createTime=TS`: only activities after TS. */
+/**
+ * `filter=create_time > "TS"` (or >=; AND, OR and parentheses allowed), or `createTime=TS`: only
+ * activities after TS. An AND of bounds keeps the latest; an OR of branches the earliest.
+ */
 function afterTime(query: Record<string, string>): Micros | undefined {
   let after: Micros | undefined;
-  for (const c of parseFilter(query.filter)) {
-    if (fieldKey(c.field) !== 'createTime') {
-      throw invalidArgument(`filter: unknown field '${c.field}'; only create_time is supported.`);
+  const expr = parseFilterExpr(query.filter);
+  if (expr !== undefined) {
+    let loosest: Micros | undefined = Number.NEGATIVE_INFINITY;
+    for (const conj of toDnf(expr)) {
+      let bound: Micros | undefined;
+      for (const c of conj) {
+        if (fieldKey(c.field) !== 'createTime') {
+          throw invalidArgument(
+            `filter: unknown field '${c.field}' for activities; only create_time is supported.`,
+          );
+        }
+        const t = timeArg(c.value, 'filter');
+        if (c.op === '>') bound = Math.max(bound ?? t, t);
+        else if (c.op === '>=') bound = Math.max(bound ?? t - 1, t - 1);
+        else throw invalidArgument(`filter: create_time supports only > and >=; got '${c.op}'.`);
+      }
+      if (bound === undefined) loosest = undefined;
+      else if (loosest !== undefined)
+        loosest = loosest === Number.NEGATIVE_INFINITY ? bound : Math.min(loosest, bound);
     }
-    const t = timeArg(c.value, 'filter');
-    if (c.op === '>') after = Math.max(after ?? t, t);
-    else if (c.op === '>=') after = Math.max(after ?? t - 1, t - 1);
-    else throw invalidArgument(`filter: create_time supports only > and >=.`);
+    after = loosest === Number.NEGATIVE_INFINITY ? undefined : loosest;
   }
   if (query.createTime !== undefined && query.createTime !== '') {
     const t = timeArg(String(query.createTime), 'createTime');

@@ -1,9 +1,10 @@
 /** Domain records -> wire JSON of the v1alpha contract. */
-import type { Activity, Output, Plan } from '../domain/activity.ts';
+import type { Activity, Artifact, Output, Plan } from '../domain/activity.ts';
 import { activityName, sessionName } from '../domain/names.ts';
 import type { Session } from '../domain/session.ts';
 import { formatTimestamp } from '../domain/time.ts';
 import type { SourceView } from '../services/source-service.ts';
+import { sourceShape } from '../sources/source-shape.ts';
 
 export function sessionResource(s: Session, baseUrl: string): Record<string, unknown> {
   const out: Record<string, unknown> = {
@@ -16,6 +17,10 @@ export function sessionResource(s: Session, baseUrl: string): Record<string, unk
     const ctx: Record<string, unknown> = { source: s.sourceContext.source };
     if (s.sourceContext.startingBranch !== undefined) {
       ctx.githubRepoContext = { startingBranch: s.sourceContext.startingBranch };
+    }
+    if (s.sourceContext.workingBranch !== undefined) ctx.workingBranch = s.sourceContext.workingBranch;
+    if (s.sourceContext.environmentVariablesEnabled !== undefined) {
+      ctx.environmentVariablesEnabled = s.sourceContext.environmentVariablesEnabled;
     }
     out.sourceContext = ctx;
   }
@@ -72,22 +77,28 @@ export function activityResource(a: Activity): Record<string, unknown> {
       out.sessionFailed = { reason: c.reason };
       break;
   }
-  out.artifacts = a.artifacts;
+  out.artifacts = a.artifacts.map(artifactResource);
   return out;
 }
 
+/**
+ * Artifacts as both SDK generations read them: 0.2.0 reads `bashOutput.output` and
+ * `media.mimeType`, 0.0.4 reads `bashOutput.stdout`/`stderr` and `media.format`. The sandbox
+ * interleaves both streams into one, so `stdout` carries it all and `stderr` is empty.
+ */
+function artifactResource(a: Artifact): unknown {
+  if ('bashOutput' in a) return { bashOutput: { ...a.bashOutput, stdout: a.bashOutput.output, stderr: '' } };
+  if ('media' in a) return { media: { ...a.media, format: a.media.mimeType } };
+  return a;
+}
+
 export function sourceResource(v: SourceView): Record<string, unknown> {
-  const [provider, owner, repo] = v.record.id.split('/') as [string, string, string];
-  const repoInfo = {
-    owner,
-    repo,
-    isPrivate: v.record.isPrivate,
-    defaultBranch: { displayName: v.defaultBranch ?? 'main' },
-    branches: v.branches.map((displayName) => ({ displayName })),
-  };
-  return {
-    name: v.name,
+  return sourceShape({
     id: v.record.id,
-    ...(provider === 'github' ? { githubRepo: repoInfo } : { gitRepo: repoInfo }),
-  };
+    name: v.name,
+    isPrivate: v.record.isPrivate,
+    defaultBranch: v.defaultBranch,
+    branches: v.branches,
+    provider: v.provider,
+  });
 }

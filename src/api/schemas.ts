@@ -5,7 +5,7 @@
  * re-serialised through them, so they can never drop a field).
  */
 import { ACTIVITY_KINDS } from '../domain/activity.ts';
-import { AUTOMATION_MODES, SESSION_STATES } from '../domain/states.ts';
+import { AUTOMATION_MODES, WIRE_SESSION_STATES } from '../domain/states.ts';
 import { EVENT_TYPE_NAMES } from '../webhooks/event-types.ts';
 
 export const createSessionBody = {
@@ -25,8 +25,25 @@ export const createSessionBody = {
           type: 'object',
           properties: { startingBranch: { type: 'string' } },
         },
+        workingBranch: {
+          type: 'string',
+          description:
+            "The branch the session's work is pushed to (default: the branch prefix and the session id). Must differ from the starting branch.",
+        },
+        environmentVariablesEnabled: {
+          type: 'boolean',
+          description:
+            "Whether the session's commands receive the tenant's and the source's secrets as environment variables (default: true).",
+        },
       },
     },
+    // Output-only fields of Session: accepted (a client may send back a session it read) and ignored.
+    ...Object.fromEntries(
+      ['name', 'id', 'createTime', 'updateTime', 'state', 'url', 'outputs', 'archived', 'usage'].map((f) => [
+        f,
+        { description: 'Output only; ignored on create.' },
+      ]),
+    ),
   },
 } as const;
 
@@ -37,7 +54,7 @@ export const sendMessageBody = {
 } as const;
 
 /** Custom methods without parameters take `{}` (an empty body is read as `{}`). */
-export const emptyBody = { type: 'object' } as const;
+export const emptyBody = { type: 'object', properties: {} } as const;
 
 const eventTypes = {
   type: 'array',
@@ -87,6 +104,20 @@ const pullRequest = {
   },
 };
 
+const repoShape = {
+  type: 'object',
+  properties: {
+    owner: { type: 'string' },
+    repo: { type: 'string' },
+    isPrivate: { type: 'boolean' },
+    defaultBranch: { type: 'object', properties: { displayName: { type: 'string' } } },
+    branches: {
+      type: 'array',
+      items: { type: 'object', properties: { displayName: { type: 'string' } } },
+    },
+  },
+};
+
 /** Named resource schemas, referenced as #/components/schemas/NAME. */
 export const resourceSchemas: Record<string, Record<string, unknown>> = {
   Error: {
@@ -108,22 +139,22 @@ export const resourceSchemas: Record<string, Record<string, unknown>> = {
   Empty: { type: 'object', description: 'An empty object, {}.' },
   Source: {
     type: 'object',
-    required: ['name', 'id'],
+    required: ['name', 'id', 'githubRepo'],
     properties: {
       name: { type: 'string', examples: ['sources/github/acme/widgets'] },
       id: { type: 'string' },
       githubRepo: {
-        type: 'object',
-        properties: {
-          owner: { type: 'string' },
-          repo: { type: 'string' },
-          isPrivate: { type: 'boolean' },
-          defaultBranch: { type: 'object', properties: { displayName: { type: 'string' } } },
-          branches: {
-            type: 'array',
-            items: { type: 'object', properties: { displayName: { type: 'string' } } },
-          },
-        },
+        ...repoShape,
+        description:
+          'On every source, whatever its host (the official SDK rejects sources without it): owner and repo from the id.',
+      },
+      provider: {
+        type: 'string',
+        description: "Stint's addition: the kind of provider serving the source (git, github, ...).",
+      },
+      gitRepo: {
+        ...repoShape,
+        description: "Stint's addition, on sources outside github/: the same fields as githubRepo.",
       },
     },
   },
@@ -140,7 +171,11 @@ export const resourceSchemas: Record<string, Record<string, unknown>> = {
       automationMode: { type: 'string', enum: [...AUTOMATION_MODES] },
       createTime: timestamp,
       updateTime: timestamp,
-      state: { type: 'string', enum: [...SESSION_STATES] },
+      state: {
+        type: 'string',
+        enum: [...WIRE_SESSION_STATES],
+        description: 'No session is ever STATE_UNSPECIFIED; PLANNING is kept although deprecated upstream.',
+      },
       url: { type: 'string', description: "This session in Stint's web UI." },
       outputs: {
         type: 'array',
@@ -217,12 +252,25 @@ export const resourceSchemas: Record<string, Record<string, unknown>> = {
           type: 'object',
           properties: {
             changeSet,
-            media: { type: 'object', properties: { data: { type: 'string' }, mimeType: { type: 'string' } } },
-            bashOutput: {
+            media: {
               type: 'object',
               properties: {
+                data: { type: 'string' },
+                mimeType: { type: 'string' },
+                format: { type: 'string', description: 'The same as mimeType, for @google/jules-sdk 0.0.4.' },
+              },
+            },
+            bashOutput: {
+              type: 'object',
+              description: 'Only with --bash-output.',
+              properties: {
                 command: { type: 'string' },
-                output: { type: 'string' },
+                output: { type: 'string', description: 'stdout and stderr interleaved.' },
+                stdout: { type: 'string', description: 'The same as output, for @google/jules-sdk 0.0.4.' },
+                stderr: {
+                  type: 'string',
+                  description: 'Always empty: output holds both streams (for @google/jules-sdk 0.0.4).',
+                },
                 exitCode: { type: 'integer' },
               },
             },

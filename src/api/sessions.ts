@@ -1,80 +1,73 @@
 /** sessions: create, list, get, delete and the custom methods (POST sessions/{id}:verb). */
 import type { FastifyInstance } from 'fastify';
 import { invalidArgument, notFound } from '../domain/errors.ts';
-import { type AutomationMode, isSessionState, type SessionState } from '../domain/states.ts';
+import type { AutomationMode } from '../domain/states.ts';
 import type { Micros } from '../domain/time.ts';
 import type { ApiContext } from './context.ts';
 import { toStintError } from './errors.ts';
-import { fieldKey, parseFilter } from './filter.ts';
 import { parsePageSize, splitPage } from './paging.ts';
 import { sessionResource } from './resources.ts';
-import { createSessionBody as createBody, sendMessageBody } from './schemas.ts';
+import { createSessionBody as createBody, emptyBody, sendMessageBody } from './schemas.ts';
+import { listBranches, sessionFilterBranches } from './session-filter.ts';
+import { checkBodyFields, strictBody } from './strict-body.ts';
 
 interface CreateBody {
   prompt: string;
   title?: string;
   requirePlanApproval?: boolean;
   automationMode?: AutomationMode;
-  sourceContext?: { source: string; githubRepoContext?: { startingBranch?: string } };
+  sourceContext?: {
+    source: string;
+    githubRepoContext?: { startingBranch?: string };
+    workingBranch?: string;
+    environmentVariablesEnabled?: boolean;
+  };
 }
+
+const VERBS = new Set(['approvePlan', 'sendMessage', 'archive', 'unarchive', 'pause', 'resume', 'cancel']);
 
 type Cursor = { t: Micros; id: string };
-
-interface ListFilter {
-  archived: boolean;
-  state?: SessionState;
-  source?: string;
-}
-
-function sessionFilter(text: unknown): ListFilter {
-  const out: ListFilter = { archived: false };
-  for (const c of parseFilter(text)) {
-    const key = fieldKey(c.field);
-    if (c.op !== '=') throw invalidArgument(`filter: only '=' is supported for ${c.field}.`);
-    if (key === 'archived') {
-      if (c.value !== 'true' && c.value !== 'false')
-        throw invalidArgument('filter: archived must be true or false.');
-      out.archived = c.value === 'true';
-    } else if (key === 'state') {
-      if (!isSessionState(c.value)) throw invalidArgument(`filter: unknown state '${c.value}'.`);
-      out.state = c.value;
-    } else if (key === 'source' || key === 'sourceContext.source') {
-      out.source = c.value;
-    } else {
-      throw invalidArgument(`filter: unknown field '${c.field}'; use archived, state or source.`);
-    }
-  }
-  return out;
-}
 
 export function sessionRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const wire = (s: Parameters<typeof sessionResource>[0]) => sessionResource(s, ctx.publicUrl());
 
-  app.post<{ Body: CreateBody }>('/v1alpha/sessions', { schema: { body: createBody } }, async (req) => {
-    const b = req.body;
-    const session = await ctx.sessions.create(req.principal, {
-      prompt: b.prompt,
-      ...(b.title !== undefined ? { title: b.title } : {}),
-      ...(b.requirePlanApproval !== undefined ? { requirePlanApproval: b.requirePlanApproval } : {}),
-      ...(b.automationMode !== undefined ? { automationMode: b.automationMode } : {}),
-      ...(b.sourceContext ? { source: b.sourceContext.source } : {}),
-      ...(b.sourceContext?.githubRepoContext?.startingBranch !== undefined
-        ? { startingBranch: b.sourceContext.githubRepoContext.startingBranch }
-        : {}),
-    });
-    return wire(session);
-  });
+  app.post<{ Body: CreateBody }>(
+    '/v1alpha/sessions',
+    { schema: { body: createBody }, preValidation: strictBody(createBody) },
+    async (req) => {
+      const b = req.body;
+      const session = await ctx.sessions.create(req.principal, {
+        prompt: b.prompt,
+        ...(b.title !== undefined ? { title: b.title } : {}),
+        ...(b.requirePlanApproval !== undefined ? { requirePlanApproval: b.requirePlanApproval } : {}),
+        ...(b.automationMode !== undefined ? { automationMode: b.automationMode } : {}),
+        ...(b.sourceContext ? { source: b.sourceContext.source } : {}),
+        ...(b.sourceContext?.githubRepoContext?.startingBranch !== undefined
+          ? { startingBranch: b.sourceContext.githubRepoContext.startingBranch }
+          : {}),
+        ...(b.sourceContext?.workingBranch !== undefined
+          ? { workingBranch: b.sourceContext.workingBranch }
+          : {}),
+        ...(b.sourceContext?.environmentVariablesEnabled !== undefined
+          ? { environmentVariablesEnabled: b.sourceContext.environmentVariablesEnabled }
+          : {}),
+      });
+      return wire(session);
+    },
+  );
 
   app.get<{ Querystring: Record<string, string> }>('/v1alpha/sessions', async (req) => {
     const limit = parsePageSize(req.query.pageSize, 30);
-    const filter = sessionFilter(req.query.filter);
-    const scope = `sessions|${req.principal.tenantId}|${JSON.stringify(filter)}`;
+    const branches = sessionFilterBranches(req.query.filter);
+    const scope = `sessions|${req.principal.tenantId}|${JSON.stringify(branches)}`;
     const after = ctx.tokens.decode<Cursor>(scope, req.query.pageToken);
-    const rows = await ctx.sessions.list(req.principal, {
-      ...filter,
-      limit: limit + 1,
-      ...(after ? { after: { createTime: after.t, id: after.id } } : {}),
-    });
+    // One keyset walk of the index per (archived, source) branch of the filter, merged newest first.
+    const rows = await listBranches(
+      (page) => ctx.sessions.list(req.principal, page),
+      branches,
+      after ? { createTime: after.t, id: after.id } : undefined,
+      limit + 1,
+    );
     const { items, more } = splitPage(rows, limit);
     const res: Record<string, unknown> = { sessions: items.map(wire) };
     const last = items[items.length - 1];
@@ -99,9 +92,13 @@ export function sessionRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const id = req.params.idVerb.slice(0, at);
       const verb = req.params.idVerb.slice(at + 1);
       const who = req.principal;
-      const body = req.body ?? {};
-      if (typeof body !== 'object' || Array.isArray(body))
+      const raw = req.body ?? {};
+      if (typeof raw !== 'object' || Array.isArray(raw))
         throw invalidArgument('Request body must be a JSON object.');
+      // Every method refuses fields it does not know; sendMessage takes `prompt`, the others nothing.
+      const body = (
+        VERBS.has(verb) ? checkBodyFields(raw, verb === 'sendMessage' ? sendMessageBody : emptyBody) : raw
+      ) as Record<string, unknown>;
       switch (verb) {
         case 'approvePlan':
           await ctx.sessions.approvePlan(who, id);

@@ -1,31 +1,51 @@
 /** sources: list (with a name filter) and get. */
 import type { FastifyInstance } from 'fastify';
-import { invalidArgument } from '../domain/errors.ts';
-import { parseSourceName } from '../domain/names.ts';
+import { invalidArgument, StintError } from '../domain/errors.ts';
+import { isValidSourceId, parseSourceName } from '../domain/names.ts';
 import type { ApiContext } from './context.ts';
-import { parseFilter } from './filter.ts';
+import { fieldKey, parseFilterExpr, toDnf } from './filter.ts';
 import { parsePageSize, splitPage } from './paging.ts';
 import { sourceResource } from './resources.ts';
+
+/**
+ * The sources filter: `name` (or `id`) compared with `=`, combined with OR, AND and parentheses, as
+ * in the Jules documentation's `name=sources/a OR name=sources/b`. Returns the source ids it can
+ * match, sorted (undefined: no filter, list everything).
+ */
+export function sourceFilterNames(text: unknown): string[] | undefined {
+  const expr = parseFilterExpr(text);
+  if (expr === undefined) return undefined;
+  const ids = new Set<string>();
+  for (const conj of toDnf(expr)) {
+    let only: string | undefined;
+    let none = false;
+    for (const c of conj) {
+      const key = fieldKey(c.field);
+      if (key !== 'name' && key !== 'id')
+        throw invalidArgument(`filter: unknown field '${c.field}' for sources; only name is supported.`);
+      if (c.op !== '=') throw invalidArgument(`filter: ${c.field} supports only =; got '${c.op}'.`);
+      const id = key === 'name' ? parseSourceName(c.value) : isValidSourceId(c.value) ? c.value : undefined;
+      if (id === undefined || (only !== undefined && only !== id)) none = true;
+      only = id;
+    }
+    if (conj.length === 0) return undefined;
+    if (!none && only !== undefined) ids.add(only);
+  }
+  return [...ids].sort();
+}
 
 export function sourceRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.get<{ Querystring: Record<string, string> }>('/v1alpha/sources', async (req) => {
     const limit = parsePageSize(req.query.pageSize, 30);
-    const names: string[] = [];
-    for (const c of parseFilter(req.query.filter)) {
-      if (c.field !== 'name' || c.op !== '=') {
-        throw invalidArgument(`filter: only 'name = sources/...' is supported; got '${c.field} ${c.op}'.`);
-      }
-      names.push(c.value);
-    }
-    if (names.length > 0) {
-      const ids = names.map(parseSourceName);
+    const names = sourceFilterNames(req.query.filter);
+    if (names !== undefined) {
       const views = [];
-      for (const id of new Set(ids)) {
-        if (id === undefined) continue;
+      for (const id of names) {
         try {
           views.push(await ctx.sources.get(req.principal.tenantId, id));
-        } catch {
+        } catch (e) {
           // a filter that matches nothing is an empty list, not an error
+          if (!(e instanceof StintError && e.status === 'NOT_FOUND')) throw e;
         }
       }
       return { sources: views.map(sourceResource) };

@@ -10,6 +10,7 @@ import type { ApiContext } from './context.ts';
 import { fieldKey, parseFilter } from './filter.ts';
 import { parsePageSize, splitPage } from './paging.ts';
 import { createWebhookBody, updateWebhookBody } from './schemas.ts';
+import { strictBody } from './strict-body.ts';
 import { attemptResource, deliveryResource, webhookResource } from './webhook-resources.ts';
 
 type Body = Record<string, unknown>;
@@ -36,9 +37,13 @@ function deliveryFilter(text: unknown): DeliveryStatus | undefined {
 }
 
 export function webhookRoutes(app: FastifyInstance, ctx: ApiContext, webhooks: WebhookService): void {
-  app.post<{ Body: Body }>('/v1alpha/webhooks', { schema: { body: createWebhookBody } }, async (req) => {
-    return webhookResource(await webhooks.create(req.principal.tenantId, req.body), true);
-  });
+  app.post<{ Body: Body }>(
+    '/v1alpha/webhooks',
+    { schema: { body: createWebhookBody }, preValidation: strictBody(createWebhookBody) },
+    async (req) => {
+      return webhookResource(await webhooks.create(req.principal.tenantId, req.body), true);
+    },
+  );
 
   app.get<{ Querystring: Record<string, string> }>('/v1alpha/webhooks', async (req) => {
     const limit = parsePageSize(req.query.pageSize, 30);
@@ -61,7 +66,7 @@ export function webhookRoutes(app: FastifyInstance, ctx: ApiContext, webhooks: W
 
   app.patch<{ Params: { id: string }; Body: Body }>(
     '/v1alpha/webhooks/:id',
-    { schema: { body: updateWebhookBody } },
+    { schema: { body: updateWebhookBody }, preValidation: strictBody(updateWebhookBody) },
     async (req) => webhookResource(await webhooks.update(req.principal.tenantId, req.params.id, req.body)),
   );
 

@@ -6,6 +6,13 @@ export interface SourceContext {
   /** Source resource name, e.g. sources/github/acme/widgets */
   source: string;
   startingBranch?: string;
+  /** The branch the session's work is pushed to (default: `<branch prefix><session id>`). */
+  workingBranch?: string;
+  /**
+   * Whether the session's commands receive the tenant's and the source's secrets as environment
+   * variables; unset means yes (Stint's behaviour before the field existed).
+   */
+  environmentVariablesEnabled?: boolean;
 }
 
 export interface Session {

@@ -12,6 +12,13 @@ export const SESSION_STATES = [
 
 export type SessionState = (typeof SESSION_STATES)[number];
 
+/**
+ * The State enum as the wire contract declares it: `STATE_UNSPECIFIED` (proto3's zero value, which
+ * no session is ever in) and every state above. `PLANNING` is deprecated upstream; Stint keeps
+ * emitting it, since clients map unknown states only to "unspecified".
+ */
+export const WIRE_SESSION_STATES = ['STATE_UNSPECIFIED', ...SESSION_STATES] as const;
+
 export const TERMINAL_STATES: ReadonlySet<SessionState> = new Set(['COMPLETED', 'FAILED']);
 
 /** States in which the agent is actively working (counted against concurrency limits). */

@@ -1,6 +1,7 @@
 /**
- * AUTO_CREATE_PR: the session's changes become a commit on `<prefix><session id>`, pushed to the
- * source, and a pull request (GitHub) or the session's page (plain git) describes it. A follow-up
+ * AUTO_CREATE_PR: the session's changes become a commit on `sourceContext.workingBranch` (default
+ * `<prefix><session id>`), pushed to the source, and a pull request (GitHub) or the session's page
+ * (plain git) describes it. A follow-up
  * adds a commit to the same branch and updates the same pull request. Failing to publish never
  * loses the changes: the change set stays in the outputs and an activity says what went wrong.
  */
@@ -35,7 +36,8 @@ export function wantsDelivery(record: SessionRecord, patch: string): boolean {
 
 export async function deliver(deps: RunnerDeps, input: DeliveryInput): Promise<Delivery> {
   const { session } = input.record;
-  const headRef = `${deps.repos.config.branchPrefix}${session.id}`;
+  // sourceContext.workingBranch when the client named one (validated at create), else stint/<id>.
+  const headRef = session.sourceContext?.workingBranch ?? `${deps.repos.config.branchPrefix}${session.id}`;
   let step = 'push the branch';
   try {
     const source = await sessionSource(deps, input.record);

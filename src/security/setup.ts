@@ -91,7 +91,11 @@ async function build(opts: SecuritySetupOptions): Promise<SecuritySetup> {
         const v = process.env[name];
         if (v !== undefined) env[name] = v;
       }
-      const values = await secrets.forSession(session.tenantId, sourceId);
+      // sourceContext.environmentVariablesEnabled: false keeps the secrets out of the commands.
+      const values =
+        session.sourceContext?.environmentVariablesEnabled === false
+          ? {}
+          : await secrets.forSession(session.tenantId, sourceId);
       logScrubber.add(Object.values(values));
       return new SessionGuard({
         workdir,

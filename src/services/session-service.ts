@@ -26,6 +26,8 @@ export interface CreateSessionInput {
   title?: string;
   source?: string;
   startingBranch?: string;
+  workingBranch?: string;
+  environmentVariablesEnabled?: boolean;
   requirePlanApproval?: boolean;
   automationMode?: AutomationMode;
 }
@@ -89,6 +91,22 @@ export class SessionService {
       await this.#sources.requireBranch(view, branch);
       sourceContext = { source: view.name };
       if (branch !== undefined) sourceContext.startingBranch = branch;
+      if (input.workingBranch !== undefined) {
+        if (!isSafeRefName(input.workingBranch)) {
+          throw invalidArgument(
+            `sourceContext.workingBranch is not a valid branch name: '${input.workingBranch}'.`,
+          );
+        }
+        if (input.workingBranch === branch) {
+          throw invalidArgument(
+            `sourceContext.workingBranch must differ from the starting branch '${branch}': the work is pushed there and reviewed against it.`,
+          );
+        }
+        sourceContext.workingBranch = input.workingBranch;
+      }
+      if (input.environmentVariablesEnabled !== undefined) {
+        sourceContext.environmentVariablesEnabled = input.environmentVariablesEnabled;
+      }
     } else if (input.startingBranch !== undefined) {
       throw invalidArgument('sourceContext.source is required when a starting branch is given.');
     }

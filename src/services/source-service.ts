@@ -2,6 +2,7 @@
 import { invalidArgument, notFound, StintError } from '../domain/errors.ts';
 import { isValidSourceId, sourceName } from '../domain/names.ts';
 import { nowMicros } from '../domain/time.ts';
+import { usesGitHub } from '../sources/source-config.ts';
 import type { SourceDirectory } from '../sources/source-directory.ts';
 import type { SourceRecord, Store } from '../store/store.ts';
 import { listRemoteBranches } from '../workspace/remote.ts';
@@ -14,6 +15,8 @@ export interface SourceView {
   defaultBranch: string | undefined;
   /** Set when the remote could not be read (then `branches` is empty and proves nothing). */
   unreadable?: string;
+  /** Kind of the provider that serves the source (git, github, ...). */
+  provider: string;
 }
 
 interface Branches {
@@ -59,6 +62,7 @@ export class SourceService {
       name: sourceName(record.id),
       branches: remote.branches,
       defaultBranch: record.defaultBranch ?? remote.defaultBranch,
+      provider: this.#directory?.providerFor(record).kind ?? (usesGitHub(record) ? 'github' : 'git'),
     };
     if (remote.unreadable !== undefined) view.unreadable = remote.unreadable;
     return view;

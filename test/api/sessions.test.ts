@@ -246,7 +246,15 @@ describe('sessions API', () => {
     assert.equal(src.name, 'sources/github/acme/widgets');
     assert.equal(src.id, 'github/acme/widgets');
     assert.deepEqual(src.githubRepo.defaultBranch, { displayName: 'main' });
-    assert.deepEqual(src.githubRepo.branches.map((b: any) => b.displayName).sort(), ['dev', 'main']);
+    // Besides dev and main, the branch an earlier AUTO_CREATE_PR session pushed, once the cached
+    // branch list (10 s) has expired: how long that takes depends on the machine's load.
+    assert.deepEqual(
+      src.githubRepo.branches
+        .map((b: any) => b.displayName)
+        .filter((b: string) => !b.startsWith('stint/'))
+        .sort(),
+      ['dev', 'main'],
+    );
     assert.equal(src.githubRepo.owner, 'acme');
     assert.equal(src.githubRepo.repo, 'widgets');
     assert.equal(src.githubRepo.isPrivate, false);

@@ -10,6 +10,7 @@ import { attempts } from './0072-attempts.ts';
 import { tenantLoad } from './0073-tenant-load.ts';
 import { sessionTurns } from './0074-session-turns.ts';
 import { mirrorPins } from './0190-mirror-pins.ts';
+import { sourceContextFields } from './0200-source-context-fields.ts';
 import type { Migration } from './migration.ts';
 
 /** Every migration, in version order. Add new files here. */
@@ -26,4 +27,5 @@ export const MIGRATIONS: readonly Migration[] = [
   tenantLoad,
   sessionTurns,
   mirrorPins,
+  sourceContextFields,
 ];

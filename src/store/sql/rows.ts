@@ -21,6 +21,13 @@ export function sessionToRow(s: Session, work: Partial<SessionWork>): SessionsTa
     title: s.title,
     source: s.sourceContext?.source ?? null,
     starting_branch: s.sourceContext?.startingBranch ?? null,
+    working_branch: s.sourceContext?.workingBranch ?? null,
+    environment_variables_enabled:
+      s.sourceContext?.environmentVariablesEnabled === undefined
+        ? null
+        : s.sourceContext.environmentVariablesEnabled
+          ? 1
+          : 0,
     require_plan_approval: s.requirePlanApproval ? 1 : 0,
     automation_mode: s.automationMode,
     state: s.state,
@@ -65,6 +72,10 @@ export function rowToSession(r: Selectable<SessionsTable>): Session {
   if (r.source !== null) {
     session.sourceContext = { source: r.source };
     if (r.starting_branch !== null) session.sourceContext.startingBranch = r.starting_branch;
+    if (r.working_branch != null) session.sourceContext.workingBranch = r.working_branch;
+    if (r.environment_variables_enabled != null) {
+      session.sourceContext.environmentVariablesEnabled = Number(r.environment_variables_enabled) === 1;
+    }
   }
   return session;
 }

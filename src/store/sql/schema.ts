@@ -44,6 +44,10 @@ export interface SessionsTable {
   title: string;
   source: string | null;
   starting_branch: string | null;
+  /** sourceContext.workingBranch; null: the default `<prefix><id>`. */
+  working_branch: string | null;
+  /** sourceContext.environmentVariablesEnabled (1/0); null: unset (secrets are given). */
+  environment_variables_enabled: number | null;
   require_plan_approval: number;
   automation_mode: string;
   state: string;
