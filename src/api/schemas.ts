@@ -118,6 +118,13 @@ const repoShape = {
   },
 };
 
+const pushedBranch = {
+  type: 'object',
+  description:
+    "Stint's addition beside changeSet: the branch AUTO_CREATE_PR pushed (holding that change set).",
+  properties: { name: { type: 'string' }, commitId: { type: 'string' }, remote: { type: 'string' } },
+};
+
 /** Named resource schemas, referenced as #/components/schemas/NAME. */
 export const resourceSchemas: Record<string, Record<string, unknown>> = {
   Error: {
@@ -182,7 +189,7 @@ export const resourceSchemas: Record<string, Record<string, unknown>> = {
         items: {
           oneOf: [
             { type: 'object', properties: { pullRequest } },
-            { type: 'object', properties: { changeSet } },
+            { type: 'object', properties: { changeSet, branch: pushedBranch } },
           ],
         },
       },

@@ -40,8 +40,21 @@ export type Artifact =
   | { media: { data: string; mimeType: string } }
   | { bashOutput: { command: string; output: string; exitCode: number } };
 
-/** A session output is exactly one of these. */
-export type Output = { pullRequest: PullRequest } | { changeSet: ChangeSet };
+/**
+ * Stint's extension beside an output's `changeSet`: the branch AUTO_CREATE_PR pushed, holding exactly
+ * that change set. Clients that do not know it ignore it (they read the `changeSet` member).
+ */
+export interface PushedBranch {
+  /** The branch on the source's remote, e.g. `stint/<session id>`. */
+  name: string;
+  /** Its head commit, whose tree is the base commit plus the change set's patch. */
+  commitId: string;
+  /** The remote it was pushed to (the source's URL without credentials). */
+  remote: string;
+}
+
+/** A session output is exactly one of these (a `changeSet` output may carry `branch` beside it). */
+export type Output = { pullRequest: PullRequest } | { changeSet: ChangeSet; branch?: PushedBranch };
 
 /** The one member an activity carries, tagged by its wire name. */
 export type ActivityContent =

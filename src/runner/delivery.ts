@@ -1,11 +1,11 @@
 /**
  * AUTO_CREATE_PR: the session's changes become a commit on `sourceContext.workingBranch` (default
- * `<prefix><session id>`), pushed to the source, and a pull request (GitHub) or the session's page
- * (plain git) describes it. A follow-up
- * adds a commit to the same branch and updates the same pull request. Failing to publish never
+ * `<prefix><session id>`), pushed to the source, and the host's review (a GitHub or Gitea pull
+ * request, a GitLab merge request) describes it; plain git has no review, only the pushed branch.
+ * A follow-up adds a commit to the same branch and updates the same review. Failing to publish never
  * loses the changes: the change set stays in the outputs and an activity says what went wrong.
  */
-import type { NewActivity, PullRequest } from '../domain/activity.ts';
+import type { NewActivity, PullRequest, PushedBranch } from '../domain/activity.ts';
 import type { SessionRecord } from '../store/store.ts';
 import { publishSessionBranch } from '../workspace/mirror/session-branch.ts';
 import { redactSecrets } from '../workspace/redact.ts';
@@ -22,7 +22,12 @@ export interface DeliveryInput {
 }
 
 export interface Delivery {
+  /** The host's review of the branch; none on plain git. */
   pullRequest?: PullRequest;
+  /** The pushed branch (goes beside the change set in the outputs). */
+  branch?: PushedBranch;
+  /** Publishing failed: what was published before still stands. */
+  failed?: boolean;
   activities: NewActivity[];
 }
 
@@ -31,7 +36,7 @@ export function wantsDelivery(record: SessionRecord, patch: string): boolean {
   const { session } = record;
   if (session.automationMode !== 'AUTO_CREATE_PR' || !session.sourceContext) return false;
   // No changes: only an already published branch needs updating (the agent undid its changes).
-  return patch !== '' || session.outputs.some((o) => 'pullRequest' in o);
+  return patch !== '' || session.outputs.some((o) => 'pullRequest' in o || ('branch' in o && o.branch));
 }
 
 export async function deliver(deps: RunnerDeps, input: DeliveryInput): Promise<Delivery> {
@@ -39,6 +44,7 @@ export async function deliver(deps: RunnerDeps, input: DeliveryInput): Promise<D
   // sourceContext.workingBranch when the client named one (validated at create), else stint/<id>.
   const headRef = session.sourceContext?.workingBranch ?? `${deps.repos.config.branchPrefix}${session.id}`;
   let step = 'push the branch';
+  let pushedBranch: PushedBranch | undefined;
   try {
     const source = await sessionSource(deps, input.record);
     if (!source) return { activities: [] };
@@ -58,7 +64,8 @@ export async function deliver(deps: RunnerDeps, input: DeliveryInput): Promise<D
       tempDir: deps.repos.workspaces.tempDir,
     });
     if (!branch) return { activities: [] };
-    step = 'open the pull request';
+    pushedBranch = { name: headRef, commitId: branch.commitId, remote: source.remote.url };
+    step = `open the ${source.provider.kind === 'gitlab' ? 'merge' : 'pull'} request`;
     const pullRequest = await source.provider.openReview({
       record: source.record,
       sessionId: session.id,
@@ -71,20 +78,24 @@ export async function deliver(deps: RunnerDeps, input: DeliveryInput): Promise<D
     const pushed = branch.pushed
       ? `Pushed ${branch.commitId.slice(0, 12)} to ${headRef}`
       : `${headRef} is up to date`;
-    const title = source.provider.kind === 'github' ? 'Pull request ready' : 'Branch pushed';
+    const title = !pullRequest
+      ? 'Branch pushed'
+      : source.provider.kind === 'gitlab'
+        ? 'Merge request ready'
+        : 'Pull request ready';
+    const description = pullRequest ? `${pushed}.\n${pullRequest.url}` : `${pushed}.`;
     return {
-      pullRequest,
-      activities: [
-        {
-          originator: 'system',
-          content: { kind: 'progressUpdated', title, description: `${pushed}.\n${pullRequest.url}` },
-        },
-      ],
+      ...(pullRequest ? { pullRequest } : {}),
+      branch: pushedBranch,
+      activities: [{ originator: 'system', content: { kind: 'progressUpdated', title, description } }],
     };
   } catch (e) {
     deps.log.warn({ err: e, session: session.id }, 'publishing the changes failed');
     const reason = redactSecrets((e as Error)?.message ?? String(e));
     return {
+      failed: true,
+      // Pushed, but the review could not be opened: the branch still holds this change set.
+      ...(pushedBranch ? { branch: pushedBranch } : {}),
       activities: [
         {
           originator: 'system',

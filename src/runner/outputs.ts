@@ -1,8 +1,9 @@
 /**
  * Turns a finished checkout into the session's outputs and closing activities: the change set
  * (a patch `git apply` accepts on the base commit: binary, new, deleted and renamed files included,
- * with a suggested commit message) and, in AUTO_CREATE_PR mode, the pushed branch and its pull
- * request. Outputs list the change set first, then the pull request.
+ * with a suggested commit message) and, in AUTO_CREATE_PR mode, the pushed branch (Stint's `branch`
+ * member beside the change set) and the host's pull/merge request, if the host has reviews. Outputs
+ * list the change set first, then the pull request.
  *
  * Two steps, so that nothing leaves the machine before the session's state and lease are checked:
  * `collectChanges` only reads the checkout (its result is committed with the agent's `done`,
@@ -110,9 +111,9 @@ export async function deliverPending(
     body: pending.body,
   });
   // Publishing failed this time: the pull request opened before still exists.
-  const pullRequest = delivery.pullRequest ?? previousPullRequest(record);
+  const pullRequest = delivery.failed ? previousPullRequest(record) : delivery.pullRequest;
   const outputs: Output[] = [];
-  if (changeSet) outputs.push({ changeSet });
+  if (changeSet) outputs.push(delivery.branch ? { changeSet, branch: delivery.branch } : { changeSet });
   if (pullRequest) outputs.push({ pullRequest });
   return { outputs, activities: delivery.activities };
 }

@@ -1,6 +1,6 @@
 /**
  * The SourceProvider interface: what Stint needs from the host of a repository. Plain git (any URL
- * or path git accepts) and GitHub implement it. Credentials stay inside the provider: callers get a
+ * or path git accepts), GitHub, GitLab and Gitea/Forgejo implement it. Credentials stay inside the provider: callers get a
  * GitRemote whose URL carries none, with the credentials in the environment git runs with.
  */
 import type { PullRequest } from '../domain/activity.ts';
@@ -22,15 +22,20 @@ export interface ReviewRequest {
 
 export interface SourceProvider {
   readonly specificationVersion: 'v1';
-  readonly kind: 'git' | 'github';
+  readonly kind: SourceKind;
   /** How git reaches the source. */
   remote(record: SourceRecord): Promise<GitRemote>;
   /**
-   * Opens the review of a pushed branch, or updates the one already open for it (a follow-up, or a
-   * retry after a crash), and describes it.
+   * Opens the review (pull or merge request) of a pushed branch, or updates the one already open
+   * for it (a follow-up, or a retry after a crash), and describes it. Undefined when the host has
+   * no reviews (plain git): the pushed branch is then the whole result.
    */
-  openReview(req: ReviewRequest): Promise<PullRequest>;
+  openReview(req: ReviewRequest): Promise<PullRequest | undefined>;
+  /** The repository's branches from the host's API (without it: read with `git ls-remote`). */
+  branches?(record: SourceRecord): Promise<RepoBranches>;
 }
+
+export type SourceKind = 'git' | 'github' | 'gitlab' | 'gitea';
 
 export interface RepoBranches {
   branches: string[];

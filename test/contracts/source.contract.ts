@@ -1,4 +1,4 @@
-/** The SourceProvider contract: plain git and GitHub run this same suite. */
+/** The SourceProvider contract: plain git, GitHub, GitLab and Gitea run this same suite. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { SourceProvider } from '../../src/sources/provider.ts';
@@ -25,7 +25,16 @@ export function runSourceContract(name: string, setup: () => Promise<SourceContr
       assert.ok(branches.branches.includes('main'));
     });
 
-    test('opening the review of a branch twice gives the same review', async () => {
+    test('the host lists the branches, with the default branch', async (t) => {
+      const { provider, record } = await setup();
+      if (!provider.branches) return t.skip('branches are read with git ls-remote');
+      const got = await provider.branches(record);
+      assert.ok(got.branches.includes('main') && got.branches.includes('stint/contract'));
+      assert.equal(got.defaultBranch, 'main');
+      assert.deepEqual(got.branches, [...got.branches].sort());
+    });
+
+    test('opening the review of a branch twice gives the same review (plain git: none)', async () => {
       const { provider, record } = await setup();
       const req = {
         record,
@@ -38,6 +47,15 @@ export function runSourceContract(name: string, setup: () => Promise<SourceContr
       };
       const first = await provider.openReview(req);
       const second = await provider.openReview({ ...req, body: 'Body, updated' });
+      if (provider.kind === 'git') {
+        // No review exists, so none is claimed (not even the session's own page).
+        assert.equal(first, undefined);
+        assert.equal(second, undefined);
+        return;
+      }
+      assert.ok(first && second);
+      assert.match(first.url, /^https?:\/\//);
+      assert.ok(!first.url.startsWith(req.sessionUrl));
       assert.equal(second.url, first.url);
       assert.deepEqual(
         {

@@ -182,7 +182,7 @@ describe('real repositories (workspace kept 1h)', () => {
     assert.equal(gh.pulls('acme', 'widgets').length, 1);
   });
 
-  test('a plain git source (even with a github/ id) gets a pushed branch and the session page', async () => {
+  test('a plain git source (even with a github/ id) gets a pushed branch and no pull request', async () => {
     const created = await api(server, 'POST', '/sessions', {
       prompt: scriptPrompt('Plain', { steps: [{ write: { path: 'plain.txt', content: 'plain\n' } }] }),
       sourceContext: { source: 'sources/github/acme/plain' },
@@ -190,12 +190,17 @@ describe('real repositories (workspace kept 1h)', () => {
     });
     const id = created.body.id;
     const done = await waitCompleted(server, id);
-    const pr = done.outputs[1].pullRequest;
-    assert.deepEqual(
-      { url: pr.url, baseRef: pr.baseRef, headRef: pr.headRef },
-      { url: `${server.origin}/sessions/${id}`, baseRef: 'main', headRef: `stint/${id}` },
-    );
+    // No review exists on plain git, so no pullRequest output claims one: the pushed branch and its
+    // commit are Stint's `branch` member beside the change set.
+    assert.equal(done.outputs.length, 1);
+    assert.ok(!done.outputs.some((o: any) => o.pullRequest));
+    const head = git(plainBare, 'rev-parse', `refs/heads/stint/${id}`).trim();
+    assert.deepEqual(done.outputs[0].branch, { name: `stint/${id}`, commitId: head, remote: plainBare });
+    assert.match(done.outputs[0].changeSet.gitPatch.unidiffPatch, /plain\.txt/);
     assert.equal(git(plainBare, 'show', `stint/${id}:plain.txt`), 'plain\n');
+    const acts = (await api(server, 'GET', `/sessions/${id}/activities?pageSize=100`)).body.activities;
+    const pushed = acts.find((a: any) => a.progressUpdated?.title === 'Branch pushed');
+    assert.equal(pushed.progressUpdated.description, `Pushed ${head.slice(0, 12)} to stint/${id}.`);
     assert.ok(!gh.calls.some((c) => c.path.includes('acme/plain')));
   });
 

@@ -94,3 +94,36 @@ test('regions follow the state: Approve only while awaiting approval, no compose
   assert.notEqual(failed.attention.rev, waiting.attention.rev);
   assert.equal(renderRegions({ session, csrf: 'tok' }).attention.rev, waiting.attention.rev);
 });
+
+test('a pushed branch (plain git) shows its name, commit and remote, and no pull request', () => {
+  const commitId = 'a1b2c3d4e5f6a7b8c9d0a1b2c3d4e5f6a7b8c9d0';
+  const session: Session = {
+    id: '456',
+    tenantId: 't',
+    prompt: 'p',
+    title: 't',
+    requirePlanApproval: false,
+    automationMode: 'AUTO_CREATE_PR',
+    state: 'COMPLETED',
+    archived: false,
+    outputs: [
+      {
+        changeSet: {
+          source: 'sources/git/acme/plain',
+          gitPatch: { baseCommitId: 'b'.repeat(40), unidiffPatch: '', suggestedCommitMessage: 'm' },
+        },
+        branch: { name: 'stint/456', commitId, remote: `https://git.example/${EVIL}.git` },
+      },
+    ],
+    createTime: 1,
+    updateTime: 1,
+  };
+  const regions = renderRegions({ session, csrf: 'tok' });
+  for (const region of [regions.attention.html, regions.controls.html]) {
+    assert.match(region, /<code>stint\/456<\/code>/);
+    assert.match(region, new RegExp(`title="${commitId}">${commitId.slice(0, 12)}<`));
+    assert.ok(!region.includes(EVIL), 'the remote is escaped');
+  }
+  assert.doesNotMatch(regions.controls.html, /Pull request/);
+  assert.match(regions.controls.html, /Pushed branch/);
+});

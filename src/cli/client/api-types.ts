@@ -31,6 +31,8 @@ export interface PullRequest {
 
 export interface SessionOutput {
   changeSet?: ChangeSet;
+  /** Stint's addition beside changeSet: the branch AUTO_CREATE_PR pushed. */
+  branch?: { name?: string; commitId?: string; remote?: string };
   pullRequest?: PullRequest;
 }
 

@@ -35,6 +35,8 @@ export function renderSession(s: Session, activities: Activity[], style: Style, 
         lines.push(
           `  Pull request: ${o.pullRequest.url}${o.pullRequest.headRef ? ` (${o.pullRequest.headRef})` : ''}`,
         );
+      if (o.branch?.name)
+        lines.push(`  Pushed branch: ${o.branch.name} at ${(o.branch.commitId ?? '').slice(0, 12)}`);
       const patch = o.changeSet?.gitPatch;
       if (patch?.unidiffPatch) {
         const files = diffStat(patch.unidiffPatch);

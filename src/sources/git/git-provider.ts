@@ -1,9 +1,8 @@
 /**
  * Plain git sources: any URL or path git accepts. Credentials come from the URL's userinfo (moved
- * into git's environment) and are never shown. The "review" of a pushed branch is the session's
- * own page in Stint's web UI, which shows the branch's diff.
+ * into git's environment) and are never shown. Plain git has no reviews: the pushed branch (in the
+ * session's outputs, beside the change set) is the whole result, and no pull request is claimed.
  */
-import type { PullRequest } from '../../domain/activity.ts';
 import type { SourceRecord } from '../../store/store.ts';
 import { type GitRemote, remoteFromUrl } from '../../workspace/git-auth.ts';
 import type { ReviewRequest, SourceProvider } from '../provider.ts';
@@ -16,13 +15,7 @@ export class GitProvider implements SourceProvider {
     return remoteFromUrl(record.gitUrl);
   }
 
-  async openReview(req: ReviewRequest): Promise<PullRequest> {
-    return {
-      url: req.sessionUrl,
-      title: req.title,
-      description: req.body,
-      baseRef: req.baseRef,
-      headRef: req.headRef,
-    };
+  async openReview(_req: ReviewRequest): Promise<undefined> {
+    return undefined;
   }
 }

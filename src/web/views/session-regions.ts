@@ -3,7 +3,7 @@
  * sends a region again whenever its markup changes (compared by `rev`), and the script swaps it in.
  */
 import { createHash } from 'node:crypto';
-import type { ChangeSet, PullRequest } from '../../domain/activity.ts';
+import type { ChangeSet, PullRequest, PushedBranch } from '../../domain/activity.ts';
 import type { Session } from '../../domain/session.ts';
 import type { SessionState } from '../../domain/states.ts';
 import { html, raw, type SafeHtml } from '../html.ts';
@@ -38,6 +38,13 @@ export const changeSetOf = (s: Session): ChangeSet | undefined =>
   s.outputs.flatMap((o) => ('changeSet' in o ? [o.changeSet] : []))[0];
 export const pullRequestsOf = (s: Session): PullRequest[] =>
   s.outputs.flatMap((o) => ('pullRequest' in o ? [o.pullRequest] : []));
+/** The branch AUTO_CREATE_PR pushed (Stint's `branch` member beside the change set). */
+export const pushedBranchOf = (s: Session): PushedBranch | undefined =>
+  s.outputs.flatMap((o) => ('branch' in o && o.branch ? [o.branch] : []))[0];
+
+function branchLine(b: PushedBranch): SafeHtml {
+  return html`<span class="pushed-branch">Pushed <code>${b.name}</code> at <code title="${b.commitId}">${b.commitId.slice(0, 12)}</code> to <code>${b.remote}</code></span>`;
+}
 
 function actionForm(ctx: RegionContext, verb: string, label: string, cls = ''): SafeHtml {
   return html`<form method="post" action="/sessions/${ctx.session.id}/${verb}">
@@ -83,10 +90,12 @@ function attention(ctx: RegionContext): SafeHtml {
         ${actionForm(ctx, 'resume', 'Resume', 'primary')}</section>`;
     case 'COMPLETED': {
       const prs = pullRequestsOf(s);
+      const branch = pushedBranchOf(s);
       return html`<section class="attention ok" aria-labelledby="attention-title">
         <h2 id="attention-title">Session completed</h2>
         <p>${changeSetOf(s) ? html`Review the <a href="#changes">changes</a> below.` : 'The agent made no file changes.'}
-          ${prs.map((pr) => html` Pull request: <a href="${pr.url}" rel="noopener noreferrer" target="_blank">${pr.title || pr.url}</a>.`)}</p></section>`;
+          ${prs.map((pr) => html` Pull request: <a href="${pr.url}" rel="noopener noreferrer" target="_blank">${pr.title || pr.url}</a>.`)}
+          ${branch ? html` ${branchLine(branch)}.` : ''}</p></section>`;
     }
     case 'FAILED':
       return html`<section class="attention error" aria-labelledby="attention-title">
@@ -122,10 +131,16 @@ function controls(ctx: RegionContext): SafeHtml {
   const s = ctx.session;
   const terminal = s.state === 'COMPLETED' || s.state === 'FAILED';
   const prs = pullRequestsOf(s);
+  const branch = pushedBranchOf(s);
   return html`${
     prs.length > 0
       ? html`<section class="card side-section" aria-labelledby="pr-title"><h2 id="pr-title">Pull request</h2>
       <div class="pr-links">${prs.map((pr) => html`<a class="pr-link" href="${pr.url}" rel="noopener noreferrer" target="_blank"><strong>${pr.title || 'Pull request'}</strong><span>${pr.headRef} → ${pr.baseRef}</span></a>`)}</div></section>`
+      : ''
+  }${
+    branch
+      ? html`<section class="card side-section" aria-labelledby="branch-title"><h2 id="branch-title">Pushed branch</h2>
+      <p>${branchLine(branch)}</p></section>`
       : ''
   }<section class="card side-section" aria-labelledby="actions-title"><h2 id="actions-title">Actions</h2>
     <div class="actions">
