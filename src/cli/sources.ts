@@ -43,6 +43,32 @@ export function registerSourceCommands(program: Command): void {
         '--github-repo <owner/repo>',
         'the repository on GitHub (default: from the id github/OWNER/REPO)',
       )
+      .option(
+        '--gitlab-token-env <name>',
+        'open merge requests on GitLab with the token (api scope) in this server variable',
+      )
+      .option('--gitlab-token-file <path>', 'open merge requests on GitLab with the token in this file')
+      .option(
+        '--gitlab-url <url>',
+        'self-managed GitLab, e.g. https://gitlab.example.com (default https://gitlab.com)',
+      )
+      .option(
+        '--gitlab-project <path>',
+        'the project on GitLab, GROUP[/SUBGROUP…]/PROJECT (default: from the id gitlab/GROUP/PROJECT)',
+      )
+      .option(
+        '--gitea-token-env <name>',
+        'open pull requests on Gitea or Forgejo with the token in this server variable',
+      )
+      .option(
+        '--gitea-token-file <path>',
+        'open pull requests on Gitea or Forgejo with the token in this file',
+      )
+      .option(
+        '--gitea-url <url>',
+        'the Gitea or Forgejo instance, e.g. https://codeberg.org (default https://gitea.com)',
+      )
+      .option('--gitea-repo <owner/repo>', 'the repository there (default: from the id gitea/OWNER/REPO)')
       .option('--default-branch <branch>', 'branch used when a session names none (default: the remote HEAD)')
       .option('--private', 'mark the repository private')
       .option('--allow-network', "let this source's sessions' commands use the network (default: no network)")
@@ -74,10 +100,19 @@ export function registerSourceCommands(program: Command): void {
         config: {
           ...(opts.allowNetwork ? { network: true } : {}),
           ...(reg.github ? { github: reg.github } : {}),
+          ...(reg.gitlab ? { gitlab: reg.gitlab } : {}),
+          ...(reg.gitea ? { gitea: reg.gitea } : {}),
         },
       });
+      const reviews = reg.github
+        ? ', pull requests on GitHub'
+        : reg.gitlab
+          ? ', merge requests on GitLab'
+          : reg.gitea
+            ? ', pull requests on Gitea'
+            : '';
       process.stdout.write(
-        `Added ${sourceName(id)} -> ${redactUrl(reg.gitUrl)} (default branch ${defaultBranch ?? 'unknown'}, ${remote.branches.length} branches${reg.github ? ', pull requests on GitHub' : ''})\n`,
+        `Added ${sourceName(id)} -> ${redactUrl(reg.gitUrl)} (default branch ${defaultBranch ?? 'unknown'}, ${remote.branches.length} branches${reviews})\n`,
       );
     });
   });

@@ -16,8 +16,25 @@ export interface GitHubSourceConfig {
   apiUrl?: string;
 }
 
+/** A GitLab or Gitea/Forgejo source: where its project is and where its token is found. */
+export interface HostSourceConfig {
+  /** GitLab: the project's full path (group/subgroup/project); Gitea: owner/repo. Default: from the id. */
+  project?: string;
+  /** The server reads the token from this environment variable when it needs it. */
+  tokenEnv?: string;
+  /** ... or from this file (its first line). */
+  tokenFile?: string;
+  /** The host's base URL (self-managed), e.g. https://gitlab.example.com. */
+  url?: string;
+}
+
+export const DEFAULT_GITLAB_URL = 'https://gitlab.com';
+export const DEFAULT_GITEA_URL = 'https://gitea.com';
+
 export interface SourceConfig {
   github?: GitHubSourceConfig;
+  gitlab?: HostSourceConfig;
+  gitea?: HostSourceConfig;
   /** Listed from GitHub by the server's credentials, not registered. */
   discovered?: boolean;
 }
@@ -29,8 +46,13 @@ const NAME = /^[A-Za-z0-9_.-]{1,100}$/;
 export function parseSourceConfig(raw: Record<string, unknown>): SourceConfig {
   const out: SourceConfig = {};
   if (raw.discovered === true) out.discovered = true;
+  for (const host of ['gitlab', 'gitea'] as const) {
+    if (raw[host] !== undefined) out[host] = parseHostConfig(host, raw[host]);
+  }
+  if (out.gitlab && out.gitea) throw new Error('config: a source is on GitLab or on Gitea, not both');
   const gh = raw.github;
   if (gh === undefined) return out;
+  if (out.gitlab || out.gitea) throw new Error('config: a source is on one host only');
   if (typeof gh !== 'object' || gh === null) throw new Error('config.github must be an object');
   const g = gh as Record<string, unknown>;
   const github: GitHubSourceConfig = {};
@@ -62,6 +84,55 @@ export function parseSourceConfig(raw: Record<string, unknown>): SourceConfig {
   }
   out.github = github;
   return out;
+}
+
+const PROJECT_SEGMENT = /^[A-Za-z0-9_.-]{1,100}$/;
+
+function parseHostConfig(host: 'gitlab' | 'gitea', raw: unknown): HostSourceConfig {
+  if (typeof raw !== 'object' || raw === null) throw new Error(`config.${host} must be an object`);
+  const h = raw as Record<string, unknown>;
+  const out: HostSourceConfig = {};
+  if (h.project !== undefined) {
+    const parts = typeof h.project === 'string' ? h.project.split('/') : [];
+    const ok =
+      parts.length >= 2 &&
+      (host === 'gitlab' ? parts.length <= 20 : parts.length === 2) &&
+      parts.every((p) => PROJECT_SEGMENT.test(p) && p !== '.' && p !== '..');
+    if (!ok) {
+      throw new Error(
+        `config.${host}.project must look like ${host === 'gitlab' ? 'GROUP[/SUBGROUP…]/PROJECT' : 'OWNER/REPO'}`,
+      );
+    }
+    out.project = h.project as string;
+  }
+  if (h.tokenEnv !== undefined) {
+    if (typeof h.tokenEnv !== 'string' || !ENV_NAME.test(h.tokenEnv)) {
+      throw new Error(`config.${host}.tokenEnv must be an environment variable name`);
+    }
+    out.tokenEnv = h.tokenEnv;
+  }
+  if (h.tokenFile !== undefined) {
+    if (typeof h.tokenFile !== 'string' || h.tokenFile === '')
+      throw new Error(`config.${host}.tokenFile must be a path`);
+    out.tokenFile = h.tokenFile;
+  }
+  if (out.tokenEnv === undefined && out.tokenFile === undefined) {
+    throw new Error(`config.${host} needs tokenEnv or tokenFile`);
+  }
+  if (h.url !== undefined) {
+    if (typeof h.url !== 'string' || !/^https?:\/\/[^/]/.test(h.url) || /[?#@]/.test(h.url)) {
+      throw new Error(`config.${host}.url must be an http(s) URL without credentials`);
+    }
+    out.url = h.url.replace(/\/+$/, '');
+  }
+  return out;
+}
+
+/** The project path on GitLab or owner/repo on Gitea: from the config, else the id's owner/repo. */
+export function hostProjectOf(record: SourceRecord, config: HostSourceConfig): string {
+  if (config.project) return config.project;
+  const [, owner, repo] = record.id.split('/') as [string, string, string];
+  return `${owner}/${repo}`;
 }
 
 /** Whether pull requests for this source go through the GitHub API. */

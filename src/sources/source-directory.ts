@@ -9,9 +9,11 @@ import { backgroundFaults } from '../services/background-faults.ts';
 import type { SourceRecord, Store } from '../store/store.ts';
 import { listRemoteBranches } from '../workspace/remote.ts';
 import { GitProvider } from './git/git-provider.ts';
+import { GiteaProvider } from './gitea/gitea-provider.ts';
 import type { GitHubAccess } from './github/github-access.ts';
 import type { GitHubCatalog, GitHubRepoInfo } from './github/github-catalog.ts';
 import { GitHubProvider } from './github/github-provider.ts';
+import { GitLabProvider } from './gitlab/gitlab-provider.ts';
 import type { RepoBranches, SourceProvider } from './provider.ts';
 import type { GitHubServerConfig } from './repo-config.ts';
 import { parseSourceConfig, usesGitHub } from './source-config.ts';
@@ -22,6 +24,8 @@ export interface SourceDirectoryOptions {
   catalog: GitHubCatalog | undefined;
   branchTtlMs?: number;
   log?: Pick<Logger, 'warn'>;
+  /** Where sources' token variables are read (default: the process environment). */
+  env?: NodeJS.ProcessEnv;
 }
 
 const MAX_REGISTERED = 10_000;
@@ -31,15 +35,22 @@ export class SourceDirectory {
   readonly #opts: SourceDirectoryOptions;
   readonly #git = new GitProvider();
   readonly #github: GitHubProvider;
+  readonly #gitlab: GitLabProvider;
+  readonly #gitea: GiteaProvider;
   readonly #branchCache = new Map<string, { at: number; value: Promise<RepoBranches> }>();
 
   constructor(store: Store, opts: SourceDirectoryOptions) {
     this.#store = store;
     this.#opts = opts;
     this.#github = new GitHubProvider(opts.access);
+    this.#gitlab = new GitLabProvider(opts.env);
+    this.#gitea = new GiteaProvider(opts.env);
   }
 
   providerFor(record: SourceRecord): SourceProvider {
+    const config = parseSourceConfig(record.config);
+    if (config.gitlab) return this.#gitlab;
+    if (config.gitea) return this.#gitea;
     return usesGitHub(record) ? this.#github : this.#git;
   }
 
@@ -100,7 +111,9 @@ export class SourceDirectory {
       const info = await this.#opts.catalog?.find(owner, repo);
       if (info) return this.#opts.catalog!.branches(info);
     }
-    const remote = await this.providerFor(record).remote(record);
+    const provider = this.providerFor(record);
+    if (provider.branches) return provider.branches(record);
+    const remote = await provider.remote(record);
     return listRemoteBranches(remote.url, { env: remote.env });
   }
 

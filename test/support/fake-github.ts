@@ -236,7 +236,7 @@ export async function startFakeGitHub(repos: FakeRepo[], opts: FakeGitHubOptions
   };
 }
 
-function branchesOf(bare: string): string[] {
+export function branchesOf(bare: string): string[] {
   const out = execFileSync('git', ['for-each-ref', '--format=%(refname:strip=2)', 'refs/heads/'], {
     cwd: bare,
     encoding: 'utf8',
