@@ -14,6 +14,7 @@ import { Authenticator, generateApiKey, registerApiKey } from './api/auth.ts';
 import type { ApiContext } from './api/context.ts';
 import { createExtensions } from './api/extensions.ts';
 import { PageTokens } from './api/paging.ts';
+import { registerReviewWebhooks } from './api/review-webhooks.ts';
 import { ConfigError, type StintConfig } from './config.ts';
 import { InProcessQueue } from './queue/in-process/in-process-queue.ts';
 import { type PostgresCoordination, startPostgresCoordination } from './queue/postgres/index.ts';
@@ -168,6 +169,13 @@ async function assemble(config: Readonly<StintConfig>): Promise<Stint> {
       a.get('/healthz', async () => ({ status: 'ok' }));
       security.register(a);
       registerWeb(a, { sessions, sources, events, auth: ctx.auth, store, publicUrl: ctx.publicUrl });
+      registerReviewWebhooks(a, {
+        store,
+        sessions,
+        config: config.repos.reviews,
+        branchPrefix: config.repos.branchPrefix,
+        log,
+      });
     },
   });
 

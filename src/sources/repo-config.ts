@@ -2,6 +2,7 @@
 // GitHub credentials. Flags win over environment variables. Only the NAMES of the variables holding
 // secrets are kept here, so logging the configuration can never reveal them.
 import { isSafeRefName } from '../workspace/refs.ts';
+import { REVIEW_HOSTS, type ReviewHost } from './reviews/review-comment.ts';
 
 export interface GitHubAppConfig {
   appId: string;
@@ -33,6 +34,15 @@ export interface RepoConfig {
   poolIdleMs: number;
   maxPooledCheckouts: number;
   github: GitHubServerConfig | undefined;
+  /** Review comments delivered by webhooks (off unless a webhook secret is configured). */
+  reviews: ReviewHooksConfig | undefined;
+}
+
+export interface ReviewHooksConfig {
+  /** A comment must mention this handle (e.g. `@stint`) to reach the session. */
+  handle: string;
+  /** Per host: the environment variable holding its webhook secret (no entry: that host is off). */
+  secretEnv: Partial<Record<ReviewHost, string>>;
 }
 
 export interface RepoFlags {
@@ -66,7 +76,24 @@ export function buildRepoConfig(
     poolIdleMs: duration('STINT_WORKSPACE_POOL_IDLE', env.STINT_WORKSPACE_POOL_IDLE, 3600_000, fail),
     maxPooledCheckouts: count('STINT_WORKSPACE_POOL_MAX', env.STINT_WORKSPACE_POOL_MAX, 16, 1000, fail),
     github: githubConfig(flags, env, fail),
+    reviews: reviewsConfig(env, fail),
   });
+}
+
+/** STINT_REVIEW_SECRET (every host) or STINT_REVIEW_SECRET_GITHUB / _GITLAB / _GITEA, and STINT_REVIEW_HANDLE. */
+function reviewsConfig(env: NodeJS.ProcessEnv, fail: Fail): ReviewHooksConfig | undefined {
+  const secretEnv: Partial<Record<ReviewHost, string>> = {};
+  for (const host of REVIEW_HOSTS) {
+    const own = `STINT_REVIEW_SECRET_${host.toUpperCase()}`;
+    if (env[own]) secretEnv[host] = own;
+    else if (env.STINT_REVIEW_SECRET) secretEnv[host] = 'STINT_REVIEW_SECRET';
+  }
+  if (Object.keys(secretEnv).length === 0) return undefined;
+  const raw = (env.STINT_REVIEW_HANDLE ?? '@stint').trim();
+  if (!/^@?[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$/.test(raw)) {
+    throw fail(`STINT_REVIEW_HANDLE must be a user name such as @stint; got '${raw}'.`);
+  }
+  return { handle: raw.startsWith('@') ? raw : `@${raw}`, secretEnv };
 }
 
 function githubConfig(flags: RepoFlags, env: NodeJS.ProcessEnv, fail: Fail): GitHubServerConfig | undefined {

@@ -106,6 +106,8 @@ describe('AUTO_CREATE_PR on GitLab and Gitea', () => {
     // The server runs with the revoked source's token no longer valid.
     server = await startServer({
       dataDir,
+      // Starting a server takes ~15 s when the shared machine is loaded.
+      timeoutMs: 120_000,
       env: {
         E2E_GL: GL_TOKEN,
         E2E_GT: GT_TOKEN,
