@@ -15,6 +15,7 @@ test('defaults, durations and the branch prefix', () => {
       poolIdleMs: 3600_000,
       maxPooledCheckouts: 16,
       github: undefined,
+      reviews: undefined,
     },
   );
   assert.equal(buildRepoConfig({ workspaceRetention: '24h' }, {}).retentionMs, 86_400_000);
@@ -49,4 +50,40 @@ test("a source's GitHub config is validated field by field", () => {
   assert.throws(() => parseSourceConfig({ github: { tokenEnv: 'not a name' } }), /tokenEnv/);
   assert.throws(() => parseSourceConfig({ github: { apiUrl: 'ftp://x' } }), /apiUrl/);
   assert.throws(() => parseSourceConfig({ github: { repo: '../x' } }), /repo/);
+});
+
+test('review webhooks: on with a secret (all hosts or per host), by variable name only, with a handle', () => {
+  assert.deepEqual(buildRepoConfig({}, { STINT_REVIEW_SECRET: 's3cret' }).reviews, {
+    handle: '@stint',
+    secretEnv: { github: 'STINT_REVIEW_SECRET', gitlab: 'STINT_REVIEW_SECRET', gitea: 'STINT_REVIEW_SECRET' },
+  });
+  const one = buildRepoConfig(
+    {},
+    { STINT_REVIEW_SECRET_GITLAB: 's3cret', STINT_REVIEW_HANDLE: 'bot' },
+  ).reviews;
+  assert.deepEqual(one, { handle: '@bot', secretEnv: { gitlab: 'STINT_REVIEW_SECRET_GITLAB' } });
+  assert.ok(!JSON.stringify(one).includes('s3cret'));
+  assert.throws(
+    () => buildRepoConfig({}, { STINT_REVIEW_SECRET: 'x', STINT_REVIEW_HANDLE: '@a b' }),
+    /STINT_REVIEW_HANDLE/,
+  );
+});
+
+test("a source's GitLab or Gitea config is validated field by field", () => {
+  assert.deepEqual(
+    parseSourceConfig({ gitlab: { tokenEnv: 'GL', url: 'https://gitlab.example/', project: 'a/b/c' } }),
+    { gitlab: { tokenEnv: 'GL', url: 'https://gitlab.example', project: 'a/b/c' } },
+  );
+  assert.throws(() => parseSourceConfig({ gitlab: { url: 'https://x' } }), /needs tokenEnv or tokenFile/);
+  assert.throws(
+    () => parseSourceConfig({ gitlab: { tokenEnv: 'GL', url: 'https://u:p@x' } }),
+    /without credentials/,
+  );
+  assert.throws(() => parseSourceConfig({ gitea: { tokenEnv: 'GT', project: 'a/b/c' } }), /OWNER\/REPO/);
+  assert.throws(() => parseSourceConfig({ gitea: { tokenEnv: 'GT', project: 'a/..' } }), /OWNER\/REPO/);
+  assert.throws(
+    () => parseSourceConfig({ gitlab: { tokenEnv: 'GL' }, gitea: { tokenEnv: 'GT' } }),
+    /not both/,
+  );
+  assert.throws(() => parseSourceConfig({ gitlab: { tokenEnv: 'GL' }, github: {} }), /one host/);
 });
