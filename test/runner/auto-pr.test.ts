@@ -109,6 +109,8 @@ describe('real repositories (workspace kept 1h)', () => {
     addSource(dataDir, 'github/acme/plain', plainBare);
     server = await startServer({
       dataDir,
+      // A server start takes ~15 s or more on this shared, loaded machine (20 s default).
+      timeoutMs: 120_000,
       env: {
         E2E_GH_TOKEN: TOKEN,
         STINT_GITHUB_TOKEN: TOKEN,
@@ -285,7 +287,7 @@ describe('real repositories (default retention: checkouts removed when sessions 
     bare = bareRepo();
     const dataDir = makeTempDir();
     addSource(dataDir, 'git/acme/plain', bare);
-    server = await startServer({ dataDir });
+    server = await startServer({ dataDir, timeoutMs: 120_000 });
   });
   after(async () => {
     await server?.cleanup();
