@@ -154,7 +154,7 @@ describe('AUTO_CREATE_PR on GitLab and Gitea', () => {
       const listed = (await api(server, 'GET', '/sources')).body.sources.find(
         (s: any) => s.name === host.source,
       );
-      const repo = listed.githubRepo ?? listed.gitRepo;
+      const repo = listed.githubRepo;
       assert.equal(repo.defaultBranch.displayName, 'main');
       assert.deepEqual(
         repo.branches.map((b: any) => b.displayName),

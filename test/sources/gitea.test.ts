@@ -125,9 +125,10 @@ test('a registered Gitea source is listed with its branches and default branch f
   const [view] = await sources.list('default', { limit: 10 });
   assert.equal(directory.providerFor(view!.record).kind, 'gitea');
   const wire = sourceResource(view!) as Record<string, any>;
-  // The listing shape is the one the shared listing code gives every source (see issue 16).
+  // The shared listing code (issue 16) gives every source the `githubRepo` shape the SDK requires.
   assert.equal(wire.name, 'sources/gitea/acme/widgets');
-  assert.deepEqual(wire.githubRepo ?? wire.gitRepo, {
+  assert.equal(wire.provider, 'gitea');
+  assert.deepEqual(wire.githubRepo, {
     owner: 'acme',
     repo: 'widgets',
     isPrivate: true,

@@ -141,8 +141,9 @@ test('a registered GitLab source is listed with its branches and default branch 
   assert.equal(directory.providerFor(view!.record).kind, 'gitlab');
   assert.deepEqual(view!.branches, ['feature', 'main', 'stint/mr1']);
   const wire = sourceResource(view!) as Record<string, any>;
-  // The listing shape is the one the shared listing code gives every source (see issue 16).
-  const repo = wire.githubRepo ?? wire.gitRepo;
+  // The shared listing code (issue 16) gives every source the `githubRepo` shape the SDK requires.
+  assert.equal(wire.provider, 'gitlab');
+  const repo = wire.githubRepo;
   assert.equal(wire.name, 'sources/gitlab/acme/widgets');
   assert.deepEqual(repo, {
     owner: 'acme',
