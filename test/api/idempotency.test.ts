@@ -80,6 +80,36 @@ describe('Idempotency-Key over the API', () => {
     assert.equal(valid.status, 200, 'the key was not consumed by the rejected body');
   });
 
+  test('doubled slashes reach the same route and the same Idempotency-Key check', async () => {
+    const origin = server.baseUrl.replace(/\/v1alpha$/, '');
+    const body = { prompt: 'slashes', title: 'slashes' };
+    const before = await count();
+    const ids: string[] = [];
+    for (const path of [
+      '/v1alpha/sessions',
+      '//v1alpha/sessions',
+      '/v1alpha//sessions',
+      '//v1alpha//sessions/',
+    ]) {
+      const r = await api({ baseUrl: origin, apiKey: server.apiKey }, 'POST', path, body, {
+        'idempotency-key': 'slashes-1',
+      });
+      assert.equal(r.status, 200, `${path}: ${JSON.stringify(r.body)}`);
+      ids.push(r.body.id);
+      if (ids.length > 1) assert.equal(r.headers.get('idempotent-replayed'), 'true', path);
+    }
+    assert.equal(new Set(ids).size, 1, 'every spelling of the path replays the first answer');
+    assert.equal(await count(), before + 1);
+    const other = await api(
+      { baseUrl: origin, apiKey: server.apiKey },
+      'POST',
+      '//v1alpha/sessions',
+      { prompt: 'different' },
+      { 'idempotency-key': 'slashes-1' },
+    );
+    assert.equal(other.status, 400, 'a different body under the same key is refused, slashes or not');
+  });
+
   test('keys are scoped per tenant', async () => {
     const otherKey = 'other-tenant-key-0123456789';
     await registerApiKey(server.stint.store, otherKey, {
