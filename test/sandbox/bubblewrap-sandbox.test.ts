@@ -1,5 +1,6 @@
 /** The bubblewrap sandbox: the same command semantics as the plain one, plus isolation from the host. */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { mkdtemp, realpath } from 'node:fs/promises';
@@ -118,6 +119,45 @@ describe('bubblewrap sandbox', { skip }, () => {
     assert.equal(existsSync(join(base, 'escaped')), false);
     assert.equal(existsSync(`/usr/stint-${marker}`), false);
     assert.equal(readFileSync(join(outside, 'secret.txt'), 'utf8'), secretText);
+  });
+
+  test("the checkout's .git is read-only: commands read it but cannot change, move or replace it", async () => {
+    const repo = join(base, 'repo');
+    mkdirSync(repo);
+    const git = (...args: string[]) =>
+      execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], {
+        cwd: repo,
+        encoding: 'utf8',
+      });
+    git('init', '-q', '-b', 'main');
+    writeFileSync(join(repo, 'a.txt'), 'a\n');
+    git('add', 'a.txt');
+    git('commit', '-q', '-m', 'base');
+    const head = git('rev-parse', 'HEAD').trim();
+    const config = readFileSync(join(repo, '.git', 'config'), 'utf8');
+    const r = await sandbox.run({
+      command: [
+        'git log --oneline 2>&1 | head -1',
+        'echo "[core]" >> .git/config; echo "  fsmonitor = touch /tmp/pwned" >> .git/config',
+        'mkdir -p .git/hooks; echo "#!/bin/sh" > .git/hooks/post-checkout',
+        'echo 0000000000000000000000000000000000000000 > .git/refs/heads/main',
+        'rm -f .git/HEAD',
+        'mv .git moved 2>&1 || echo cannot-move',
+        'rm -rf .git 2>&1 | tail -1',
+        'echo changed > a.txt && echo worktree-writable',
+      ].join('; '),
+      cwd: repo,
+      timeoutMs: 10_000,
+      maxOutputBytes: 100_000,
+    });
+    assert.match(r.output, /base/, 'git can read the history');
+    assert.match(r.output, /worktree-writable/);
+    assert.match(r.output, /Read-only file system|cannot-move/);
+    assert.equal(readFileSync(join(repo, '.git', 'config'), 'utf8'), config);
+    assert.equal(existsSync(join(repo, '.git', 'hooks', 'post-checkout')), false);
+    assert.equal(existsSync(join(repo, 'moved')), false);
+    assert.equal(git('rev-parse', 'HEAD').trim(), head, 'refs and HEAD unchanged');
+    assert.equal(readFileSync(join(repo, 'a.txt'), 'utf8'), 'changed\n');
   });
 
   test('/tmp is private to each command', async () => {
