@@ -8,8 +8,8 @@
 import { copyFile, mkdir, readFile, realpath, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BASE_MARKER } from './checkout.ts';
-import type { GitRemote } from './git-auth.ts';
 import { GitError, runGit, runGitRaw } from './git.ts';
+import type { GitRemote } from './git-auth.ts';
 import { removeTree } from './remove-tree.ts';
 
 export interface Snapshot {
