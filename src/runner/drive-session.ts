@@ -114,6 +114,7 @@ export async function driveSession(
     plan: record.work.plan,
     signal,
     limits: { commandTimeoutMs: deps.config.commandTimeoutMs, maxOutputBytes: deps.config.maxOutputBytes },
+    ...(guard ? { redact: guard.redact.bind(guard) } : {}),
     takeMessages: async () => {
       const texts: string[] = [];
       for (;;) {
@@ -135,6 +136,7 @@ export async function driveSession(
             record,
             workdir,
             baseCommitId,
+            ...(guard ? { secrets: guard } : {}),
             ...(event.commitMessage !== undefined ? { commitMessage: event.commitMessage } : {}),
             ...(event.summary !== undefined ? { summary: event.summary } : {}),
           })
