@@ -104,6 +104,8 @@ async function serve(script: FakeReply[]): Promise<void> {
       STINT_GITHUB_TOKEN: GH_TOKEN,
       STINT_GITHUB_API_URL: gh.url,
       STINT_LOG_LEVEL: 'error',
+      // Keep the finished session's checkout: the test looks at the file the command wrote.
+      STINT_WORKSPACE_RETENTION: '1h',
     },
   });
   const store = t.stint.store;
