@@ -23,6 +23,11 @@ export interface AgentContext {
   takeMessages(): Promise<string[]>;
   /** Limits the server imposes on commands. */
   readonly limits: { commandTimeoutMs: number; maxOutputBytes: number };
+  /**
+   * Replaces the session's secret values with `***`. Agents apply it to everything they read from
+   * the checkout before it leaves the server (to a model provider); command output arrives redacted.
+   */
+  readonly redact?: (text: string) => string;
 }
 
 export interface BashOutput {

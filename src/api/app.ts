@@ -5,6 +5,7 @@ import { invalidArgument } from '../domain/errors.ts';
 import { activityRoutes } from './activities.ts';
 import type { ApiContext } from './context.ts';
 import { registerErrorHandling, sendError, toStintError } from './errors.ts';
+import { isApiRoute } from './request-path.ts';
 import { sessionRoutes } from './sessions.ts';
 import { sourceRoutes } from './sources.ts';
 
@@ -45,8 +46,7 @@ export function buildApi(ctx: ApiContext, opts: ApiOptions): FastifyInstance {
 
   app.addHook('onRequest', async (req) => {
     // By the route matched, not the raw URL: the router also matches `//v1alpha//sessions`.
-    const path = req.routeOptions.url ?? req.url.replace(/\/{2,}/g, '/');
-    if (path.startsWith('/v1alpha/') || path === '/v1alpha' || path.startsWith('/v1alpha?')) {
+    if (isApiRoute(req)) {
       req.principal = await ctx.auth.authenticate(req);
     }
   });

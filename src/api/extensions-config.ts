@@ -1,4 +1,5 @@
 /** Configuration of streams, webhooks, idempotency and metrics (environment > defaults). */
+import { type Cidr, parseAllowlist } from '../webhooks/address-filter.ts';
 import type { MetricsAccess } from './metrics.ts';
 
 export interface ExtensionsConfig {
@@ -13,6 +14,11 @@ export interface ExtensionsConfig {
   webhookRetryWindowMs: number;
   /** STINT_WEBHOOK_TIMEOUT_MS: per attempt. */
   webhookTimeoutMs: number;
+  /**
+   * STINT_WEBHOOK_ALLOW_PRIVATE: comma-separated CIDR ranges webhooks may reach although they are not
+   * public (loopback, private, link-local, ...), for on-prem receivers. Default none.
+   */
+  webhookAllowPrivate: readonly Cidr[];
   /** STINT_IDEMPOTENCY_TTL_MS: how long an Idempotency-Key and its response are kept. */
   idempotencyTtlMs: number;
   /** STINT_METRICS: admin (default; needs an admin key), public, or off. */
@@ -50,7 +56,16 @@ export function buildExtensionsConfig(
     webhookRetryMaxMs,
     webhookRetryWindowMs: int('STINT_WEBHOOK_RETRY_WINDOW_MS', DAY, 1000, 30 * DAY),
     webhookTimeoutMs: int('STINT_WEBHOOK_TIMEOUT_MS', 15_000, 100, 300_000),
+    webhookAllowPrivate: allowPrivate(env.STINT_WEBHOOK_ALLOW_PRIVATE, error),
     idempotencyTtlMs: int('STINT_IDEMPOTENCY_TTL_MS', DAY, 1000, 30 * DAY),
     metrics,
   });
+}
+
+function allowPrivate(raw: string | undefined, error: (message: string) => Error): readonly Cidr[] {
+  try {
+    return Object.freeze(parseAllowlist(raw));
+  } catch (e) {
+    throw error(`STINT_WEBHOOK_ALLOW_PRIVATE: ${(e as Error).message}.`);
+  }
 }

@@ -72,6 +72,7 @@ export function createExtensions(deps: ExtensionsDeps): Extensions {
   const openStreams = new Set<SseStream>();
   const metrics = new StintMetrics(store, () => openStreams.size);
   const unsubscribe = events.onChanged((c) => metrics.observeChange(c));
+  const targets = { allowPrivate: config.webhookAllowPrivate };
   const dispatcher = new WebhookDispatcher(
     {
       store,
@@ -87,9 +88,10 @@ export function createExtensions(deps: ExtensionsDeps): Extensions {
         windowMs: config.webhookRetryWindowMs,
       },
       timeoutMs: config.webhookTimeoutMs,
+      targets,
     },
   );
-  const webhooks = new WebhookService(store, () => dispatcher.wake());
+  const webhooks = new WebhookService(store, () => dispatcher.wake(), targets);
   return {
     metrics,
     webhooks,

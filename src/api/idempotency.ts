@@ -14,6 +14,7 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { invalidArgument, StintError } from '../domain/errors.ts';
 import type { IdempotencyStore } from '../store/idempotency-store.ts';
+import { isAdminRoute, isApiRoute, routedPath } from './request-path.ts';
 
 export interface IdempotencyOptions {
   store: IdempotencyStore;
@@ -74,9 +75,10 @@ export function registerIdempotency(app: FastifyInstance, opts: IdempotencyOptio
     });
 
   app.addHook('preHandler', async (req: FastifyRequest, reply: FastifyReply) => {
-    if (req.method !== 'POST' || !req.url.startsWith('/v1alpha/')) return;
+    // By the routed path, as auth decides: `//v1alpha/sessions` is the same route as `/v1alpha/sessions`.
+    if (req.method !== 'POST' || !isApiRoute(req)) return;
     // Admin answers can carry a new API key, which must never be stored: no replay there.
-    if (req.url.startsWith('/v1alpha/admin/')) return;
+    if (isAdminRoute(req)) return;
     const raw = req.headers['idempotency-key'];
     if (raw === undefined) return;
     const key = Array.isArray(raw) ? raw[0] : raw;
@@ -84,8 +86,7 @@ export function registerIdempotency(app: FastifyInstance, opts: IdempotencyOptio
       throw invalidArgument('Idempotency-Key must be 1 to 255 printable ASCII characters.');
     }
     const tenantId = req.principal.tenantId;
-    const path = req.url.split('?')[0]!;
-    const fingerprint = requestFingerprint(req.method, path, req.body);
+    const fingerprint = requestFingerprint(req.method, routedPath(req), req.body);
     const local = `${tenantId}\n${key}`;
     const deadline = Date.now() + opts.waitMs;
     for (let round = 0; ; round++) {

@@ -333,7 +333,6 @@ export const resourceSchemas: Record<string, Record<string, unknown>> = {
             trigger: { type: 'string', enum: ['SCHEDULED', 'MANUAL'] },
             statusCode: { type: 'integer' },
             error: { type: 'string' },
-            responseBody: { type: 'string' },
             durationMs: { type: 'integer' },
           },
         },

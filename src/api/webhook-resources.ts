@@ -49,6 +49,5 @@ export function attemptResource(a: WebhookAttemptRecord): Record<string, unknown
   };
   if (a.statusCode !== undefined) out.statusCode = a.statusCode;
   if (a.error !== undefined) out.error = a.error;
-  if (a.responseBody !== undefined) out.responseBody = a.responseBody;
   return out;
 }

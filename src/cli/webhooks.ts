@@ -8,6 +8,7 @@ import { formatTimestamp } from '../domain/time.ts';
 import { cliAudit } from '../security/audit-log.ts';
 import type { Store } from '../store/store.ts';
 import type { DeliveryStatus } from '../store/webhook-store.ts';
+import { parseAllowlist } from '../webhooks/address-filter.ts';
 import { EVENT_TYPE_NAMES } from '../webhooks/event-types.ts';
 import { WebhookService } from '../webhooks/webhook-service.ts';
 import { addDataDirOption, withStore } from './store-option.ts';
@@ -52,7 +53,9 @@ export function registerWebhookCommands(program: Command): void {
       dataDir?: string;
     }) => {
       await withStore(opts, async (store) => {
-        const e = await new WebhookService(store).create(opts.tenant, {
+        // The same address rule as the server's (STINT_WEBHOOK_ALLOW_PRIVATE from this environment).
+        const targets = { allowPrivate: parseAllowlist(process.env['STINT_WEBHOOK_ALLOW_PRIVATE']) };
+        const e = await new WebhookService(store, undefined, targets).create(opts.tenant, {
           url: opts.url,
           eventTypes: events(opts.events),
           ...(opts.description !== undefined ? { description: opts.description } : {}),

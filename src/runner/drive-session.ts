@@ -12,6 +12,7 @@ import { nowMicros } from '../domain/time.ts';
 import { transition } from '../domain/transitions.ts';
 import type { SessionGuard } from '../security/session-guard.ts';
 import type { SessionChange, SessionRecord } from '../store/store.ts';
+import type { GitRemote } from '../workspace/git-auth.ts';
 import { applyDelivered, applyEvent } from './apply-event.ts';
 import { collectChanges, deliverPending } from './outputs.ts';
 import type { RunnerDeps } from './runner-deps.ts';
@@ -74,14 +75,14 @@ export async function driveSession(
     baseCommitId = await checkout(deps, record, workdir);
     if (store.capabilities.multiProcess) {
       const current = record;
-      const { gitUrl } = await checkoutSource(deps, current);
+      const remote = await sourceRemote(deps, current);
       tracker = await WorkspaceTracker.open({
         store,
         sessionId,
         workdir,
         workspacesDir: deps.config.workspacesDir,
         baseCommitId,
-        ...(gitUrl !== undefined ? { gitUrl } : {}),
+        ...(remote !== undefined ? { remote } : {}),
         prepare: () => checkout(deps, current, workdir),
       });
       baseCommitId = tracker.baseCommitId;
@@ -113,6 +114,7 @@ export async function driveSession(
     plan: record.work.plan,
     signal,
     limits: { commandTimeoutMs: deps.config.commandTimeoutMs, maxOutputBytes: deps.config.maxOutputBytes },
+    ...(guard ? { redact: guard.redact.bind(guard) } : {}),
     takeMessages: async () => {
       const texts: string[] = [];
       for (;;) {
@@ -134,6 +136,7 @@ export async function driveSession(
             record,
             workdir,
             baseCommitId,
+            ...(guard ? { secrets: guard } : {}),
             ...(event.commitMessage !== undefined ? { commitMessage: event.commitMessage } : {}),
             ...(event.summary !== undefined ? { summary: event.summary } : {}),
           })
@@ -196,18 +199,17 @@ async function checkout(deps: RunnerDeps, record: SessionRecord, _workdir: strin
   return prepareSessionWorkspace(deps, record);
 }
 
-/** Where the session's checkout comes from: its source's URL and branch (none: an empty repository). */
-async function checkoutSource(
-  deps: RunnerDeps,
-  record: SessionRecord,
-): Promise<{ gitUrl?: string; branch?: string }> {
+/**
+ * Where the session's checkout comes from: its source's remote (URL without credentials, and the
+ * credential environment for git); none for an empty repository.
+ */
+async function sourceRemote(deps: RunnerDeps, record: SessionRecord): Promise<GitRemote | undefined> {
   const ctx = record.session.sourceContext;
-  if (!ctx) return {};
+  if (!ctx) return undefined;
   const sourceId = parseSourceName(ctx.source);
   const source = sourceId ? await deps.repos.directory.find(record.session.tenantId, sourceId) : undefined;
   if (!source) throw new Error(`source ${ctx.source} is no longer available`);
-  const branch = ctx.startingBranch ?? source.defaultBranch;
-  return { gitUrl: source.gitUrl, ...(branch ? { branch } : {}) };
+  return deps.repos.directory.providerFor(source).remote(source);
 }
 
 /** The sessionFailed reason once the attempts are used up: the last error, and how many there were. */

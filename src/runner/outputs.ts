@@ -33,6 +33,13 @@ export interface FinishInput {
   commitMessage?: string;
   /** The agent's closing summary, for the pull request. */
   summary?: string;
+  /** The session's secrets: nothing holding one is published (see secretInPatch). */
+  secrets?: SecretCheck;
+}
+
+export interface SecretCheck {
+  redact(text: string): string;
+  holdsSecret(text: string): boolean;
 }
 
 /** The change set and its activity; no side effect outside the checkout. */
@@ -78,16 +85,27 @@ export async function collectChanges(deps: RunnerDeps, input: FinishInput): Prom
   const previous = previousPullRequest(input.record);
   if (previous) outputs.push({ pullRequest: previous });
   if (!wantsDelivery(input.record, diff.unidiffPatch)) return { outputs, activities };
+  // A patch holding a secret is never published (see secretInPatch): no delivery is left pending.
+  const secrets = input.secrets;
+  if (secrets?.holdsSecret(diff.unidiffPatch)) {
+    activities.push(secretInPatch());
+    return { outputs, activities };
+  }
+  // The patch holds no secret, so the stored patch (which deliverPending pushes) is the computed
+  // one, byte for byte; the message and the pull request body leave redacted, as the outputs are.
+  const redact = secrets ? (t: string) => secrets.redact(t) : (t: string) => t;
   const delivery = {
     baseCommitId: input.baseCommitId,
-    commitMessage: message,
-    body: reviewBody({
-      prompt: session.prompt,
-      plan: input.record.work.plan,
-      summary: input.summary,
-      files: diff.files,
-      sessionUrl: `${deps.repos.publicUrl()}/sessions/${session.id}`,
-    }),
+    commitMessage: redact(message),
+    body: redact(
+      reviewBody({
+        prompt: session.prompt,
+        plan: input.record.work.plan,
+        summary: input.summary,
+        files: diff.files,
+        sessionUrl: `${deps.repos.publicUrl()}/sessions/${session.id}`,
+      }),
+    ),
   };
   return { outputs, activities, delivery };
 }
@@ -121,6 +139,23 @@ export async function deliverPending(
 function lastChangeSet(record: SessionRecord): ChangeSet | undefined {
   for (const o of record.session.outputs) if ('changeSet' in o) return o.changeSet;
   return undefined;
+}
+
+/**
+ * The patch holds one of the session's secrets (an agent wrote it into a file): it is not pushed,
+ * ever. Pushing it would hand the secret to the remote; pushing a redacted patch would publish
+ * something other than what the session's outputs hold. The outputs keep the change set with the
+ * secret redacted, and this activity says why nothing was published.
+ */
+function secretInPatch(): NewActivity {
+  return {
+    originator: 'system',
+    content: {
+      kind: 'progressUpdated',
+      title: 'Could not publish the changes',
+      description: `The changes were not pushed: the patch contains the value of one of the session's secrets. Remove it from the files (ask the agent with a message) and the next run publishes the changes.`,
+    },
+  };
 }
 
 function previousPullRequest(record: SessionRecord): PullRequest | undefined {

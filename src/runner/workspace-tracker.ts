@@ -7,6 +7,7 @@
 import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Store, WorkspaceSnapshot } from '../store/store.ts';
+import type { GitRemote } from '../workspace/git-auth.ts';
 import { removeTree } from '../workspace/remove-tree.ts';
 import {
   commitTreeId,
@@ -25,8 +26,8 @@ export interface TrackOptions {
   workdir: string;
   workspacesDir: string;
   baseCommitId: string;
-  /** The session's source, to fetch a base commit a fresh checkout lacks. */
-  gitUrl?: string;
+  /** The session's source (URL and credential env), to fetch a base commit a fresh checkout lacks. */
+  remote?: GitRemote;
   /** Makes a fresh checkout; returns its base commit. */
   prepare(): Promise<string>;
 }
@@ -88,7 +89,7 @@ export class WorkspaceTracker {
           shadowDir,
           snapshot: snap,
           prepare: opts.prepare,
-          ...(opts.gitUrl !== undefined ? { gitUrl: opts.gitUrl } : {}),
+          ...(opts.remote !== undefined ? { remote: opts.remote } : {}),
         });
         if (restored.treeId !== snap.treeId) {
           throw new Error('the rebuilt workspace does not match the snapshot of its last step');

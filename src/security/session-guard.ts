@@ -48,12 +48,28 @@ export class SessionGuard {
     return this.#redactor.text(text);
   }
 
-  /** The change with secrets redacted from its activities and outputs. */
+  /** Whether `text` holds one of the session's secrets (in any form the redactor matches). */
+  holdsSecret(text: string): boolean {
+    return this.#redactor.active && this.#redactor.text(text) !== text;
+  }
+
+  /**
+   * The change with secrets redacted from everything the store keeps: activities, outputs, the
+   * title, the agent's state (its transcript) and the workspace snapshot. A snapshot whose patch held
+   * a secret no longer rebuilds the exact tree: resuming it on another worker fails with a reason
+   * (the same worker continues from its own checkout).
+   */
   redactChange(change: SessionChange): SessionChange {
     if (!this.#redactor.active) return change;
     const out = { ...change };
     if (change.activities) out.activities = this.#redactor.deep(change.activities);
     if (change.outputs) out.outputs = this.#redactor.deep(change.outputs);
+    if (change.title !== undefined) out.title = this.#redactor.text(change.title);
+    if (change.transcript) out.transcript = this.#redactor.deep(change.transcript);
+    if (change.plan) out.plan = this.#redactor.deep(change.plan);
+    if (change.delivery) out.delivery = this.#redactor.deep(change.delivery);
+    if (change.workspace)
+      out.workspace = { ...change.workspace, patch: this.#redactor.text(change.workspace.patch) };
     return out;
   }
 

@@ -15,6 +15,7 @@ import type { DueDelivery } from '../store/webhook-store.ts';
 import { DEFAULT_RETRY, type RetryPolicy, retryDelayMs, withinWindow } from './backoff.ts';
 import { eventsFor } from './payloads.ts';
 import { type SendResult, sendWebhook } from './sender.ts';
+import { STRICT_TARGETS, type TargetPolicy } from './target-guard.ts';
 
 export type DeliveryOutcome = 'succeeded' | 'retrying' | 'failed';
 
@@ -28,6 +29,8 @@ export interface DispatcherOptions {
   pollMs: number;
   /** Finished deliveries are kept this long in the log. */
   retentionMs: number;
+  /** Which addresses webhooks may reach (STINT_WEBHOOK_ALLOW_PRIVATE); default public only. */
+  targets: TargetPolicy;
 }
 
 export const DEFAULT_DISPATCHER_OPTIONS: DispatcherOptions = Object.freeze({
@@ -36,6 +39,7 @@ export const DEFAULT_DISPATCHER_OPTIONS: DispatcherOptions = Object.freeze({
   concurrency: 8,
   pollMs: 1_000,
   retentionMs: 14 * 24 * 3600_000,
+  targets: STRICT_TARGETS,
 });
 
 export interface DispatcherDeps {
@@ -153,13 +157,16 @@ export class WebhookDispatcher {
       messageId: delivery.eventId,
       payload: d.payload,
       timeoutMs: this.#opts.timeoutMs,
+      targets: this.#opts.targets,
     });
     const nowUs = Date.now() * 1000;
     let outcome: DeliveryOutcome = 'succeeded';
     let nextAttemptTime: number | undefined;
     if (!result.ok) {
       const failures = delivery.attempts + 1;
-      const keepTrying = withinWindow(delivery.windowStart / 1000, nowUs / 1000, this.#opts.retry);
+      // A refused address is refused again on the next try: fail now, saying why.
+      const keepTrying =
+        !result.refused && withinWindow(delivery.windowStart / 1000, nowUs / 1000, this.#opts.retry);
       outcome = keepTrying ? 'retrying' : 'failed';
       if (keepTrying) nextAttemptTime = nowUs + retryDelayMs(failures, this.#opts.retry) * 1000;
     }
@@ -169,7 +176,6 @@ export class WebhookDispatcher {
     };
     if (result.statusCode !== undefined) attempt.statusCode = result.statusCode;
     if (result.error !== undefined) attempt.error = result.error;
-    if (result.responseBody !== undefined) attempt.responseBody = result.responseBody;
     try {
       const recorded = await this.#deps.store.webhooks.recordAttempt(delivery.id, this.owner, {
         attempt,
@@ -188,6 +194,7 @@ export class WebhookDispatcher {
           endpoint: delivery.endpointId,
           status: result.statusCode,
           error: result.error,
+          address: result.address,
           outcome,
         },
         'webhook attempt failed',

@@ -12,6 +12,7 @@ import type {
 import { parseEventFilter } from './event-types.ts';
 import { draftEvent } from './payloads.ts';
 import { generateSecret } from './signing.ts';
+import { resolveTarget, STRICT_TARGETS, type TargetPolicy, TargetRefused, urlHost } from './target-guard.ts';
 
 export interface EndpointInput {
   url?: unknown;
@@ -39,6 +40,29 @@ export function validateWebhookUrl(raw: unknown): string {
   return u.toString();
 }
 
+const REGISTRATION_LOOKUP_MS = 5000;
+
+/**
+ * Refuses, at registration, a URL whose host is or resolves to an address webhooks may not reach
+ * (loopback, private, link-local, ...; see address-filter.ts). A name that does not resolve now is
+ * accepted: every delivery resolves and checks again, and connects only to the checked address.
+ */
+export async function checkWebhookTarget(url: string, targets: TargetPolicy): Promise<void> {
+  const check = resolveTarget(urlHost(new URL(url)), targets);
+  check.catch(() => {}); // a late rejection after the timeout below is not an unhandled one
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, REGISTRATION_LOOKUP_MS);
+  });
+  try {
+    await Promise.race([check, timeout]);
+  } catch (e) {
+    if (e instanceof TargetRefused) throw invalidArgument(`url is not allowed: ${e.message}.`);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 function description(raw: unknown): string {
   if (raw === undefined) return '';
   if (typeof raw !== 'string') throw invalidArgument("Invalid value at 'description': must be a string.");
@@ -55,10 +79,19 @@ export class WebhookService {
   readonly #store: Store;
   /** Called when deliveries are queued outside the outbox (test events, redeliveries). */
   readonly #onQueued: () => void;
+  /** Which addresses endpoints may point at (STINT_WEBHOOK_ALLOW_PRIVATE). */
+  readonly #targets: TargetPolicy;
 
-  constructor(store: Store, onQueued: () => void = () => {}) {
+  constructor(store: Store, onQueued: () => void = () => {}, targets: TargetPolicy = STRICT_TARGETS) {
     this.#store = store;
     this.#onQueued = onQueued;
+    this.#targets = targets;
+  }
+
+  async #url(raw: unknown): Promise<string> {
+    const url = validateWebhookUrl(raw);
+    await checkWebhookTarget(url, this.#targets);
+    return url;
   }
 
   async create(tenantId: string, input: EndpointInput): Promise<WebhookEndpointRecord> {
@@ -66,7 +99,7 @@ export class WebhookService {
     const endpoint: WebhookEndpointRecord = {
       id: `wh_${newOpaqueId(9)}`,
       tenantId,
-      url: validateWebhookUrl(input.url),
+      url: await this.#url(input.url),
       description: description(input.description),
       secret: generateSecret(),
       eventTypes: parseEventFilter(input.eventTypes),
@@ -92,7 +125,7 @@ export class WebhookService {
   async update(tenantId: string, id: string, input: EndpointInput): Promise<WebhookEndpointRecord> {
     await this.get(tenantId, id);
     const patch: WebhookEndpointPatch = {};
-    if (input.url !== undefined) patch.url = validateWebhookUrl(input.url);
+    if (input.url !== undefined) patch.url = await this.#url(input.url);
     if (input.description !== undefined) patch.description = description(input.description);
     if (input.eventTypes !== undefined) patch.eventTypes = parseEventFilter(input.eventTypes);
     if (input.disabled !== undefined) patch.disabled = bool(input.disabled, 'disabled');

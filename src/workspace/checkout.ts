@@ -3,7 +3,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, parse, resolve } from 'node:path';
 import { runGit } from './git.ts';
-import { hasUrlUserinfo, stripUrlUserinfo } from './redact.ts';
+import { remoteFromUrl } from './git-auth.ts';
 import { isSafeRefName } from './refs.ts';
 import { removeTree } from './remove-tree.ts';
 
@@ -77,15 +77,12 @@ export async function readBaseMarker(dir: string): Promise<string | undefined> {
 
 async function cloneInto(dir: string, gitUrl: string, opts: PrepareCheckoutOptions): Promise<void> {
   const branchArgs = opts.branch !== undefined ? ['--branch', opts.branch] : [];
-  await runGit(['clone', '--quiet', '--no-tags', '--single-branch', ...branchArgs, '--', gitUrl, dir], {
+  // Credentials in the URL go to git through its environment, never its argv (visible in `ps`).
+  const remote = remoteFromUrl(gitUrl);
+  await runGit(['clone', '--quiet', '--no-tags', '--single-branch', ...branchArgs, '--', remote.url, dir], {
     timeoutMs: opts.timeoutMs ?? DEFAULT_CLONE_TIMEOUT_MS,
-    env: opts.env,
+    env: { ...remote.env, ...opts.env },
   });
-  if (hasUrlUserinfo(gitUrl)) {
-    // The agent can read .git: keep the credentials out of the remote URL and the reflogs.
-    await runGit(['remote', 'set-url', 'origin', '--', stripUrlUserinfo(gitUrl)], { cwd: dir });
-    await removeTree(join(dir, '.git', 'logs'));
-  }
 }
 
 /**

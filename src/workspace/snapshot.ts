@@ -9,6 +9,7 @@ import { copyFile, mkdir, readFile, realpath, rename, stat, writeFile } from 'no
 import { join } from 'node:path';
 import { BASE_MARKER } from './checkout.ts';
 import { GitError, runGit, runGitRaw } from './git.ts';
+import type { GitRemote } from './git-auth.ts';
 import { removeTree } from './remove-tree.ts';
 
 export interface Snapshot {
@@ -109,8 +110,11 @@ export interface RestoreOptions {
   shadowDir: string;
   /** Makes a fresh checkout of the session's source (or an empty repository) in `dir`; returns its base. */
   prepare(): Promise<string>;
-  /** The session's source, to fetch a base commit the fresh checkout lacks; none for an empty repository. */
-  gitUrl?: string;
+  /**
+   * The session's source, to fetch a base commit the fresh checkout lacks; none for an empty
+   * repository. Its credentials travel in `env`, never in the URL (argv is visible in `ps`).
+   */
+  remote?: GitRemote;
   snapshot: Snapshot;
 }
 
@@ -125,8 +129,8 @@ export async function restoreSnapshot(
   await removeTree(shadowDir);
   await removeTree(dir);
   let baseCommitId = await opts.prepare();
-  if (opts.gitUrl !== undefined && baseCommitId !== snapshot.baseCommitId) {
-    await moveToCommit(dir, snapshot.baseCommitId, opts.gitUrl);
+  if (opts.remote !== undefined && baseCommitId !== snapshot.baseCommitId) {
+    await moveToCommit(dir, snapshot.baseCommitId, opts.remote);
     baseCommitId = snapshot.baseCommitId;
   }
   if (snapshot.patch !== '') {
@@ -141,15 +145,16 @@ export async function restoreSnapshot(
 }
 
 // A clone's branch may have moved on since the session started: go back to the session's base.
-async function moveToCommit(dir: string, commitId: string, gitUrl: string): Promise<void> {
+async function moveToCommit(dir: string, commitId: string, remote: GitRemote): Promise<void> {
   const has = await runGit(['cat-file', '-e', `${commitId}^{commit}`], { cwd: dir }).then(
     () => true,
     () => false,
   );
   if (!has) {
     try {
-      await runGit(['fetch', '--quiet', '--no-tags', '--', gitUrl, commitId], {
+      await runGit(['fetch', '--quiet', '--no-tags', '--', remote.url, commitId], {
         cwd: dir,
+        env: remote.env,
         timeoutMs: 10 * 60_000,
       });
     } catch (e) {

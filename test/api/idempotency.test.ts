@@ -8,7 +8,7 @@ import { registerIdempotency, requestFingerprint } from '../../src/api/idempoten
 import type { SqlStore } from '../../src/store/sql/sql-store.ts';
 import { openSqliteStore } from '../../src/store/sqlite/open.ts';
 import { type InProcessServer, startInProcess } from '../support/in-process.ts';
-import { api } from '../support/server.ts';
+import { api, waitUntil } from '../support/server.ts';
 
 describe('Idempotency-Key over the API', () => {
   let server: InProcessServer;
@@ -80,6 +80,36 @@ describe('Idempotency-Key over the API', () => {
     assert.equal(valid.status, 200, 'the key was not consumed by the rejected body');
   });
 
+  test('doubled slashes reach the same route and the same Idempotency-Key check', async () => {
+    const origin = server.baseUrl.replace(/\/v1alpha$/, '');
+    const body = { prompt: 'slashes', title: 'slashes' };
+    const before = await count();
+    const ids: string[] = [];
+    for (const path of [
+      '/v1alpha/sessions',
+      '//v1alpha/sessions',
+      '/v1alpha//sessions',
+      '//v1alpha//sessions/',
+    ]) {
+      const r = await api({ baseUrl: origin, apiKey: server.apiKey }, 'POST', path, body, {
+        'idempotency-key': 'slashes-1',
+      });
+      assert.equal(r.status, 200, `${path}: ${JSON.stringify(r.body)}`);
+      ids.push(r.body.id);
+      if (ids.length > 1) assert.equal(r.headers.get('idempotent-replayed'), 'true', path);
+    }
+    assert.equal(new Set(ids).size, 1, 'every spelling of the path replays the first answer');
+    assert.equal(await count(), before + 1);
+    const other = await api(
+      { baseUrl: origin, apiKey: server.apiKey },
+      'POST',
+      '//v1alpha/sessions',
+      { prompt: 'different' },
+      { 'idempotency-key': 'slashes-1' },
+    );
+    assert.equal(other.status, 400, 'a different body under the same key is refused, slashes or not');
+  });
+
   test('keys are scoped per tenant', async () => {
     const otherKey = 'other-tenant-key-0123456789';
     await registerApiKey(server.stint.store, otherKey, {
@@ -136,7 +166,9 @@ describe('Idempotency-Key mechanics', () => {
     app.addHook('onRequest', async (req) => {
       req.principal = { tenantId: 't', keyId: 'k', role: 'admin' };
     });
-    registerIdempotency(app, { store: store.idempotency, ttlMs: 300, lockMs: 60_000, waitMs: 200 });
+    // A long TTL: no step of these tests may outlive it, however busy the machine (expiry is tested
+    // on the store with a TTL of 1 ms below).
+    registerIdempotency(app, { store: store.idempotency, ttlMs: 600_000, lockMs: 60_000, waitMs: 200 });
     app.post('/v1alpha/slow', async () => {
       calls++;
       await new Promise<void>((r) => {
@@ -167,7 +199,8 @@ describe('Idempotency-Key mechanics', () => {
   test('a duplicate of a request still running gets 409 ABORTED after waiting', async () => {
     calls = 0;
     const firstDone = post('/v1alpha/slow', 'k1');
-    for (let i = 0; i < 100 && !release; i++) await new Promise((r) => setTimeout(r, 10));
+    // The first must hold the key before the duplicate arrives, however busy the machine is.
+    await waitUntil(() => release !== undefined, 120_000, 5);
     const dup = await post('/v1alpha/slow', 'k1');
     assert.equal(dup.statusCode, 409);
     assert.equal(dup.json().error.status, 'ABORTED');
@@ -185,8 +218,17 @@ describe('Idempotency-Key mechanics', () => {
     assert.equal(calls, 2, 'the retry ran again');
     const first = (await post('/v1alpha/ok', 'k3')).json();
     assert.deepEqual((await post('/v1alpha/ok', 'k3')).json(), first);
-    await new Promise((r) => setTimeout(r, 350));
-    assert.notDeepEqual((await post('/v1alpha/ok', 'k3')).json(), first, 'expired: runs again');
+    // Expiry: a key kept 1 ms is free again once that has passed.
+    const fp = requestFingerprint('POST', '/v1alpha/ok', {});
+    const once = { tenantId: 't', key: 'short', fingerprint: fp, lockMs: 60_000, ttlMs: 1 };
+    assert.deepEqual(await store.idempotency.reserve(once), { reserved: true });
+    await store.idempotency.complete('t', 'short', fp, {
+      statusCode: 200,
+      response: '{}',
+      contentType: 'application/json',
+    });
+    await new Promise((r) => setTimeout(r, 5));
+    assert.deepEqual(await store.idempotency.reserve(once), { reserved: true }, 'expired: runs again');
     assert.ok((await store.idempotency.purgeExpired()) >= 0);
   });
 

@@ -51,7 +51,12 @@ describe('metrics', () => {
   let server: InProcessServer;
   before(async () => {
     server = await startInProcess({
-      env: { STINT_WEBHOOK_RETRY_BASE_MS: '50', STINT_WEBHOOK_RETRY_MAX_MS: '100' },
+      env: {
+        STINT_WEBHOOK_RETRY_BASE_MS: '50',
+        STINT_WEBHOOK_RETRY_MAX_MS: '100',
+        // The unreachable receiver below is on loopback, which webhooks may reach only when allowed.
+        STINT_WEBHOOK_ALLOW_PRIVATE: '127.0.0.1/32',
+      },
     });
   });
   after(async () => {
@@ -71,7 +76,8 @@ describe('metrics', () => {
   });
 
   test('sessions, queue, durations, agent activity, HTTP latency and webhook outcomes', async () => {
-    await api(server, 'POST', '/webhooks', { url: 'http://127.0.0.1:9/unreachable' });
+    const hook = await api(server, 'POST', '/webhooks', { url: 'http://127.0.0.1:9/unreachable' });
+    assert.equal(hook.status, 200, JSON.stringify(hook.body));
     const s = await api(server, 'POST', '/sessions', {
       prompt: scriptPrompt('measure', { plan: ['a'], steps: [{ message: 'hi' }] }),
     });

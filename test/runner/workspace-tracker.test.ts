@@ -43,7 +43,7 @@ describe('WorkspaceTracker', () => {
             workdir,
             workspacesDir,
             baseCommitId,
-            gitUrl: remote.url,
+            remote: { url: remote.url, env: {} },
             prepare,
           });
         },

@@ -1,5 +1,6 @@
 /** The bubblewrap sandbox: the same command semantics as the plain one, plus isolation from the host. */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { mkdtemp, realpath } from 'node:fs/promises';
@@ -7,13 +8,14 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { probeBubblewrap } from '../../src/sandbox/bubblewrap/probe.ts';
 import { createSandbox, type RunRequest, type Sandbox } from '../../src/sandbox/index.ts';
 import { removeTree } from '../../src/workspace/remove-tree.ts';
+import { bubblewrapGate } from '../support/sandbox-probe.ts';
+import { nodeDir, tcpClientCommand } from '../support/tcp-client.ts';
 
-const probe = await probeBubblewrap();
-const skip = probe.ok ? false : `bubblewrap cannot run here: ${probe.reason}`;
-if (skip) process.stderr.write(`SKIPPING bubblewrap sandbox tests: ${skip}\n`);
+// Fails (does not skip) where bwrap cannot build a sandbox, unless STINT_TEST_ALLOW_NO_SANDBOX=1.
+const gate = await bubblewrapGate();
+const { probe, skip } = gate;
 
 /** Pids of host processes whose command line contains `marker`. */
 function processesWith(marker: string): number[] {
@@ -53,6 +55,7 @@ describe('bubblewrap sandbox', { skip }, () => {
   const secretText = `outside-${randomBytes(8).toString('hex')}`;
 
   before(async () => {
+    gate.require();
     if (!probe.ok) return;
     sandbox = createSandbox('bubblewrap', {
       bwrapPath: probe.path,
@@ -118,6 +121,45 @@ describe('bubblewrap sandbox', { skip }, () => {
     assert.equal(readFileSync(join(outside, 'secret.txt'), 'utf8'), secretText);
   });
 
+  test("the checkout's .git is read-only: commands read it but cannot change, move or replace it", async () => {
+    const repo = join(base, 'repo');
+    mkdirSync(repo);
+    const git = (...args: string[]) =>
+      execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], {
+        cwd: repo,
+        encoding: 'utf8',
+      });
+    git('init', '-q', '-b', 'main');
+    writeFileSync(join(repo, 'a.txt'), 'a\n');
+    git('add', 'a.txt');
+    git('commit', '-q', '-m', 'base');
+    const head = git('rev-parse', 'HEAD').trim();
+    const config = readFileSync(join(repo, '.git', 'config'), 'utf8');
+    const r = await sandbox.run({
+      command: [
+        'git log --oneline 2>&1 | head -1',
+        'echo "[core]" >> .git/config; echo "  fsmonitor = touch /tmp/pwned" >> .git/config',
+        'mkdir -p .git/hooks; echo "#!/bin/sh" > .git/hooks/post-checkout',
+        'echo 0000000000000000000000000000000000000000 > .git/refs/heads/main',
+        'rm -f .git/HEAD',
+        'mv .git moved 2>&1 || echo cannot-move',
+        'rm -rf .git 2>&1 | tail -1',
+        'echo changed > a.txt && echo worktree-writable',
+      ].join('; '),
+      cwd: repo,
+      timeoutMs: 10_000,
+      maxOutputBytes: 100_000,
+    });
+    assert.match(r.output, /base/, 'git can read the history');
+    assert.match(r.output, /worktree-writable/);
+    assert.match(r.output, /Read-only file system|cannot-move/);
+    assert.equal(readFileSync(join(repo, '.git', 'config'), 'utf8'), config);
+    assert.equal(existsSync(join(repo, '.git', 'hooks', 'post-checkout')), false);
+    assert.equal(existsSync(join(repo, 'moved')), false);
+    assert.equal(git('rev-parse', 'HEAD').trim(), head, 'refs and HEAD unchanged');
+    assert.equal(readFileSync(join(repo, 'a.txt'), 'utf8'), 'changed\n');
+  });
+
   test('/tmp is private to each command', async () => {
     await run('echo left-behind > /tmp/x');
     const r = await run('cat /tmp/x 2>&1; echo $HOME; touch $HOME/ok && echo home-writable');
@@ -129,8 +171,9 @@ describe('bubblewrap sandbox', { skip }, () => {
     let server: Server;
     let port: number;
     let accepted = 0;
-    // Whatever TCP client this machine has inside the sandbox.
-    let client: string | undefined;
+    // Our own client (the tests' node), so the test never depends on bash, python3 or curl.
+    let client: string;
+    let netSandbox: Sandbox;
 
     before(async () => {
       server = createServer((s) => {
@@ -139,26 +182,30 @@ describe('bubblewrap sandbox', { skip }, () => {
       });
       await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
       port = (server.address() as { port: number }).port;
-      const tools = await run('command -v bash python3 node nc curl perl');
-      const has = (t: string) => new RegExp(`/${t}$`, 'm').test(tools.output);
-      if (has('bash')) client = `bash -c 'exec 3<>/dev/tcp/127.0.0.1/${port} && cat <&3'`;
-      else if (has('python3'))
-        client = `python3 -c "import socket; print(socket.create_connection(('127.0.0.1', ${port}), 3).recv(64).decode())"`;
-      else if (has('curl')) client = `curl -s telnet://127.0.0.1:${port}`;
+      client = tcpClientCommand(port);
+      if (!probe.ok) return;
+      // Its own sandbox: the same, plus the tests' node shown read-only (the TCP client).
+      netSandbox = createSandbox('bubblewrap', {
+        bwrapPath: probe.path,
+        features: probe.features,
+        killGraceMs: 500,
+        extraReadOnlyPaths: [nodeDir],
+      });
     });
+    const connect = (network: boolean) =>
+      netSandbox.run({ command: client, cwd: checkout, timeoutMs: 10_000, maxOutputBytes: 10_000, network });
     after(() => new Promise<void>((r) => server.close(() => r())));
 
-    test('is off: a server on the host 127.0.0.1 cannot be reached', async (t) => {
-      if (!client) return t.skip('no TCP client (bash, python3, curl) inside the sandbox');
-      const r = await run(client, { timeoutMs: 5000 });
+    test('is off: a server on the host 127.0.0.1 cannot be reached', async () => {
+      const r = await connect(false);
       assert.notEqual(r.exitCode, 0, r.output);
+      assert.match(r.output, /no-connection/, 'the client ran and failed to connect');
       assert.doesNotMatch(r.output, /hello-from-host/);
       assert.equal(accepted, 0);
     });
 
-    test('is on when the request allows it (control: the client works)', async (t) => {
-      if (!client) return t.skip('no TCP client inside the sandbox');
-      const r = await run(client, { timeoutMs: 5000, network: true });
+    test('is on when the request allows it (control: the client works)', async () => {
+      const r = await connect(true);
       assert.match(r.output, /hello-from-host/);
       assert.equal(r.exitCode, 0);
     });

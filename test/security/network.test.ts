@@ -4,12 +4,14 @@ import { rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { dirname } from 'node:path';
 import { after, before, test } from 'node:test';
-import { probeBubblewrap } from '../../src/sandbox/bubblewrap/probe.ts';
 import { makeBareRepo, scriptPrompt } from '../support/git-fixtures.ts';
+import { bubblewrapGate } from '../support/sandbox-probe.ts';
+import { nodeDir, tcpClientCommand } from '../support/tcp-client.ts';
 import { eventually, startTestStint, type TestStint } from './helpers.ts';
 
-const probe = await probeBubblewrap();
-const skip = probe.ok ? false : `bubblewrap cannot run here: ${probe.reason}`;
+// Fails (does not skip) where bwrap cannot build a sandbox, unless STINT_TEST_ALLOW_NO_SANDBOX=1.
+const gate = await bubblewrapGate();
+const { skip } = gate;
 
 let t: TestStint;
 let bare: string;
@@ -18,10 +20,15 @@ let port: number;
 
 before(async () => {
   if (skip) return;
+  gate.require();
   server = createServer((s) => s.end('reached-the-host\n'));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   port = (server.address() as { port: number }).port;
-  t = await startTestStint({ worker: true, env: { STINT_SANDBOX: 'bubblewrap' } });
+  // The tests' own node is the TCP client, so the test needs nothing else installed.
+  t = await startTestStint({
+    worker: true,
+    env: { STINT_SANDBOX: 'bubblewrap', STINT_SANDBOX_READ_ONLY_PATHS: nodeDir },
+  });
   bare = makeBareRepo();
   for (const [id, network] of [
     ['github/net/closed', false],
@@ -46,7 +53,7 @@ after(async () => {
 
 test('commands reach the host network only on a source that allows it', { skip }, async () => {
   const key = await t.key('net');
-  const connect = `bash -c 'exec 3<>/dev/tcp/127.0.0.1/${port} && cat <&3' 2>&1 || echo no-connection`;
+  const connect = `${tcpClientCommand(port)} 2>&1 || echo failed-to-connect`;
   const results: Record<string, string> = {};
   for (const source of ['github/net/closed', 'github/net/open']) {
     const created = await t.call(key, 'POST', '/v1alpha/sessions', {
@@ -62,7 +69,7 @@ test('commands reach the host network only on a source that allows it', { skip }
       .activities;
     results[source] = JSON.stringify(acts);
   }
-  assert.match(results['github/net/closed']!, /no-connection/);
+  assert.match(results['github/net/closed']!, /no-connection/, 'the client ran and was refused');
   assert.doesNotMatch(results['github/net/closed']!, /reached-the-host/);
   assert.match(results['github/net/open']!, /reached-the-host/);
 });

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { pino } from 'pino';
 import { LogScrubber, Redactor } from '../../src/security/redactor.ts';
+import { SessionGuard } from '../../src/security/session-guard.ts';
 
 test('values are replaced whole, longest first, in plain, JSON, URL and base64 forms', () => {
   const r = new Redactor(['s3cret-token', 's3cret-token-long', 'p@ss"w\\rd!']);
@@ -79,4 +80,28 @@ test("the server's logger scrubs secrets through pino's streamWrite hook", () =>
   assert.equal(lines.length, 1);
   assert.ok(!lines[0]!.includes('log-secret-4242'), lines[0]);
   assert.match(lines[0]!, /token \*\*\* used/);
+});
+
+test('a session guard redacts everything the store keeps: transcript, snapshot, title, activities, outputs', () => {
+  const secret = 'guard-secret-4711';
+  const guard = new SessionGuard({
+    workdir: '/nowhere',
+    env: {},
+    secrets: [secret],
+    network: false,
+    maxWorkspaceBytes: 0,
+  });
+  const change = guard.redactChange({
+    title: `about ${secret}`,
+    transcript: { kind: 'delta', body: [{ role: 'tool', content: `token=${secret}` }] },
+    workspace: { baseCommitId: 'a'.repeat(40), treeId: 'b'.repeat(40), patch: `+token=${secret}\n` },
+    activities: [{ originator: 'agent', content: { kind: 'agentMessaged', agentMessage: secret } }],
+    outputs: [],
+  });
+  assert.ok(!JSON.stringify(change).includes(secret), JSON.stringify(change));
+  assert.equal(change.workspace?.patch, '+token=***\n');
+  assert.equal(change.workspace?.treeId, 'b'.repeat(40));
+  assert.equal(guard.holdsSecret(`x ${secret} y`), true);
+  assert.equal(guard.holdsSecret(Buffer.from(secret).toString('base64')), true);
+  assert.equal(guard.holdsSecret('nothing here'), false);
 });

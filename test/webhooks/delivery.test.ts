@@ -61,7 +61,12 @@ test('a receiver that is down at first gets every event, signed, once it is up â
   const port = await freePort();
   const hook = `http://127.0.0.1:${port}`;
   const dataDir = makeTempDir();
-  const env = { STINT_WEBHOOK_RETRY_BASE_MS: '100', STINT_WEBHOOK_RETRY_MAX_MS: '800' };
+  // The receiver is on loopback: webhooks reach it only because the operator allows it.
+  const env = {
+    STINT_WEBHOOK_RETRY_BASE_MS: '100',
+    STINT_WEBHOOK_RETRY_MAX_MS: '800',
+    STINT_WEBHOOK_ALLOW_PRIVATE: '127.0.0.1/32',
+  };
 
   // One endpoint registered with the CLI before the server starts (only completions) ...
   const cliOut = execFileSync(
@@ -77,7 +82,7 @@ test('a receiver that is down at first gets every event, signed, once it is up â
       '--data-dir',
       dataDir,
     ],
-    { encoding: 'utf8' },
+    { encoding: 'utf8', env: { ...process.env, ...env } },
   );
   const cliSecret = /Signing secret \(shown once\): (whsec_\S+)/.exec(cliOut)![1]!;
   const cliId = cliOut.split('\t')[0]!;

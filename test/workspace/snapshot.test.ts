@@ -60,7 +60,7 @@ describe('workspace snapshots', () => {
       dir: b,
       shadowDir: join(tmp.path, 'b.shadow'),
       prepare: () => fromSource(b),
-      gitUrl: remote.url,
+      remote: { url: remote.url, env: {} },
       snapshot: { baseCommitId: a.base, treeId, patch },
     });
     assert.deepEqual(restored, { baseCommitId: a.base, treeId });
@@ -84,7 +84,7 @@ describe('workspace snapshots', () => {
         dir: b,
         shadowDir: join(tmp.path, 'moved-b.shadow'),
         prepare: () => fromSource(b),
-        gitUrl: remote.url,
+        remote: { url: remote.url, env: {} },
         snapshot: { baseCommitId: a.base, treeId, patch },
       });
       assert.deepEqual(restored, { baseCommitId: a.base, treeId });
@@ -123,7 +123,7 @@ describe('workspace snapshots', () => {
         dir: join(tmp.path, 'gone-b'),
         shadowDir: join(tmp.path, 'gone-b.shadow'),
         prepare: () => fromSource(join(tmp.path, 'gone-b')),
-        gitUrl: remote.url,
+        remote: { url: remote.url, env: {} },
         snapshot: { baseCommitId: 'f'.repeat(40), treeId, patch: '' },
       }),
       /base commit f{40} is no longer in its source repository/,

@@ -85,14 +85,38 @@ export function argumentError(e: unknown): string | undefined {
   return e instanceof ArgError ? `Invalid arguments: ${e.message}.` : undefined;
 }
 
+/**
+ * Runs the call; everything it returns (what the model gets and what the user sees) has the
+ * session's secrets redacted: a file the agent reads may hold one (a `.env`, a token in a config).
+ */
 export async function executeTool(call: CallInfo, env: ToolEnv): Promise<ToolOutcome> {
+  const outcome = await executeUnredacted(call, env);
+  const redact = env.ctx.redact;
+  if (!redact) return outcome;
+  const out: ToolOutcome = { ...outcome, result: redact(outcome.result) };
+  if (outcome.progress) {
+    const p = outcome.progress;
+    out.progress = {
+      title: redact(p.title),
+      ...(p.description !== undefined ? { description: redact(p.description) } : {}),
+      ...(p.bash
+        ? { bash: { ...p.bash, command: redact(p.bash.command), output: redact(p.bash.output) } }
+        : {}),
+    };
+  }
+  return out;
+}
+
+async function executeUnredacted(call: CallInfo, env: ToolEnv): Promise<ToolOutcome> {
   if (call.invalid) return { result: `Error: ${call.invalid}.`, isError: true };
   if (env.phase === 'planning' && MUTATING.has(call.name)) {
     return { result: `Error: ${call.name} is not available before the plan is approved.`, isError: true };
   }
   try {
     const outcome = await run(call, env);
-    return { ...outcome, result: clip(outcome.result, env.maxResultChars, 'both', 'narrow the request') };
+    // Redacted before it is cut, so a cut cannot leave the first part of a secret.
+    const full = env.ctx.redact ? env.ctx.redact(outcome.result) : outcome.result;
+    return { ...outcome, result: clip(full, env.maxResultChars, 'both', 'narrow the request') };
   } catch (e) {
     const bad = argumentError(e);
     if (bad) return { result: bad, isError: true };

@@ -1,8 +1,8 @@
 // The bwrap command line for one command: a fresh root with the system read-only, the checkout
-// writable, private /tmp, /proc and /dev, and new user, pid, ipc, uts, cgroup and (unless allowed)
-// network namespaces.
+// writable except its git directory, private /tmp, /proc and /dev, and new user, pid, ipc, uts,
+// cgroup and (unless allowed) network namespaces.
 import { lstatSync, readlinkSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 
 /**
  * Host paths shown read-only inside the sandbox: what programs need to run (binaries, libraries,
@@ -101,8 +101,24 @@ export function bwrapArgs(layout: BwrapLayout): string[] {
   args.push('--dir', layout.home);
   readOnly(layout.readOnlyPaths.filter(underTmpfs));
   args.push('--bind', layout.root, layout.root);
+  // The checkout's git directory is the server's (its objects, refs, index and config are what the
+  // server diffs and pushes from): commands may read it (`git log`, `git diff`) but not change it.
+  // Mounted over the writable checkout, so it can be neither written, nor renamed, nor replaced.
+  const gitDir = checkoutGitDir(layout.root);
+  if (gitDir !== undefined) args.push('--ro-bind', gitDir, gitDir);
   args.push('--chdir', layout.cwd);
   return args;
+}
+
+/** `<root>/.git` when it is a real directory or a gitfile (never follow a symlink out of the root). */
+export function checkoutGitDir(root: string): string | undefined {
+  const path = join(root, '.git');
+  try {
+    const st = lstatSync(path);
+    return st.isDirectory() || st.isFile() ? path : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** `/bin -> usr/bin` style links at the top of the tree are recreated as links, not bind mounts. */
