@@ -4,7 +4,9 @@
 //
 // The hog is bounded: one busy child process per core (STINT_STRESS_HOGS overrides the count), each of
 // which exits by itself when this script goes away or after STINT_STRESS_MAX_MINUTES (default 90), and
-// which this script stops at the end, on failure and on SIGINT/SIGTERM.
+// which this script stops at the end, on failure and on SIGINT/SIGTERM. The suite runs in its own
+// process group, so that a signal stops all of it (test files, the servers and databases they started),
+// not only npm.
 import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 
@@ -40,19 +42,33 @@ console.log(`test:stress: ${hogCount} CPU hog(s) running; starting \`npm test\``
 
 const npm = process.env.npm_execpath;
 const suite = npm
-  ? spawn(process.execPath, [npm, 'test'], { stdio: 'inherit' })
-  : spawn('npm', ['test'], { stdio: 'inherit' });
+  ? spawn(process.execPath, [npm, 'test'], { stdio: 'inherit', detached: true })
+  : spawn('npm', ['test'], { stdio: 'inherit', detached: true });
 
+function signalSuite(signal) {
+  try {
+    process.kill(-suite.pid, signal);
+  } catch {
+    // the group is gone
+  }
+}
+let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
     console.log(`test:stress: ${signal} after ${elapsed()}; stopping the suite and the hogs`);
-    suite.kill(signal);
     stopHogs();
+    signalSuite('SIGTERM');
+    // Whatever ignores SIGTERM (a test file busy in a hook, a database) is killed 10 s later.
+    setTimeout(() => signalSuite('SIGKILL'), 10_000).unref();
   });
 }
 
 suite.on('exit', (code, signal) => {
   stopHogs();
+  // Test files the suite left behind (it was stopped) go with it.
+  if (stopping) signalSuite('SIGKILL');
   const ok = code === 0;
   console.log(
     `test:stress: ${ok ? 'PASSED' : 'FAILED'} in ${elapsed()} with ${hogCount} CPU hog(s)` +

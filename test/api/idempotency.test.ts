@@ -8,7 +8,7 @@ import { registerIdempotency, requestFingerprint } from '../../src/api/idempoten
 import type { SqlStore } from '../../src/store/sql/sql-store.ts';
 import { openSqliteStore } from '../../src/store/sqlite/open.ts';
 import { type InProcessServer, startInProcess } from '../support/in-process.ts';
-import { api } from '../support/server.ts';
+import { api, waitUntil } from '../support/server.ts';
 
 describe('Idempotency-Key over the API', () => {
   let server: InProcessServer;
@@ -129,35 +129,41 @@ describe('Idempotency-Key mechanics', () => {
   let release: (() => void) | undefined;
   let calls = 0;
 
-  before(async () => {
-    store = openSqliteStore({ dataDir: ':memory:' });
-    app = Fastify();
-    registerErrorHandling(app);
-    app.addHook('onRequest', async (req) => {
+  /** An app on the shared store; `ttlMs` far longer than a test keeps expiry out of the replay checks. */
+  async function makeApp(ttlMs: number): Promise<FastifyInstance> {
+    const a = Fastify();
+    registerErrorHandling(a);
+    a.addHook('onRequest', async (req) => {
       req.principal = { tenantId: 't', keyId: 'k', role: 'admin' };
     });
-    registerIdempotency(app, { store: store.idempotency, ttlMs: 300, lockMs: 60_000, waitMs: 200 });
-    app.post('/v1alpha/slow', async () => {
+    registerIdempotency(a, { store: store.idempotency, ttlMs, lockMs: 60_000, waitMs: 200 });
+    a.post('/v1alpha/slow', async () => {
       calls++;
       await new Promise<void>((r) => {
         release = r;
       });
       return { n: calls };
     });
-    app.post('/v1alpha/boom', async () => {
+    a.post('/v1alpha/boom', async () => {
       calls++;
       throw new Error('boom');
     });
-    app.post('/v1alpha/ok', async () => ({ n: ++calls }));
-    await app.ready();
+    a.post('/v1alpha/ok', async () => ({ n: ++calls }));
+    await a.ready();
+    return a;
+  }
+
+  before(async () => {
+    store = openSqliteStore({ dataDir: ':memory:' });
+    app = await makeApp(3_600_000);
   });
   after(async () => {
     await app.close();
     await store.close();
   });
 
-  const post = (url: string, key: string) =>
-    app.inject({
+  const post = (url: string, key: string, on = app) =>
+    on.inject({
       method: 'POST',
       url,
       headers: { 'idempotency-key': key, 'content-type': 'application/json' },
@@ -167,7 +173,8 @@ describe('Idempotency-Key mechanics', () => {
   test('a duplicate of a request still running gets 409 ABORTED after waiting', async () => {
     calls = 0;
     const firstDone = post('/v1alpha/slow', 'k1');
-    for (let i = 0; i < 100 && !release; i++) await new Promise((r) => setTimeout(r, 10));
+    // The duplicate is sent once the first request is inside its handler (holding the key).
+    await waitUntil(() => release !== undefined, 60_000, 10);
     const dup = await post('/v1alpha/slow', 'k1');
     assert.equal(dup.statusCode, 409);
     assert.equal(dup.json().error.status, 'ABORTED');
@@ -185,8 +192,16 @@ describe('Idempotency-Key mechanics', () => {
     assert.equal(calls, 2, 'the retry ran again');
     const first = (await post('/v1alpha/ok', 'k3')).json();
     assert.deepEqual((await post('/v1alpha/ok', 'k3')).json(), first);
-    await new Promise((r) => setTimeout(r, 350));
-    assert.notDeepEqual((await post('/v1alpha/ok', 'k3')).json(), first, 'expired: runs again');
+    // Expiry, on an app keeping keys for 1 ms: once that has passed, the same request runs again.
+    const short = await makeApp(1);
+    try {
+      const once = (await post('/v1alpha/ok', 'k4', short)).json();
+      await new Promise((r) => setTimeout(r, 5));
+      assert.notDeepEqual((await post('/v1alpha/ok', 'k4', short)).json(), once, 'expired: runs again');
+      assert.deepEqual((await post('/v1alpha/ok', 'k3')).json(), first, 'the long-lived key still replays');
+    } finally {
+      await short.close();
+    }
     assert.ok((await store.idempotency.purgeExpired()) >= 0);
   });
 

@@ -18,6 +18,14 @@ import { api, cliEntry, type StartedServer, startServer, waitUntil } from '../su
 import { type StartedWorker, startWorker } from '../support/workers.ts';
 
 const SESSIONS = 60;
+const WORKERS = 3;
+/**
+ * The limits come from the work: what one scripted session (checkout, nine activities, a 2.7 s script, a
+ * patch) may cost on a busy shared machine, times the sessions. They bound a hang; every wait ends as
+ * soon as its condition holds, and a timeout says how far the run got.
+ */
+const MS_PER_SESSION = 8_000;
+const WORK_MS = SESSIONS * MS_PER_SESSION;
 
 let database: TestDatabase | undefined;
 let db: pg.Pool | undefined;
@@ -42,7 +50,7 @@ before(async () => {
     { env: { ...process.env, ...env }, stdio: 'pipe' },
   );
   server = await startServer({ args: ['--no-worker'], env });
-  for (let i = 0; i < 3; i++) workers.push(await startWorker({ env, args: ['--concurrency', '25'] }));
+  for (let i = 0; i < WORKERS; i++) workers.push(await startWorker({ env, args: ['--concurrency', '25'] }));
 });
 
 after(async () => {
@@ -54,7 +62,8 @@ after(async () => {
 });
 
 test('60 sessions on three workers survive SIGKILL of one, each worked by one worker at a time', {
-  timeout: 120_000,
+  // Creating, the wait for a victim, the wait for completion, and reading every session back.
+  timeout: 3 * WORK_MS,
 }, async (t) => {
   const srv = server!;
   const ids: string[] = [];
@@ -81,13 +90,23 @@ test('60 sessions on three workers survive SIGKILL of one, each worked by one wo
          where lease_owner is not null and activity_count >= 4 and state = 'IN_PROGRESS' group by lease_owner`,
       )
     ).rows;
+  const progress = async () => {
+    const { rows } = await db!.query<{ state: string; n: number }>(
+      'select state, count(*)::int as n from sessions where id = any($1) group by state order by state',
+      [ids],
+    );
+    const states = rows.map((r) => `${r.n} ${r.state}`).join(', ');
+    const sleeping = (await held()).map((r) => `${r.n} on ${r.owner}`).join(', ');
+    return `of ${SESSIONS} sessions: ${states}; sleeping after a.txt: ${sleeping || 'none'}`;
+  };
   const victimRow = await waitUntil(
     async () => {
       const rows = (await held()).sort((a, b) => b.n - a.n);
       return rows[0] && rows[0].n >= 3 ? rows[0] : undefined;
     },
-    40_000,
+    WORK_MS,
     50,
+    progress,
   );
   assert.ok(victimRow);
   const victim = workers.find((w) => w.id === victimRow.owner)!;
@@ -110,8 +129,9 @@ test('60 sessions on three workers survive SIGKILL of one, each worked by one wo
       }
       return rows.length === 1 && rows[0]!.state === 'COMPLETED' && rows[0]!.n === SESSIONS;
     },
-    90_000,
+    WORK_MS,
     200,
+    progress,
   );
 
   // What clients see: every session's activities exactly once, in order, with both files in the patch.

@@ -30,7 +30,12 @@ const HUB_NAME = 'sources/github/acme/hub';
 const PLAIN_NAME = 'sources/gitlab/team/plainrepo';
 const GH_TOKEN = 'ghp_sdk_suite_token_1234';
 const POLL_MS = 100;
-const TEST_TIMEOUT = 90_000;
+/**
+ * Bounds a wait so a hang fails; on a busy machine each wait ends as soon as its session gets there.
+ * A test's limit is the waits it makes (at most four) times that bound.
+ */
+const HANG_MS = 120_000;
+const TEST_TIMEOUT = 5 * HANG_MS;
 const GIT_IDENTITY = [
   '-c',
   'user.name=Stint Test',
@@ -218,7 +223,7 @@ export function sdkSuite(t: SdkUnderTest): void {
           : {}),
         config: {
           pollingIntervalMs: POLL_MS,
-          requestTimeoutMs: 15_000,
+          requestTimeoutMs: 60_000, // bounds a hang; one request can take a while on a busy machine
           // Fail fast instead of retrying 5xx/429 for 5 minutes.
           rateLimitRetry: { maxRetryTimeMs: 3_000, baseDelayMs: 100, maxDelayMs: 500 },
         },
@@ -353,7 +358,7 @@ export function sdkSuite(t: SdkUnderTest): void {
     });
 
     test('sources(): lists registered sources, get() resolves and 404s, filter narrows', {
-      timeout: 30_000,
+      timeout: HANG_MS,
     }, async () => {
       const all = await toArray(jules.sources());
       const names = all.map((s) => s.name).sort();
@@ -429,7 +434,7 @@ export function sdkSuite(t: SdkUnderTest): void {
       assert.ok(run.id);
       const streamed = await collectStream(run.stream(), {
         until: isTerminalActivity,
-        timeoutMs: 30_000,
+        timeoutMs: HANG_MS,
         graceMs: 1_000,
       });
       const raw = await rawActivities(run.id);
@@ -439,7 +444,7 @@ export function sdkSuite(t: SdkUnderTest): void {
       assert.ok(types.includes('planApproved'), `auto-approval must be recorded: ${types}`);
       assert.equal(types.at(-1), 'sessionCompleted');
 
-      const outcome = await within(run.result(), 20_000, 'run.result()');
+      const outcome = await within(run.result(), HANG_MS, 'run.result()');
       assert.equal(outcome.state, 'completed');
       assert.equal(outcome.sessionId, run.id);
       assert.equal(outcome.pullRequest, undefined, 'no pull request without a repository');
@@ -461,7 +466,7 @@ export function sdkSuite(t: SdkUnderTest): void {
       const session = await jules.session({
         prompt: scriptPrompt('Say hello.', { plan: ['Greet'], steps: [{ message: 'Hello!' }] }),
       });
-      await waitFor(session, 'awaitingPlanApproval', 20_000);
+      await waitFor(session, 'awaitingPlanApproval', HANG_MS);
       const waiting = await session.info();
       assert.equal(waiting.state, t.state('awaitingPlanApproval'));
       assert.equal(waiting.requirePlanApproval, true);
@@ -472,7 +477,7 @@ export function sdkSuite(t: SdkUnderTest): void {
       assert.equal(waiting.sourceContext?.source, undefined);
 
       await session.approve();
-      const outcome = await result(session, 30_000);
+      const outcome = await result(session, HANG_MS);
       assert.equal(outcome.state, 'completed');
       const history = await toArray(session.history());
       const types = history.map((a) => a.type);
@@ -505,7 +510,7 @@ export function sdkSuite(t: SdkUnderTest): void {
         autoPr: false,
       });
 
-      await waitFor(session, 'awaitingPlanApproval', 20_000);
+      await waitFor(session, 'awaitingPlanApproval', HANG_MS);
       const waiting = await session.info();
       assert.equal(waiting.state, t.state('awaitingPlanApproval'));
       assert.equal(waiting.name, `sessions/${session.id}`);
@@ -531,17 +536,17 @@ export function sdkSuite(t: SdkUnderTest): void {
       assert.ok(!beforeApproval.some((a) => a.type === 'planApproved'), 'no planApproved before approve()');
 
       await session.approve();
-      await waitFor(session, 'awaitingUserFeedback', 20_000);
+      await waitFor(session, 'awaitingUserFeedback', HANG_MS);
       assert.equal((await session.info()).state, t.state('awaitingUserFeedback'));
 
       const askedAt = Date.now();
-      const reply = await within(session.ask(answerText), 20_000, 'ask()');
+      const reply = await within(session.ask(answerText), HANG_MS, 'ask()');
       assert.equal(reply.type, 'agentMessaged');
       assert.equal(reply.originator, 'agent');
       assert.ok(Date.parse(reply.createTime) > askedAt, 'reply is stamped after the question was sent');
       assert.notEqual(reply.message, question);
 
-      const outcome = await result(session, 30_000);
+      const outcome = await result(session, HANG_MS);
       assert.equal(outcome.state, 'completed');
       assert.equal(outcome.title, 'Widget docs');
 
@@ -631,7 +636,7 @@ export function sdkSuite(t: SdkUnderTest): void {
 
       const streamed = await collectStream(session.stream(), {
         until: isTerminalActivity,
-        timeoutMs: 60_000,
+        timeoutMs: HANG_MS,
         graceMs: 1_500,
       });
       const raw = await rawActivities(session.id);
@@ -675,14 +680,14 @@ export function sdkSuite(t: SdkUnderTest): void {
       // and must still yield everything exactly once.
       const again = await collectStream(session.stream(), {
         until: isTerminalActivity,
-        timeoutMs: 20_000,
+        timeoutMs: HANG_MS,
         graceMs: 1_000,
       });
       assertSameAsServer(again, raw);
       // stream() with the exclude option drops user activities only.
       const noUser = await collectStream(session.stream({ exclude: { originator: 'user' } }), {
         until: isTerminalActivity,
-        timeoutMs: 20_000,
+        timeoutMs: HANG_MS,
         graceMs: 500,
       });
       assert.deepEqual(
@@ -690,7 +695,7 @@ export function sdkSuite(t: SdkUnderTest): void {
         raw.filter((r) => r.originator !== 'user').map((r) => r.id),
       );
 
-      const outcome = await result(session, 20_000);
+      const outcome = await result(session, HANG_MS);
       assert.equal(outcome.state, 'completed');
       const notes = outcome.generatedFiles().get('docs/notes.md');
       assert.ok(notes, `outputs: ${JSON.stringify(outcome.outputs)}`);
@@ -718,8 +723,8 @@ export function sdkSuite(t: SdkUnderTest): void {
       };
       // 0.0.4's session(config) never asks for a pull request; its run() does.
       const outcome = t.sessionAutoPr
-        ? await result(await jules.session(config), 30_000)
-        : await within((await jules.run(config)).result(), 30_000, 'run.result()');
+        ? await result(await jules.session(config), HANG_MS)
+        : await within((await jules.run(config)).result(), HANG_MS, 'run.result()');
       assert.equal(outcome.state, 'completed');
       const pr = outcome.pullRequest;
       assert.ok(pr, `expected a pullRequest output; outputs: ${JSON.stringify(outcome.outputs)}`);
@@ -745,7 +750,7 @@ export function sdkSuite(t: SdkUnderTest): void {
       });
       const streamed = await collectStream(session.stream(), {
         until: isTerminalActivity,
-        timeoutMs: 30_000,
+        timeoutMs: HANG_MS,
         graceMs: 1_000,
       });
       assertSameAsServer(streamed, await rawActivities(session.id));
@@ -756,10 +761,10 @@ export function sdkSuite(t: SdkUnderTest): void {
         `reason: ${JSON.stringify(last)}`,
       );
       if (t.failedResultRejects) {
-        await assert.rejects(result(session, 20_000), S.AutomatedSessionFailedError);
+        await assert.rejects(result(session, HANG_MS), S.AutomatedSessionFailedError);
       } else {
         // 0.0.4 compares the state with 'failed' in lower case: result() resolves on FAILED.
-        assert.equal((await result(session, 20_000)).sessionId, session.id);
+        assert.equal((await result(session, HANG_MS)).sessionId, session.id);
       }
       // A FAILED session takes no more messages: a client error (400), not a retried 5xx.
       await assert.rejects(session.send('try again'), (e: unknown) => {
@@ -768,7 +773,7 @@ export function sdkSuite(t: SdkUnderTest): void {
         return true;
       });
       // waitFor() also returns on a terminal state other than the one requested.
-      await waitFor(session, 'awaitingUserFeedback', 10_000);
+      await waitFor(session, 'awaitingUserFeedback', HANG_MS);
     });
 
     test('rehydrating a session by id in a fresh client (empty cache)', {
@@ -785,7 +790,7 @@ export function sdkSuite(t: SdkUnderTest): void {
         requireApproval: false,
         autoPr: false,
       });
-      const original = await result(created, 30_000);
+      const original = await result(created, HANG_MS);
       assert.equal(original.state, 'completed');
 
       const fresh = client({ memory: true });
@@ -807,12 +812,12 @@ export function sdkSuite(t: SdkUnderTest): void {
       assertSameAsServer(await toArray(byId.history()), raw);
       const streamed = await collectStream(fresh.session(created.id).stream(), {
         until: isTerminalActivity,
-        timeoutMs: 20_000,
+        timeoutMs: HANG_MS,
         graceMs: 1_000,
       });
       assertSameAsServer(streamed, raw);
 
-      const outcome = await result(byId, 10_000);
+      const outcome = await result(byId, HANG_MS);
       assert.equal(outcome.state, 'completed');
       assert.equal(outcome.changeSet()?.gitPatch.unidiffPatch, original.changeSet()?.gitPatch.unidiffPatch);
       assert.equal(
@@ -845,7 +850,7 @@ export function sdkSuite(t: SdkUnderTest): void {
       );
       assert.equal(runs.length, 12);
       assert.equal(new Set(runs.map((r) => r.id)).size, 12);
-      const outcomes = await within(Promise.all(runs.map((r) => r.result())), 60_000, 'fan-out results');
+      const outcomes = await within(Promise.all(runs.map((r) => r.result())), HANG_MS, 'fan-out results');
       outcomes.forEach((o, i) => {
         assert.equal(o.state, 'completed');
         assert.deepEqual(
@@ -904,7 +909,7 @@ export function sdkSuite(t: SdkUnderTest): void {
         listed.slice(0, 3),
       );
       // Let the sessions finish so that no work is in flight when the server is killed.
-      for (const r of results) assert.equal((await within(r, 20_000, 'run.result()')).state, 'completed');
+      for (const r of results) assert.equal((await within(r, HANG_MS, 'run.result()')).state, 'completed');
     });
 
     test('a source behind the GitHub provider: session({source}) ends with a pull request opened on GitHub', {
@@ -920,8 +925,8 @@ export function sdkSuite(t: SdkUnderTest): void {
         requireApproval: false,
       };
       const outcome = t.sessionAutoPr
-        ? await result(await jules.session(config), 30_000)
-        : await within((await jules.run(config)).result(), 30_000, 'run.result()');
+        ? await result(await jules.session(config), HANG_MS)
+        : await within((await jules.run(config)).result(), HANG_MS, 'run.result()');
       assert.equal(outcome.state, 'completed');
       assert.match(outcome.pullRequest?.url ?? '', /^https:\/\/github\.example\/acme\/hub\/pull\/\d+$/);
       assert.equal(outcome.generatedFiles().get('HUB.md')?.changeType, 'created');
@@ -940,16 +945,16 @@ export function sdkSuite(t: SdkUnderTest): void {
         requireApproval: false,
         autoPr: false,
       });
-      const first = await result(session, 30_000);
+      const first = await result(session, HANG_MS);
       assert.equal(first.generatedFiles().get('first.txt')?.changeType, 'created');
       // The follow-up's work (the scripted agent only acknowledges messages, so it is put in place here).
       writeFileSync(join(server.dataDir, 'workspaces', session.id, 'second.txt'), 'second\n');
       // The SDK sends without checking the state: a COMPLETED session takes the message and works again.
-      const reply = await within(session.ask('Also keep second.txt.'), 20_000, 'ask()');
+      const reply = await within(session.ask('Also keep second.txt.'), HANG_MS, 'ask()');
       assert.equal(reply.type, 'agentMessaged');
       const again = await waitUntilCompletedTwice(session.id);
       assert.equal(again.state, 'COMPLETED');
-      const outcome = await result(session, 20_000);
+      const outcome = await result(session, HANG_MS);
       assert.deepEqual(
         outcome
           .generatedFiles()

@@ -107,7 +107,7 @@ export async function api(
  */
 export async function waitUntil<T>(
   fn: () => Promise<T> | T,
-  timeoutMs = 30_000,
+  timeoutMs = 120_000,
   intervalMs = 50,
   progress?: () => Promise<string> | string,
 ): Promise<T> {
