@@ -14,6 +14,7 @@ import pg from 'pg';
 import { CRASH_SCRIPT_ACTIVITIES, crashScript, describeActivity } from '../support/activities.ts';
 import { git, makeBareRepo, scriptPrompt } from '../support/git-fixtures.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
+import { waitWhileProgressing } from '../support/progress.ts';
 import { api, cliEntry, type StartedServer, startServer, waitUntil } from '../support/server.ts';
 import { type StartedWorker, startWorker } from '../support/workers.ts';
 
@@ -22,10 +23,13 @@ const WORKERS = 3;
 /**
  * The limits come from the work: what one scripted session (checkout, nine activities, a 2.7 s script, a
  * patch) may cost on a busy shared machine, times the sessions. They bound a hang; every wait ends as
- * soon as its condition holds, and a timeout says how far the run got.
+ * soon as its condition holds, and a timeout says how far the run got. (Seen: 12 minutes for the whole
+ * test at a load of 30 on 2 cores.)
  */
-const MS_PER_SESSION = 8_000;
+const MS_PER_SESSION = 15_000;
 const WORK_MS = SESSIONS * MS_PER_SESSION;
+/** No activity written by any of the sessions for this long means the run is stuck. */
+const STALL_MS = 120_000;
 
 let database: TestDatabase | undefined;
 let db: pg.Pool | undefined;
@@ -113,8 +117,10 @@ test('60 sessions on three workers survive SIGKILL of one, each worked by one wo
   assert.ok(victim, `lease owner ${victimRow.owner} is one of our workers`);
   await victim.kill();
 
-  await waitUntil(
-    async () => {
+  // Every session completes: waited for by progress (activities written), so a slow machine is waited
+  // for and a stuck run fails within STALL_MS, saying how far it got.
+  await waitWhileProgressing({
+    done: async () => {
       const { rows } = await db!.query<{ state: string; n: number }>(
         'select state, count(*)::int as n from sessions where id = any($1) group by state',
         [ids],
@@ -129,10 +135,16 @@ test('60 sessions on three workers survive SIGKILL of one, each worked by one wo
       }
       return rows.length === 1 && rows[0]!.state === 'COMPLETED' && rows[0]!.n === SESSIONS;
     },
-    WORK_MS,
-    200,
-    progress,
-  );
+    progress: async () =>
+      (
+        await db!.query<{ n: number }>(
+          'select count(*)::int as n from activities where session_id = any($1)',
+          [ids],
+        )
+      ).rows[0]!.n,
+    stallMs: STALL_MS,
+    describe: progress,
+  });
 
   // What clients see: every session's activities exactly once, in order, with both files in the patch.
   const head = git(repo, 'rev-parse', 'main').trim();
