@@ -15,7 +15,7 @@ import { CRASH_SCRIPT_ACTIVITIES, crashScript, describeActivity } from '../suppo
 import { git, makeBareRepo, scriptPrompt } from '../support/git-fixtures.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
 import { waitWhileProgressing } from '../support/progress.ts';
-import { api, cliEntry, type StartedServer, startServer, waitUntil } from '../support/server.ts';
+import { api, cliEntry, type StartedServer, startServer } from '../support/server.ts';
 import { type StartedWorker, startWorker } from '../support/workers.ts';
 
 const SESSIONS = 60;
@@ -44,7 +44,10 @@ before(async () => {
   // Every process of a deployment shares the key that encrypts secrets in the store.
   env = {
     STINT_DATABASE_URL: database.url,
-    STINT_LEASE_MS: '3000',
+    // The product default. A 3 s lease (heartbeat every 1 s) expired on a busy machine whenever a
+    // worker was descheduled for 3 s: sessions bounced between workers and none got past its plan in
+    // 8 minutes. The killed worker's sessions are taken over when its lease runs out, within 30 s.
+    STINT_LEASE_MS: '30000',
     STINT_SECRET_KEY: randomBytes(32).toString('base64'),
   };
   repo = makeBareRepo();
@@ -103,18 +106,28 @@ test('60 sessions on three workers survive SIGKILL of one, each worked by one wo
     const sleeping = (await held()).map((r) => `${r.n} on ${r.owner}`).join(', ');
     return `of ${SESSIONS} sessions: ${states}; sleeping after a.txt: ${sleeping || 'none'}`;
   };
-  const victimRow = await waitUntil(
-    async () => {
+  let victimRow: { owner: string; n: number } | undefined;
+  const activities = async () =>
+    (
+      await db!.query<{ n: number }>('select count(*)::int as n from activities where session_id = any($1)', [
+        ids,
+      ])
+    ).rows[0]!.n;
+  await waitWhileProgressing({
+    done: async () => {
       const rows = (await held()).sort((a, b) => b.n - a.n);
-      return rows[0] && rows[0].n >= 3 ? rows[0] : undefined;
+      victimRow = rows[0] && rows[0].n >= 3 ? rows[0] : undefined;
+      return victimRow !== undefined;
     },
-    WORK_MS,
-    50,
-    progress,
-  );
+    progress: activities,
+    stallMs: STALL_MS,
+    describe: progress,
+    intervalMs: 50,
+  });
   assert.ok(victimRow);
-  const victim = workers.find((w) => w.id === victimRow.owner)!;
-  assert.ok(victim, `lease owner ${victimRow.owner} is one of our workers`);
+  const owner = victimRow.owner;
+  const victim = workers.find((w) => w.id === owner)!;
+  assert.ok(victim, `lease owner ${owner} is one of our workers`);
   await victim.kill();
 
   // Every session completes: waited for by progress (activities written), so a slow machine is waited
