@@ -73,13 +73,20 @@ export class StintHttp {
     lastEventId: string | undefined,
     signal: AbortSignal,
   ): AsyncGenerator<SseMessage> {
-    const res = await fetch(`${this.origin}/v1alpha${path}`, {
-      headers: this.#headers({
-        accept: 'text/event-stream',
-        ...(lastEventId ? { 'last-event-id': lastEventId } : {}),
-      }),
-      signal,
-    });
+    let res: Response;
+    try {
+      res = await fetch(`${this.origin}/v1alpha${path}`, {
+        headers: this.#headers({
+          accept: 'text/event-stream',
+          ...(lastEventId ? { 'last-event-id': lastEventId } : {}),
+        }),
+        signal,
+      });
+    } catch (e) {
+      // Aborted before the server answered (a slow server): no events, like an abort while reading.
+      if (signal.aborted) return;
+      throw e;
+    }
     if (res.status === 204 || !res.body) return;
     if (!res.ok) {
       const json = JSON.parse((await res.text()) || '{}') as {

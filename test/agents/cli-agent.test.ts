@@ -113,7 +113,7 @@ test('stint serve --agent cli: approval, streamed output, the changes as the pat
       const s = (await api(server, 'GET', `/sessions/${id}`)).body;
       if (s.state === 'FAILED') throw new Error(JSON.stringify(await acts()));
       return s.state === want ? s : undefined;
-    }, 60_000).catch(async (e) => {
+    }).catch(async (e) => {
       throw new Error(`waiting for ${want}: ${(e as Error).message}\n${JSON.stringify(await acts())}`);
     });
   const acts = async () => (await api(server, 'GET', `/sessions/${id}/activities`)).body.activities as any[];
@@ -138,7 +138,7 @@ test('stint serve --agent cli: approval, streamed output, the changes as the pat
   assert.ok(!patch.includes('stint-agent-prompt'), 'the task file stays out of the patch');
 
   await api(server, 'POST', `/sessions/${id}:sendMessage`, { prompt: 'And mention it in TASK.txt.' });
-  await waitUntil(async () => (await acts()).length > all.length + 2, 60_000);
+  await waitUntil(async () => (await acts()).length > all.length + 2);
   const again = await state('COMPLETED');
   const work = join(makeTempDir('stint-apply-'), 'w');
   dirs.push(join(work, '..'));

@@ -62,7 +62,7 @@ async function waitState(server: StartedServer, id: string, state: string): Prom
       throw new Error(`session failed: ${JSON.stringify(await activities(server, id))}`);
     }
     return s.state === state ? s : undefined;
-  }, 60_000);
+  });
 }
 
 function describeAll(acts: any[]): string[] {
@@ -284,7 +284,7 @@ test('SIGKILL mid-conversation: the restarted server resumes at the last saved t
     const s = (await api(first, 'GET', `/sessions/${id}`)).body;
     if (s.state === 'FAILED') throw new Error(JSON.stringify(await activities(first, id)));
     return inFlight;
-  }, 60_000);
+  });
   // Everything before the model call in flight is committed by now.
   const before = describeAll(await activities(first, id));
   await first.kill();

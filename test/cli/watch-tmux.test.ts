@@ -79,7 +79,7 @@ test('stint watch on a terminal shows a live view that updates as the session mo
   const first = await waitUntil<string | undefined>(() => {
     const text = pane();
     return SPINNER.test(text) && text.includes('Agent: Which colour?') ? text : undefined;
-  }, 30_000).then((t) => t!);
+  }).then((t) => t!);
   assert.match(first, /Plan \(2 steps\):\n\s+1\. Ask for a colour\n\s+2\. Paint/);
   assert.match(first, new RegExp(`stint say ${id} "your answer" --wait`));
   const clockAt = (text: string) => SPINNER.exec(text)?.[1];
@@ -87,7 +87,7 @@ test('stint watch on a terminal shows a live view that updates as the session mo
   const ticked = await waitUntil(() => {
     const t = clockAt(pane());
     return t && t !== before ? t : undefined;
-  }, 15_000);
+  });
   assert.notEqual(ticked, before);
   assert.equal(pane().match(/Agent: Which colour\?/g)?.length, 1, 'activities are printed once');
 
@@ -97,7 +97,7 @@ test('stint watch on a terminal shows a live view that updates as the session mo
   const final = await waitUntil<string | undefined>(() => {
     const text = pane();
     return text.includes('EXIT=0') ? text : undefined;
-  }, 30_000).then((t) => t!);
+  }).then((t) => t!);
   for (const line of ['You: blue', 'Wrote colour.txt', 'Agent: Painted', '+blue', 'Session completed']) {
     assert.ok(final.includes(line), `${line} in:\n${final}`);
   }

@@ -54,10 +54,14 @@ async function subset(ids = PICK): Promise<{ file: string; tasks: EvalTask[] }> 
   return { file, tasks: await loadTasks(file) };
 }
 
+// Bounds a hang of one `stint eval` run (several sessions, each judged in the sandbox): a busy shared
+// machine took over 200 s for one; a test's limit is its runs times this.
+const EVAL_HANG_MS = 600_000;
+
 async function stintEval(...args: string[]): Promise<{ stdout: string; stderr: string }> {
   return run(process.execPath, [cliEntry, 'eval', ...args], {
     env: { ...process.env, STINT_LOG_LEVEL: 'warn' },
-    timeout: 200_000,
+    timeout: EVAL_HANG_MS,
     maxBuffer: 16 * 1024 * 1024,
   });
 }
@@ -150,7 +154,9 @@ test('totals: Wilson interval and unbiased pass@k', () => {
   assert.equal(pick(cand(1, 'resolved', 3, 10), cand(2, 'resolved', 3, 10)), 1);
 });
 
-test('stint eval: the oracle scores 100 %, a resumed run redoes nothing, an agent that changes nothing scores 0 %', async () => {
+test('stint eval: the oracle scores 100 %, a resumed run redoes nothing, an agent that changes nothing scores 0 %', {
+  timeout: 3 * EVAL_HANG_MS,
+}, async () => {
   const { file } = await subset();
   const out = join(tempDir(), 'out');
   const first = await stintEval(file, '--agent', 'cli', '--cli-preset', 'oracle', '--out', out);

@@ -10,6 +10,9 @@ import { cliEntry, makeTempDir, type StartedServer, startServer } from '../suppo
 let server: StartedServer;
 let client: Client;
 const configHome = makeTempDir('stint-mcp-config-');
+// Bounds each MCP request so a hang fails, well above the SDK's 60 s default: on a busy machine,
+// starting `stint mcp` and following a session can take longer than that.
+const REQUEST = { timeout: 300_000 };
 
 before(async () => {
   server = await startServer();
@@ -26,6 +29,7 @@ before(async () => {
       },
       stderr: 'pipe',
     }),
+    REQUEST,
   );
 });
 
@@ -36,7 +40,7 @@ after(async () => {
 });
 
 async function call(name: string, args: Record<string, unknown>): Promise<any> {
-  const res = (await client.callTool({ name, arguments: args })) as {
+  const res = (await client.callTool({ name, arguments: args }, undefined, REQUEST)) as {
     isError?: boolean;
     content: { text: string }[];
   };
@@ -44,8 +48,28 @@ async function call(name: string, args: Record<string, unknown>): Promise<any> {
   return JSON.parse(res.content[0]!.text);
 }
 
+/**
+ * follow_session until the session reaches `state` (each call returns when the session waits, ends, or
+ * its 30 s are up, however far a busy machine got): the activities of every call, in order.
+ */
+async function followUntil(session: string, state: string, afterActivityId?: string): Promise<any> {
+  const activities: any[] = [];
+  let last = afterActivityId;
+  for (let round = 0; round < 20; round++) {
+    const r = await call('follow_session', {
+      session,
+      ...(last ? { afterActivityId: last } : {}),
+      timeoutSeconds: 30,
+    });
+    activities.push(...r.activities);
+    last = r.lastActivityId ?? last;
+    if (r.state === state || r.done) return { ...r, activities, lastActivityId: last };
+  }
+  throw new Error(`session ${session} did not reach ${state} in 20 rounds of follow_session`);
+}
+
 test('an MCP client creates a session and follows it through approval, a question and completion', async () => {
-  const tools = (await client.listTools()).tools.map((t) => t.name);
+  const tools = (await client.listTools(undefined, REQUEST)).tools.map((t) => t.name);
   for (const t of [
     'create_session',
     'list_sessions',
@@ -71,16 +95,12 @@ test('an MCP client creates a session and follows it through approval, a questio
   });
   assert.equal(session.state, 'QUEUED');
 
-  const planned = await call('follow_session', { session: session.name, timeoutSeconds: 30 });
+  const planned = await followUntil(session.name, 'AWAITING_PLAN_APPROVAL');
   assert.equal(planned.state, 'AWAITING_PLAN_APPROVAL');
   assert.ok(planned.activities.some((a: any) => a.summary === 'plan: Write hello.txt'));
 
   await call('approve_plan', { session: session.id });
-  const asked = await call('follow_session', {
-    session: session.id,
-    afterActivityId: planned.lastActivityId,
-    timeoutSeconds: 30,
-  });
+  const asked = await followUntil(session.id, 'AWAITING_USER_FEEDBACK', planned.lastActivityId);
   assert.equal(asked.state, 'AWAITING_USER_FEEDBACK');
   assert.equal(asked.activities.at(-1).summary, 'agent: Shall I sign it?');
   assert.ok(
@@ -89,11 +109,7 @@ test('an MCP client creates a session and follows it through approval, a questio
   );
 
   await call('send_message', { session: session.id, message: 'Yes please' });
-  const done = await call('follow_session', {
-    session: session.id,
-    afterActivityId: asked.lastActivityId,
-    timeoutSeconds: 30,
-  });
+  const done = await followUntil(session.id, 'COMPLETED', asked.lastActivityId);
   assert.equal(done.state, 'COMPLETED');
   assert.equal(done.done, true);
   assert.equal(done.activities.at(-1).summary, 'session completed');
@@ -114,7 +130,11 @@ test('an MCP client creates a session and follows it through approval, a questio
   const list = await call('list_sessions', { state: 'COMPLETED' });
   assert.ok(list.sessions.some((s: any) => s.id === session.id));
 
-  const missing = (await client.callTool({ name: 'get_session', arguments: { session: '12345' } })) as any;
+  const missing = (await client.callTool(
+    { name: 'get_session', arguments: { session: '12345' } },
+    undefined,
+    REQUEST,
+  )) as any;
   assert.equal(missing.isError, true);
   assert.match(missing.content[0].text, /404 NOT_FOUND/);
 });

@@ -33,13 +33,18 @@ async function within(p: Promise<unknown>, ms: number): Promise<'woken' | 'timeo
   return r;
 }
 
-async function until(fn: () => boolean, ms = 10_000): Promise<void> {
+async function until(fn: () => boolean, ms = 120_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!fn()) {
     if (Date.now() > deadline) throw new Error('timed out');
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+// A waiter's fallback poll is an hour, so being woken within WOKEN_MS (which only bounds a hang on a
+// busy machine) can only be the NOTIFY's doing.
+const POLL_MS = 3_600_000;
+const WOKEN_MS = 120_000;
 
 describe('PostgreSQL queue and event bridge', () => {
   let database: TestDatabase;
@@ -93,10 +98,10 @@ describe('PostgreSQL queue and event bridge', () => {
 
   test('an idle worker is woken by the NOTIFY of a session created by another process', async () => {
     await drain();
-    const waiting = worker.queue.waitForWork(60_000, abort.signal);
+    const waiting = worker.queue.waitForWork(POLL_MS, abort.signal);
     const s = sessionFixture('t-wake');
     await apiStore.createSession(s, { wantsWork: true }, []);
-    assert.equal(await within(waiting, 15_000), 'woken');
+    assert.equal(await within(waiting, WOKEN_MS), 'woken');
     assert.equal(await worker.queue.claim('w1'), s.id);
     await workerStore.mutateSession(s.id, () => ({ change: { wantsWork: false } }), { leaseOwner: 'w1' });
     await worker.queue.release(s.id, 'w1');
@@ -108,9 +113,9 @@ describe('PostgreSQL queue and event bridge', () => {
     await apiStore.createSession(s, { wantsWork: true }, []);
     assert.equal(await api.queue.claim('w-a'), s.id);
     await worker.queue.claim('nothing'); // clears earlier hints
-    const waiting = worker.queue.waitForWork(60_000, abort.signal);
+    const waiting = worker.queue.waitForWork(POLL_MS, abort.signal);
     await api.queue.release(s.id, 'w-a');
-    assert.equal(await within(waiting, 15_000), 'woken');
+    assert.equal(await within(waiting, WOKEN_MS), 'woken');
     assert.equal(await worker.queue.claim('w-b'), s.id);
     await workerStore.mutateSession(s.id, () => ({ change: { wantsWork: false } }));
   });
@@ -137,7 +142,7 @@ describe('PostgreSQL queue and event bridge', () => {
   test('the listener reconnects after its connection is killed, wakes waiters, and hears NOTIFYs again', async () => {
     await drain();
     await worker.queue.claim('nothing');
-    const woken = worker.queue.waitForWork(60_000, abort.signal);
+    const woken = worker.queue.waitForWork(POLL_MS, abort.signal);
     const admin = new pg.Client({ connectionString: database.url });
     await admin.connect();
     try {
@@ -148,14 +153,15 @@ describe('PostgreSQL queue and event bridge', () => {
     } finally {
       await admin.end();
     }
-    assert.equal(await within(woken, 15_000), 'woken', 'waiters are woken after a reconnect');
+    assert.equal(await within(woken, WOKEN_MS), 'woken', 'waiters are woken after a reconnect');
     // Once the connection is back, NOTIFYs arrive again.
-    for (let attempt = 0; attempt < 100; attempt++) {
+    // Until the listener is back a NOTIFY is lost, so retry; each try waits longer (a busy machine).
+    for (let attempt = 0; attempt < 20; attempt++) {
       await worker.queue.claim('nothing');
-      const waiting = worker.queue.waitForWork(60_000, abort.signal);
+      const waiting = worker.queue.waitForWork(POLL_MS, abort.signal);
       const s = sessionFixture('t-reconnect');
       await apiStore.createSession(s, { wantsWork: true }, []);
-      const r = await within(waiting, 300);
+      const r = await within(waiting, Math.min(300 * 2 ** attempt, 30_000));
       await apiStore.mutateSession(s.id, () => ({ change: { wantsWork: false } }));
       if (r === 'woken') return;
     }

@@ -64,7 +64,7 @@ async function waitCompleted(server: StartedServer, id: string, completions = 1)
     const failed = acts.find((a: any) => a.sessionFailed);
     if (failed) throw new Error(`session failed: ${failed.sessionFailed.reason}`);
     return acts.filter((a: any) => a.sessionCompleted).length >= completions;
-  }, 90_000);
+  });
   return (await api(server, 'GET', `/sessions/${id}`)).body;
 }
 
@@ -251,7 +251,7 @@ describe('real repositories (workspace kept 1h)', () => {
     );
     assert.ok(existsSync(join(dir, 'w.txt')));
     assert.equal((await api(server, 'DELETE', `/sessions/${id}`)).status, 200);
-    await waitUntil(() => !existsSync(dir), 15_000);
+    await waitUntil(() => !existsSync(dir));
   });
 
   test('repositories the server token can see are sources, and sessions run on them', async () => {
@@ -306,7 +306,7 @@ describe('real repositories (default retention: checkouts removed when sessions 
     const patch = done.outputs[0].changeSet.gitPatch.unidiffPatch;
     assert.match(patch, /diff --git a\/blob\.bin b\/blob\.bin\nnew file mode 100644/);
     assert.match(patch, /GIT binary patch/);
-    await waitUntil(() => !existsSync(join(server.dataDir, 'workspaces', id)), 10_000);
+    await waitUntil(() => !existsSync(join(server.dataDir, 'workspaces', id)));
   });
 
   test('a follow-up after the checkout was removed continues from the same base and branch', async () => {
@@ -318,11 +318,11 @@ describe('real repositories (default retention: checkouts removed when sessions 
     const id = created.body.id;
     const first = await waitCompleted(server, id);
     const head = git(bare, 'rev-parse', `refs/heads/stint/${id}`).trim();
-    await waitUntil(() => !existsSync(join(server.dataDir, 'workspaces', id)), 10_000);
+    await waitUntil(() => !existsSync(join(server.dataDir, 'workspaces', id)));
     await api(server, 'POST', `/sessions/${id}:sendMessage`, { prompt: 'Anything else?' });
     const second = await waitCompleted(server, id, 2);
     assert.deepEqual(second.outputs, first.outputs);
     assert.equal(git(bare, 'rev-parse', `refs/heads/stint/${id}`).trim(), head);
-    await waitUntil(() => !existsSync(join(server.dataDir, 'workspaces', id)), 10_000);
+    await waitUntil(() => !existsSync(join(server.dataDir, 'workspaces', id)));
   });
 });

@@ -14,43 +14,60 @@ after(async () => {
   for (const s of servers) await s.cleanup();
 });
 
-test('SIGKILL mid-run loses and duplicates nothing', async () => {
+const SESSIONS = 20;
+// What one scripted session may cost on a busy shared machine: the waits below are bounded by the
+// work (sessions × this), end as soon as their condition holds, and say how far things got.
+const MS_PER_SESSION = 10_000;
+
+test('SIGKILL mid-run loses and duplicates nothing', {
+  timeout: 3 * SESSIONS * MS_PER_SESSION,
+}, async () => {
   const dataDir = makeTempDir();
   const first = await startServer({ dataDir, keepDataDir: true });
   servers.push(first);
   const ids: string[] = [];
-  for (let i = 0; i < 20; i++) {
+  for (let i = 0; i < SESSIONS; i++) {
     const res = await api(first, 'POST', '/sessions', {
       prompt: scriptPrompt(`crash ${i}`, crashScript(1500, 300)),
     });
     assert.equal(res.status, 200);
     ids.push(res.body.id);
   }
-  // Wait until every session has written a.txt and is sleeping.
-  await waitUntil(async () => {
+  // Wait until every session has written a.txt (the last of them is then sleeping).
+  const wroteA = async (server: StartedServer) => {
+    let n = 0;
     for (const id of ids) {
-      const acts = (await api(first, 'GET', `/sessions/${id}/activities`)).body.activities;
-      if (acts.length < 4) return false;
+      const acts = (await api(server, 'GET', `/sessions/${id}/activities`)).body.activities;
+      if (acts.length >= 4) n++;
     }
-    return true;
-  }, 30_000);
+    return n;
+  };
+  await waitUntil(
+    async () => (await wroteA(first)) === SESSIONS,
+    SESSIONS * MS_PER_SESSION,
+    50,
+    async () => `${await wroteA(first)}/${SESSIONS} sessions wrote a.txt`,
+  );
   await first.kill();
 
   // A restart starts the worker (recovery, workspace scan) before it says it is listening: on a busy
   // machine that takes longer than a first start.
   const second = await startServer({ dataDir, apiKey: first.apiKey, timeoutMs: 90_000 });
   servers.push(second);
+  const completed = async () => {
+    let n = 0;
+    for (const id of ids) {
+      const s = (await api(second, 'GET', `/sessions/${id}`)).body;
+      if (s.state === 'FAILED') throw new Error(`session ${id} failed`);
+      if (s.state === 'COMPLETED') n++;
+    }
+    return n;
+  };
   await waitUntil(
-    async () => {
-      for (const id of ids) {
-        const s = (await api(second, 'GET', `/sessions/${id}`)).body;
-        if (s.state === 'FAILED') throw new Error(`session ${id} failed`);
-        if (s.state !== 'COMPLETED') return false;
-      }
-      return true;
-    },
-    60_000,
+    async () => (await completed()) === SESSIONS,
+    SESSIONS * MS_PER_SESSION,
     200,
+    async () => `${await completed()}/${SESSIONS} sessions completed after the restart`,
   );
 
   for (const id of ids) {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { createSandbox, type RunRequest } from '../../src/sandbox/index.ts';
 import { removeTree } from '../../src/workspace/remove-tree.ts';
-import { isAlive, waitGone } from './proc.ts';
+import { isAlive, runUntilStarted, waitForFile, waitGone } from './proc.ts';
 
 const sandbox = createSandbox('plain', { killGraceMs: 500 });
 let cwd: string;
@@ -15,9 +15,14 @@ before(async () => {
 });
 after(() => removeTree(cwd));
 
+// Timeouts here bound a hang (a busy machine can be slow to start a shell); the tests of the timeout
+// itself give their own.
 function run(command: string, extra: Partial<RunRequest> = {}) {
-  return sandbox.run({ command, cwd, timeoutMs: 10_000, maxOutputBytes: 100_000, ...extra });
+  return sandbox.run({ command, cwd, timeoutMs: 120_000, maxOutputBytes: 100_000, ...extra });
 }
+
+// Killing must not wait for children: they sleep far longer than the test may run (its timeout fails it).
+const FOREVER = 3600;
 
 test('kind and a successful command', async () => {
   assert.equal(sandbox.kind, 'plain');
@@ -26,7 +31,7 @@ test('kind and a successful command', async () => {
   assert.equal(r.output, `hello\n${cwd}\n`);
   assert.equal(r.timedOut, false);
   assert.equal(r.aborted, false);
-  assert.ok(r.durationMs >= 0 && r.durationMs < 10_000);
+  assert.ok(r.durationMs >= 0);
 });
 
 test('exit codes: plain, command not found, killed by a signal', async () => {
@@ -56,52 +61,59 @@ test('output beyond maxOutputBytes is truncated with a note', async () => {
 });
 
 test('stdin is closed (reads see end of file)', async () => {
-  const r = await run('cat; echo "rc=$?"', { timeoutMs: 5000 });
+  const r = await run('cat; echo "rc=$?"');
   assert.equal(r.output, 'rc=0\n');
   assert.equal(r.timedOut, false);
 });
 
 test('timeout kills the whole process group, children included', async () => {
-  const started = Date.now();
-  const r = await run('sleep 100 & echo "child=$!"; wait', { timeoutMs: 400 });
+  const r = await runUntilStarted(
+    (timeoutMs) => run(`sleep ${FOREVER} & echo "child=$!"; wait`, { timeoutMs }),
+    (r) => /child=\d+/.test(r.output),
+  );
   assert.equal(r.timedOut, true);
   assert.equal(r.exitCode, 124);
-  assert.ok(Date.now() - started < 5000);
   const pid = Number(/child=(\d+)/.exec(r.output)?.[1]);
   assert.ok(pid > 0, r.output);
-  assert.equal(await waitGone(pid, 3000), true, `child ${pid} survived the timeout`);
+  assert.equal(await waitGone(pid, 30_000), true, `child ${pid} survived the timeout`);
 });
 
 test('a child that ignores SIGTERM is SIGKILLed after the grace period', async () => {
-  const r = await run('sh -c \'trap "" TERM; echo "child=$$"; while :; do sleep 0.05; done\' & wait', {
-    timeoutMs: 300,
-  });
+  const r = await runUntilStarted(
+    (timeoutMs) =>
+      run('sh -c \'trap "" TERM; echo "child=$$"; while :; do sleep 0.05; done\' & wait', { timeoutMs }),
+    (r) => /child=\d+/.test(r.output),
+  );
   assert.equal(r.exitCode, 124);
   const pid = Number(/child=(\d+)/.exec(r.output)?.[1]);
   assert.ok(pid > 0, r.output);
-  assert.equal(await waitGone(pid, 3000), true, `child ${pid} survived SIGKILL`);
+  assert.equal(await waitGone(pid, 30_000), true, `child ${pid} survived SIGKILL`);
 });
 
 test('background processes left behind do not hold the result and are killed', async () => {
-  const started = Date.now();
-  const r = await run('sleep 100 & echo "child=$!"');
+  const r = await run(`sleep ${FOREVER} & echo "child=$!"`);
   assert.equal(r.exitCode, 0);
-  assert.ok(Date.now() - started < 3000, `took ${Date.now() - started} ms`);
   const pid = Number(/child=(\d+)/.exec(r.output)?.[1]);
-  assert.equal(await waitGone(pid, 3000), true);
+  assert.ok(pid > 0, r.output);
+  assert.equal(await waitGone(pid, 30_000), true);
 });
 
 test('abort via AbortSignal kills the command', async () => {
   const controller = new AbortController();
-  setTimeout(() => controller.abort(), 200);
-  const started = Date.now();
-  const r = await run('sleep 30 & echo "child=$!"; wait', { signal: controller.signal });
+  // Abort once the child is running (it wrote its pid), not after a guess at how long that takes.
+  const pidFile = join(cwd, 'abort-child.pid');
+  const running = run(`sleep ${FOREVER} & echo "child=$!"; echo $! > abort-child.pid; wait`, {
+    signal: controller.signal,
+  });
+  await waitForFile(pidFile);
+  controller.abort();
+  const r = await running;
   assert.equal(r.aborted, true);
   assert.equal(r.timedOut, false);
   assert.equal(r.exitCode, 130);
-  assert.ok(Date.now() - started < 5000);
   const pid = Number(/child=(\d+)/.exec(r.output)?.[1]);
-  assert.equal(await isAlive(pid).then((alive) => (alive ? waitGone(pid, 3000) : true)), true);
+  assert.ok(pid > 0, r.output);
+  assert.equal(await isAlive(pid).then((alive) => (alive ? waitGone(pid, 30_000) : true)), true);
 
   const pre = await run('echo should-not-run', { signal: AbortSignal.abort() });
   assert.deepEqual(

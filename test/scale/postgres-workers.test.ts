@@ -14,10 +14,22 @@ import pg from 'pg';
 import { CRASH_SCRIPT_ACTIVITIES, crashScript, describeActivity } from '../support/activities.ts';
 import { git, makeBareRepo, scriptPrompt } from '../support/git-fixtures.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
-import { api, cliEntry, type StartedServer, startServer, waitUntil } from '../support/server.ts';
+import { waitWhileProgressing } from '../support/progress.ts';
+import { api, cliEntry, type StartedServer, startServer } from '../support/server.ts';
 import { type StartedWorker, startWorker } from '../support/workers.ts';
 
 const SESSIONS = 60;
+const WORKERS = 3;
+/**
+ * The limits come from the work: what one scripted session (checkout, nine activities, a 2.7 s script, a
+ * patch) may cost on a busy shared machine, times the sessions. They bound a hang; every wait ends as
+ * soon as its condition holds, and a timeout says how far the run got. (Seen: 12 minutes for the whole
+ * test at a load of 30 on 2 cores.)
+ */
+const MS_PER_SESSION = 15_000;
+const WORK_MS = SESSIONS * MS_PER_SESSION;
+/** No activity written by any of the sessions for this long means the run is stuck. */
+const STALL_MS = 120_000;
 
 let database: TestDatabase | undefined;
 let db: pg.Pool | undefined;
@@ -32,7 +44,10 @@ before(async () => {
   // Every process of a deployment shares the key that encrypts secrets in the store.
   env = {
     STINT_DATABASE_URL: database.url,
-    STINT_LEASE_MS: '3000',
+    // The product default. A 3 s lease (heartbeat every 1 s) expired on a busy machine whenever a
+    // worker was descheduled for 3 s: sessions bounced between workers and none got past its plan in
+    // 8 minutes. The killed worker's sessions are taken over when its lease runs out, within 30 s.
+    STINT_LEASE_MS: '30000',
     STINT_SECRET_KEY: randomBytes(32).toString('base64'),
   };
   repo = makeBareRepo();
@@ -42,7 +57,7 @@ before(async () => {
     { env: { ...process.env, ...env }, stdio: 'pipe' },
   );
   server = await startServer({ args: ['--no-worker'], env });
-  for (let i = 0; i < 3; i++) workers.push(await startWorker({ env, args: ['--concurrency', '25'] }));
+  for (let i = 0; i < WORKERS; i++) workers.push(await startWorker({ env, args: ['--concurrency', '25'] }));
 });
 
 after(async () => {
@@ -54,7 +69,8 @@ after(async () => {
 });
 
 test('60 sessions on three workers survive SIGKILL of one, each worked by one worker at a time', {
-  timeout: 120_000,
+  // Creating, the wait for a victim, the wait for completion, and reading every session back.
+  timeout: 3 * WORK_MS,
 }, async (t) => {
   const srv = server!;
   const ids: string[] = [];
@@ -81,21 +97,43 @@ test('60 sessions on three workers survive SIGKILL of one, each worked by one wo
          where lease_owner is not null and activity_count >= 4 and state = 'IN_PROGRESS' group by lease_owner`,
       )
     ).rows;
-  const victimRow = await waitUntil(
-    async () => {
+  const progress = async () => {
+    const { rows } = await db!.query<{ state: string; n: number }>(
+      'select state, count(*)::int as n from sessions where id = any($1) group by state order by state',
+      [ids],
+    );
+    const states = rows.map((r) => `${r.n} ${r.state}`).join(', ');
+    const sleeping = (await held()).map((r) => `${r.n} on ${r.owner}`).join(', ');
+    return `of ${SESSIONS} sessions: ${states}; sleeping after a.txt: ${sleeping || 'none'}`;
+  };
+  let victimRow: { owner: string; n: number } | undefined;
+  const activities = async () =>
+    (
+      await db!.query<{ n: number }>('select count(*)::int as n from activities where session_id = any($1)', [
+        ids,
+      ])
+    ).rows[0]!.n;
+  await waitWhileProgressing({
+    done: async () => {
       const rows = (await held()).sort((a, b) => b.n - a.n);
-      return rows[0] && rows[0].n >= 3 ? rows[0] : undefined;
+      victimRow = rows[0] && rows[0].n >= 3 ? rows[0] : undefined;
+      return victimRow !== undefined;
     },
-    40_000,
-    50,
-  );
+    progress: activities,
+    stallMs: STALL_MS,
+    describe: progress,
+    intervalMs: 50,
+  });
   assert.ok(victimRow);
-  const victim = workers.find((w) => w.id === victimRow.owner)!;
-  assert.ok(victim, `lease owner ${victimRow.owner} is one of our workers`);
+  const owner = victimRow.owner;
+  const victim = workers.find((w) => w.id === owner)!;
+  assert.ok(victim, `lease owner ${owner} is one of our workers`);
   await victim.kill();
 
-  await waitUntil(
-    async () => {
+  // Every session completes: waited for by progress (activities written), so a slow machine is waited
+  // for and a stuck run fails within STALL_MS, saying how far it got.
+  await waitWhileProgressing({
+    done: async () => {
       const { rows } = await db!.query<{ state: string; n: number }>(
         'select state, count(*)::int as n from sessions where id = any($1) group by state',
         [ids],
@@ -110,9 +148,16 @@ test('60 sessions on three workers survive SIGKILL of one, each worked by one wo
       }
       return rows.length === 1 && rows[0]!.state === 'COMPLETED' && rows[0]!.n === SESSIONS;
     },
-    90_000,
-    200,
-  );
+    progress: async () =>
+      (
+        await db!.query<{ n: number }>(
+          'select count(*)::int as n from activities where session_id = any($1)',
+          [ids],
+        )
+      ).rows[0]!.n,
+    stallMs: STALL_MS,
+    describe: progress,
+  });
 
   // What clients see: every session's activities exactly once, in order, with both files in the patch.
   const head = git(repo, 'rev-parse', 'main').trim();

@@ -30,7 +30,12 @@ const HUB_NAME = 'sources/github/acme/hub';
 const PLAIN_NAME = 'sources/gitlab/team/plainrepo';
 const GH_TOKEN = 'ghp_sdk_suite_token_1234';
 const POLL_MS = 100;
-const TEST_TIMEOUT = 90_000;
+/**
+ * Bounds a wait so a hang fails; on a busy machine each wait ends as soon as its session gets there.
+ * A test's limit is the waits it makes (at most four) times that bound.
+ */
+const HANG_MS = 120_000;
+const TEST_TIMEOUT = 5 * HANG_MS;
 const GIT_IDENTITY = [
   '-c',
   'user.name=Stint Test',
@@ -218,7 +223,7 @@ export function sdkSuite(t: SdkUnderTest): void {
           : {}),
         config: {
           pollingIntervalMs: POLL_MS,
-          requestTimeoutMs: 15_000,
+          requestTimeoutMs: 60_000, // bounds a hang; one request can take a while on a busy machine
           // Fail fast instead of retrying 5xx/429 for 5 minutes.
           rateLimitRetry: { maxRetryTimeMs: 3_000, baseDelayMs: 100, maxDelayMs: 500 },
         },
@@ -355,7 +360,7 @@ export function sdkSuite(t: SdkUnderTest): void {
     });
 
     test('sources(): lists registered sources, get() resolves and 404s, filter narrows', {
-      timeout: 30_000,
+      timeout: HANG_MS,
     }, async () => {
       const all = await toArray(jules.sources());
       const names = all.map((s) => s.name).sort();
@@ -431,7 +436,7 @@ export function sdkSuite(t: SdkUnderTest): void {
       assert.ok(run.id);
       const streamed = await collectStream(run.stream(), {
         until: isTerminalActivity,
-        timeoutMs: 30_000,
+        timeoutMs: HANG_MS,
         graceMs: 1_000,
       });
       const raw = await rawActivities(run.id);
@@ -441,7 +446,7 @@ export function sdkSuite(t: SdkUnderTest): void {
       assert.ok(types.includes('planApproved'), `auto-approval must be recorded: ${types}`);
       assert.equal(types.at(-1), 'sessionCompleted');
 
-      const outcome = await within(run.result(), 20_000, 'run.result()');
+      const outcome = await within(run.result(), HANG_MS, 'run.result()');
       assert.equal(outcome.state, 'completed');
       assert.equal(outcome.sessionId, run.id);
       assert.equal(outcome.pullRequest, undefined, 'no pull request without a repository');
@@ -463,7 +468,7 @@ export function sdkSuite(t: SdkUnderTest): void {
       const session = await jules.session({
         prompt: scriptPrompt('Say hello.', { plan: ['Greet'], steps: [{ message: 'Hello!' }] }),
       });
-      await waitFor(session, 'awaitingPlanApproval', 20_000);
+      await waitFor(session, 'awaitingPlanApproval', HANG_MS);
       const waiting = await session.info();
       assert.equal(waiting.state, t.state('awaitingPlanApproval'));
       assert.equal(waiting.requirePlanApproval, true);
@@ -474,7 +479,7 @@ export function sdkSuite(t: SdkUnderTest): void {
       assert.equal(waiting.sourceContext?.source, undefined);
 
       await session.approve();
-      const outcome = await result(session, 30_000);
+      const outcome = await result(session, HANG_MS);
       assert.equal(outcome.state, 'completed');
       const history = await toArray(session.history());
       const types = history.map((a) => a.type);
@@ -507,7 +512,7 @@ export function sdkSuite(t: SdkUnderTest): void {
         autoPr: false,
       });
 
-      await waitFor(session, 'awaitingPlanApproval', 20_000);
+      await waitFor(session, 'awaitingPlanApproval', HANG_MS);
       const waiting = await session.info();
       assert.equal(waiting.state, t.state('awaitingPlanApproval'));
       assert.equal(waiting.name, `sessions/${session.id}`);
@@ -533,17 +538,17 @@ export function sdkSuite(t: SdkUnderTest): void {
       assert.ok(!beforeApproval.some((a) => a.type === 'planApproved'), 'no planApproved before approve()');
 
       await session.approve();
-      await waitFor(session, 'awaitingUserFeedback', 20_000);
+      await waitFor(session, 'awaitingUserFeedback', HANG_MS);
       assert.equal((await session.info()).state, t.state('awaitingUserFeedback'));
 
       const askedAt = Date.now();
-      const reply = await within(session.ask(answerText), 20_000, 'ask()');
+      const reply = await within(session.ask(answerText), HANG_MS, 'ask()');
       assert.equal(reply.type, 'agentMessaged');
       assert.equal(reply.originator, 'agent');
       assert.ok(Date.parse(reply.createTime) > askedAt, 'reply is stamped after the question was sent');
       assert.notEqual(reply.message, question);
 
-      const outcome = await result(session, 30_000);
+      const outcome = await result(session, HANG_MS);
       assert.equal(outcome.state, 'completed');
       assert.equal(outcome.title, 'Widget docs');
 
@@ -633,7 +638,7 @@ export function sdkSuite(t: SdkUnderTest): void {
 
       const streamed = await collectStream(session.stream(), {
         until: isTerminalActivity,
-        timeoutMs: 60_000,
+        timeoutMs: HANG_MS,
         graceMs: 1_500,
       });
       const raw = await rawActivities(session.id);
@@ -677,14 +682,14 @@ export function sdkSuite(t: SdkUnderTest): void {
       // and must still yield everything exactly once.
       const again = await collectStream(session.stream(), {
         until: isTerminalActivity,
-        timeoutMs: 20_000,
+        timeoutMs: HANG_MS,
         graceMs: 1_000,
       });
       assertSameAsServer(again, raw);
       // stream() with the exclude option drops user activities only.
       const noUser = await collectStream(session.stream({ exclude: { originator: 'user' } }), {
         until: isTerminalActivity,
-        timeoutMs: 20_000,
+        timeoutMs: HANG_MS,
         graceMs: 500,
       });
       assert.deepEqual(
@@ -692,7 +697,7 @@ export function sdkSuite(t: SdkUnderTest): void {
         raw.filter((r) => r.originator !== 'user').map((r) => r.id),
       );
 
-      const outcome = await result(session, 20_000);
+      const outcome = await result(session, HANG_MS);
       assert.equal(outcome.state, 'completed');
       const notes = outcome.generatedFiles().get('docs/notes.md');
       assert.ok(notes, `outputs: ${JSON.stringify(outcome.outputs)}`);
@@ -720,8 +725,8 @@ export function sdkSuite(t: SdkUnderTest): void {
       };
       // 0.0.4's session(config) never asks for a pull request; its run() does.
       const outcome = t.sessionAutoPr
-        ? await result(await jules.session(config), 30_000)
-        : await within((await jules.run(config)).result(), 30_000, 'run.result()');
+        ? await result(await jules.session(config), HANG_MS)
+        : await within((await jules.run(config)).result(), HANG_MS, 'run.result()');
       assert.equal(outcome.state, 'completed');
       // Plain git has no reviews: no pullRequest output pretends one exists.
       assert.equal(outcome.pullRequest, undefined, `outputs: ${JSON.stringify(outcome.outputs)}`);
@@ -750,7 +755,7 @@ export function sdkSuite(t: SdkUnderTest): void {
       });
       const streamed = await collectStream(session.stream(), {
         until: isTerminalActivity,
-        timeoutMs: 30_000,
+        timeoutMs: HANG_MS,
         graceMs: 1_000,
       });
       assertSameAsServer(streamed, await rawActivities(session.id));
@@ -761,10 +766,10 @@ export function sdkSuite(t: SdkUnderTest): void {
         `reason: ${JSON.stringify(last)}`,
       );
       if (t.failedResultRejects) {
-        await assert.rejects(result(session, 20_000), S.AutomatedSessionFailedError);
+        await assert.rejects(result(session, HANG_MS), S.AutomatedSessionFailedError);
       } else {
         // 0.0.4 compares the state with 'failed' in lower case: result() resolves on FAILED.
-        assert.equal((await result(session, 20_000)).sessionId, session.id);
+        assert.equal((await result(session, HANG_MS)).sessionId, session.id);
       }
       // A FAILED session takes no more messages: a client error (400), not a retried 5xx.
       await assert.rejects(session.send('try again'), (e: unknown) => {
@@ -773,7 +778,7 @@ export function sdkSuite(t: SdkUnderTest): void {
         return true;
       });
       // waitFor() also returns on a terminal state other than the one requested.
-      await waitFor(session, 'awaitingUserFeedback', 10_000);
+      await waitFor(session, 'awaitingUserFeedback', HANG_MS);
     });
 
     test('rehydrating a session by id in a fresh client (empty cache)', {
@@ -790,7 +795,7 @@ export function sdkSuite(t: SdkUnderTest): void {
         requireApproval: false,
         autoPr: false,
       });
-      const original = await result(created, 30_000);
+      const original = await result(created, HANG_MS);
       assert.equal(original.state, 'completed');
 
       const fresh = client({ memory: true });
@@ -812,12 +817,12 @@ export function sdkSuite(t: SdkUnderTest): void {
       assertSameAsServer(await toArray(byId.history()), raw);
       const streamed = await collectStream(fresh.session(created.id).stream(), {
         until: isTerminalActivity,
-        timeoutMs: 20_000,
+        timeoutMs: HANG_MS,
         graceMs: 1_000,
       });
       assertSameAsServer(streamed, raw);
 
-      const outcome = await result(byId, 10_000);
+      const outcome = await result(byId, HANG_MS);
       assert.equal(outcome.state, 'completed');
       assert.equal(outcome.changeSet()?.gitPatch.unidiffPatch, original.changeSet()?.gitPatch.unidiffPatch);
       assert.equal(
@@ -850,7 +855,7 @@ export function sdkSuite(t: SdkUnderTest): void {
       );
       assert.equal(runs.length, 12);
       assert.equal(new Set(runs.map((r) => r.id)).size, 12);
-      const outcomes = await within(Promise.all(runs.map((r) => r.result())), 60_000, 'fan-out results');
+      const outcomes = await within(Promise.all(runs.map((r) => r.result())), HANG_MS, 'fan-out results');
       outcomes.forEach((o, i) => {
         assert.equal(o.state, 'completed');
         assert.deepEqual(
@@ -909,7 +914,7 @@ export function sdkSuite(t: SdkUnderTest): void {
         listed.slice(0, 3),
       );
       // Let the sessions finish so that no work is in flight when the server is killed.
-      for (const r of results) assert.equal((await within(r, 20_000, 'run.result()')).state, 'completed');
+      for (const r of results) assert.equal((await within(r, HANG_MS, 'run.result()')).state, 'completed');
     });
 
     test('a source behind the GitHub provider: session({source}) ends with a pull request opened on GitHub', {
@@ -925,8 +930,8 @@ export function sdkSuite(t: SdkUnderTest): void {
         requireApproval: false,
       };
       const outcome = t.sessionAutoPr
-        ? await result(await jules.session(config), 30_000)
-        : await within((await jules.run(config)).result(), 30_000, 'run.result()');
+        ? await result(await jules.session(config), HANG_MS)
+        : await within((await jules.run(config)).result(), HANG_MS, 'run.result()');
       assert.equal(outcome.state, 'completed');
       assert.match(outcome.pullRequest?.url ?? '', /^https:\/\/github\.example\/acme\/hub\/pull\/\d+$/);
       assert.equal(outcome.generatedFiles().get('HUB.md')?.changeType, 'created');
@@ -945,16 +950,16 @@ export function sdkSuite(t: SdkUnderTest): void {
         requireApproval: false,
         autoPr: false,
       });
-      const first = await result(session, 30_000);
+      const first = await result(session, HANG_MS);
       assert.equal(first.generatedFiles().get('first.txt')?.changeType, 'created');
       // The follow-up's work (the scripted agent only acknowledges messages, so it is put in place here).
       writeFileSync(join(server.dataDir, 'workspaces', session.id, 'second.txt'), 'second\n');
       // The SDK sends without checking the state: a COMPLETED session takes the message and works again.
-      const reply = await within(session.ask('Also keep second.txt.'), 20_000, 'ask()');
+      const reply = await within(session.ask('Also keep second.txt.'), HANG_MS, 'ask()');
       assert.equal(reply.type, 'agentMessaged');
       const again = await waitUntilCompletedTwice(session.id);
       assert.equal(again.state, 'COMPLETED');
-      const outcome = await result(session, 20_000);
+      const outcome = await result(session, HANG_MS);
       assert.deepEqual(
         outcome
           .generatedFiles()

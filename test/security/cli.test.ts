@@ -5,7 +5,7 @@ import { readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { probeBubblewrap } from '../../src/sandbox/bubblewrap/probe.ts';
-import { api, cliEntry, makeTempDir, startServer } from '../support/server.ts';
+import { api, cliEntry, makeTempDir, startServer, waitUntil } from '../support/server.ts';
 
 const dirs: string[] = [];
 after(() => {
@@ -17,17 +17,24 @@ const tmp = () => {
   return d;
 };
 
+// A CLI run can take a minute on a busy shared machine (Node starts slowly there): the per-call bound
+// fails a hang, and a test's limit is its number of runs times that minute.
+const CLI_HANG_MS = 200_000;
+const CLI_BUSY_MS = 60_000;
+
 function stint(dataDir: string, args: string[], input?: string) {
   const r = spawnSync(process.execPath, [cliEntry, ...args, '--data-dir', dataDir], {
     encoding: 'utf8',
     input,
     env: { ...process.env, STINT_LOG_LEVEL: 'error' },
-    timeout: 30_000,
+    timeout: CLI_HANG_MS,
   });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
-test('tenants, tenant keys, secrets and the audit trail from the CLI', async () => {
+test('tenants, tenant keys, secrets and the audit trail from the CLI', {
+  timeout: 14 * CLI_BUSY_MS,
+}, async () => {
   const dir = tmp();
   assert.equal(
     stint(dir, ['tenants', 'create', 'acme', '--name', 'Acme', '--max-working-sessions', '2']).code,
@@ -85,7 +92,8 @@ test('tenants, tenant keys, secrets and the audit trail from the CLI', async () 
 test('serve says loudly when commands are not isolated, and refuses bubblewrap when it cannot work', async () => {
   const plain = await startServer({ args: ['--no-worker', '--sandbox', 'plain'] });
   try {
-    await new Promise((r) => setTimeout(r, 200));
+    // Said at start, whether before or after the "listening" line.
+    await waitUntil(() => /WARNING: Sandbox: plain processes/.test(plain.output())).catch(() => {});
     assert.match(plain.output(), /WARNING: Sandbox: plain processes/);
   } finally {
     await plain.cleanup();
@@ -93,7 +101,11 @@ test('serve says loudly when commands are not isolated, and refuses bubblewrap w
   const r = spawnSync(
     process.execPath,
     [cliEntry, 'serve', '--port', '0', '--no-worker', '--sandbox', 'bubblewrap', '--data-dir', tmp()],
-    { encoding: 'utf8', env: { ...process.env, STINT_BWRAP_PATH: '/nonexistent/bwrap' }, timeout: 30_000 },
+    {
+      encoding: 'utf8',
+      env: { ...process.env, STINT_BWRAP_PATH: '/nonexistent/bwrap' },
+      timeout: CLI_HANG_MS,
+    },
   );
   assert.equal(r.status, 2, r.stderr);
   assert.match(r.stderr, /\/nonexistent\/bwrap is not an executable bwrap/);

@@ -130,8 +130,8 @@ export async function boundedInject(
   };
 }
 
-/** Polls fn until truthy, within a bound. */
-export async function eventually<T>(fn: () => Promise<T | undefined | false>, ms = 30_000): Promise<T> {
+/** Polls fn until truthy, within a bound (it fails a hang; a busy machine is slow). */
+export async function eventually<T>(fn: () => Promise<T | undefined | false>, ms = 120_000): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const v = await fn();

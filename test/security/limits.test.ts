@@ -89,7 +89,8 @@ describe('session limits (with the worker)', () => {
   test("a tenant's sessions beyond its working limit stay QUEUED until one finishes", async () => {
     const key = await t.key('busy');
     const other = await t.key('elsewhere');
-    const slow = scriptPrompt('slow', { plan: ['wait'], steps: [{ sleep: 60_000 }, { message: 'done' }] });
+    // An hour: a is still working whenever the checks below run, however slow the machine (it is cancelled).
+    const slow = scriptPrompt('slow', { plan: ['wait'], steps: [{ sleep: 3_600_000 }, { message: 'done' }] });
     const a = (await t.call(key, 'POST', '/v1alpha/sessions', { prompt: slow })).body.id;
     await eventually(async () => (await state(key, a)).state === 'IN_PROGRESS');
     const b = (await t.call(key, 'POST', '/v1alpha/sessions', { prompt: 'second' })).body.id;

@@ -52,7 +52,7 @@ async function run(key: string, script: unknown, source?: string) {
   const session = await eventually(async () => {
     const s = (await t.call(key, 'GET', `/v1alpha/sessions/${id}`)).body;
     return s.state === 'COMPLETED' || s.state === 'FAILED' ? s : undefined;
-  }, 60_000);
+  }, 120_000);
   const activities = (await t.call(key, 'GET', `/v1alpha/sessions/${id}/activities?pageSize=100`)).body
     .activities as any[];
   return { session, activities };

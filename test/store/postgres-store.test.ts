@@ -174,8 +174,10 @@ describe('PostgreSQL store', () => {
       await store.createSession(s, { wantsWork: false }, []);
       await store.mutateSession(s.id, () => ({ change: { state: 'PLANNING', wantsWork: true } }));
       await store.deleteSession(s.id);
-      const deadline = Date.now() + 5000;
-      while (seen.length < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      // Bounds a hang; on a busy machine the notifications may take a while, the wait ends when all 4 are in.
+      const deadline = Date.now() + 120_000;
+      const mineCount = () => seen.filter((n) => n.payload.includes(s.id)).length;
+      while (mineCount() < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       const mine = seen.filter((n) => n.payload.includes(s.id));
       assert.deepEqual(
         mine.map((n) =>

@@ -37,6 +37,7 @@ export async function startCliProcess(opts: {
   ready: RegExp;
   /** For error messages, e.g. 'server'. */
   what: string;
+  /** Bounds a hang, not a speed target (default 300 s: a busy machine starts Node slowly). */
   timeoutMs?: number;
 }): Promise<CliProcess> {
   const proc = spawn(process.execPath, [cliEntry, ...opts.args], {
@@ -56,7 +57,7 @@ export async function startCliProcess(opts: {
   const ready = await new Promise<RegExpExecArray>((res, rej) => {
     const timer = setTimeout(
       () => rej(new Error(`${opts.what} did not start in time:\n${out}`)),
-      opts.timeoutMs ?? 20_000,
+      opts.timeoutMs ?? 300_000,
     );
     const onData = (d: Buffer) => {
       out += d;

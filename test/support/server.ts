@@ -100,17 +100,26 @@ export async function api(
   return { status: res.status, body: parsed, headers: res.headers };
 }
 
-/** Polls fn until it returns a truthy value or the deadline passes. */
+/**
+ * Polls fn until it returns a truthy value or the deadline passes. The deadline bounds a hang, it is
+ * not a speed target: size it from the work awaited. `progress` (e.g. "12/60 sessions completed") is
+ * put in the timeout's message, so a failure says how far things got.
+ */
 export async function waitUntil<T>(
   fn: () => Promise<T> | T,
-  timeoutMs = 30_000,
+  timeoutMs = 120_000,
   intervalMs = 50,
+  progress?: () => Promise<string> | string,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
+  const started = Date.now();
+  const deadline = started + timeoutMs;
   for (;;) {
     const v = await fn();
     if (v) return v;
-    if (Date.now() > deadline) throw new Error('waitUntil: timed out');
+    if (Date.now() > deadline) {
+      const state = progress ? `: ${await progress()}` : '';
+      throw new Error(`waitUntil: timed out after ${Date.now() - started} ms${state}`);
+    }
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }

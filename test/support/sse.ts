@@ -25,7 +25,8 @@ export async function readSse(
   },
 ): Promise<SseRead> {
   const stop = new AbortController();
-  const timer = setTimeout(() => stop.abort(), opts.timeoutMs ?? 30_000);
+  // The deadline bounds a hang (a busy machine is slow); the read ends as soon as `until` holds.
+  const timer = setTimeout(() => stop.abort(), opts.timeoutMs ?? 120_000);
   const out: SseRead = { status: 0, events: [], comments: [], ended: false };
   try {
     const res = await fetch(url, {

@@ -25,7 +25,8 @@ import {
 const CHROMIUM = process.env.STINT_CHROMIUM ?? '/usr/bin/chromium';
 const SHOTS =
   process.env.STINT_UPDATE_SCREENSHOTS === '1' ? join(repoRoot, 'docs', 'screenshots') : undefined;
-const WAIT = { timeout: 30_000 };
+// Bounds each wait so a hang fails; on a busy machine a wait ends as soon as the page gets there.
+const WAIT = { timeout: 120_000 };
 
 interface Watched {
   page: Page;
@@ -35,6 +36,8 @@ interface Watched {
 }
 
 async function open(context: BrowserContext): Promise<Watched> {
+  // Actions and navigations get the same hang bound as the explicit waits (Playwright's default is 30 s).
+  context.setDefaultTimeout(WAIT.timeout);
   const page = await context.newPage();
   const w: Watched = { page, errors: [], expected: new Set() };
   page.on('console', (m) => {
@@ -75,7 +78,7 @@ async function moreSessions(server: StartedServer): Promise<void> {
     prompt: scriptPrompt('Migrate CI to Node 24', {
       title: 'Migrate CI to Node 24',
       plan: ['Update the workflow'],
-      steps: [{ progress: 'Updating the workflow' }, { sleep: 60_000 }],
+      steps: [{ progress: 'Updating the workflow' }, { sleep: 3_600_000 }],
     }),
     sourceContext: source,
   });
@@ -149,12 +152,13 @@ describe('web UI in a browser', () => {
     await page.waitForURL(`${origin}/sessions`);
     await page.getByRole('heading', { name: 'Sessions' }).waitFor();
 
-    // A blocker keeps the only worker busy, so the new session's plan is made while we watch.
+    // A blocker keeps the only worker busy (for an hour, however slow the machine, until it is
+    // cancelled below), so the new session's plan is made while we watch.
     const blocker = await api(server, 'POST', '/sessions', {
       prompt: scriptPrompt('Hold the worker', {
         title: 'Hold the worker',
         plan: ['Wait'],
-        steps: [{ sleep: 60_000 }],
+        steps: [{ sleep: 3_600_000 }],
       }),
     });
     assert.equal(blocker.status, 200);
@@ -384,7 +388,7 @@ describe('web UI in a browser', () => {
     const abort = new AbortController();
     const feed = await fetch(`${origin}/web/sessions/${id}/events?after=0`, {
       headers: { cookie },
-      signal: AbortSignal.any([abort.signal, AbortSignal.timeout(10_000)]),
+      signal: AbortSignal.any([abort.signal, AbortSignal.timeout(120_000)]),
     });
     assert.equal(feed.status, 200);
     assert.match(feed.headers.get('content-type')!, /^text\/event-stream/);

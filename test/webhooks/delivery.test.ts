@@ -115,7 +115,7 @@ test('a receiver that is down at first gets every event, signed, once it is up â
   const id = session.body.id as string;
   await waitUntil(
     async () => (await api(first, 'GET', `/sessions/${id}`)).body.state === 'COMPLETED',
-    30_000,
+    120_000,
   );
   // Every delivery has been tried and failed at least once: the receiver is down.
   await waitUntil(async () => {
@@ -123,7 +123,7 @@ test('a receiver that is down at first gets every event, signed, once it is up â
     return log.length > 0 && log.every((d: any) => d.attempts >= 1 && d.status === 'PENDING')
       ? log
       : undefined;
-  }, 20_000);
+  });
 
   // The server dies and comes back; then the receiver comes up.
   await first.kill();
@@ -139,7 +139,7 @@ test('a receiver that is down at first gets every event, signed, once it is up â
     const log = (await api(second, 'GET', `/webhooks/${endpoint.id}/deliveries?pageSize=100`)).body
       .deliveries;
     return log.every((d: any) => d.status === 'SUCCEEDED') && all().length >= log.length;
-  }, 30_000);
+  });
 
   // Signatures verify with the standardwebhooks library; each event arrives exactly once.
   const wh = new Webhook(endpoint.secret);
@@ -167,7 +167,7 @@ test('a receiver that is down at first gets every event, signed, once it is up â
   }
 
   // The filtered CLI endpoint got only the completion, verified with its own secret.
-  await waitUntil(() => got.some((g) => g.path === '/cli'), 20_000);
+  await waitUntil(() => got.some((g) => g.path === '/cli'));
   const cliEvents = got
     .filter((g) => g.path === '/cli')
     .map((g) => new Webhook(cliSecret).verify(g.body, g.headers) as any);
@@ -195,7 +195,7 @@ test('a receiver that is down at first gets every event, signed, once it is up â
   const before = all().length;
   const re = await api(second, 'POST', `/webhooks/${endpoint.id}/deliveries/${one.id}:redeliver`, {});
   assert.equal(re.status, 200, JSON.stringify(re.body));
-  await waitUntil(() => all().length > before, 10_000);
+  await waitUntil(() => all().length > before);
   assert.equal(all().at(-1)!.id, one.eventId);
   const again = (await api(second, 'GET', `/webhooks/${endpoint.id}/deliveries/${one.id}`)).body;
   assert.equal(again.attemptLog.at(-1).trigger, 'MANUAL');
@@ -203,7 +203,7 @@ test('a receiver that is down at first gets every event, signed, once it is up â
   // A test ping, and the endpoint list.
   const ping = await api(second, 'POST', `/webhooks/${endpoint.id}:test`, {});
   assert.equal(ping.body.eventType, 'webhook.test');
-  await waitUntil(() => all().some((g) => JSON.parse(g.body).type === 'webhook.test'), 10_000);
+  await waitUntil(() => all().some((g) => JSON.parse(g.body).type === 'webhook.test'));
   const list = await api(second, 'GET', '/webhooks');
   assert.deepEqual(list.body.webhooks.map((w: any) => w.id).sort(), [cliId, endpoint.id].sort());
   assert.equal((await api(second, 'DELETE', `/webhooks/${endpoint.id}`)).status, 200);

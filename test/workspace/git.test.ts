@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { GitError, gitEnv, runGit, runGitRaw } from '../../src/workspace/git.ts';
@@ -65,27 +65,33 @@ test("ignores the user's and the system's git config and GIT_* overrides", async
 });
 
 test('timeoutMs kills git and its child processes and reports a timeout', async () => {
-  // A fake ssh that records its pid and hangs: git waits on it until the timeout.
+  // A fake ssh that records its pid and hangs for an hour: git waits on it until the timeout, so the
+  // call returning at all proves the kill.
   const pidFile = join(tmp.path, 'ssh.pid');
   const fakeSsh = join(tmp.path, 'fake-ssh');
-  await writeFile(fakeSsh, `#!/bin/sh\necho $$ > '${pidFile}'\nexec sleep 30\n`, { mode: 0o755 });
-  const started = Date.now();
-  await assert.rejects(
-    runGit(['ls-remote', '--', 'ssh://example.invalid/x'], {
-      timeoutMs: 500,
-      env: { GIT_SSH_COMMAND: fakeSsh },
-    }),
-    (err) => {
-      assert.ok(err instanceof GitError);
-      assert.equal(err.reason, 'timeout');
-      assert.equal(err.exitCode, null);
-      assert.match(err.message, /timed out/);
-      return true;
-    },
-  );
-  assert.ok(Date.now() - started < 5000);
+  await writeFile(fakeSsh, `#!/bin/sh\necho $$ > '${pidFile}'\nexec sleep 3600\n`, { mode: 0o755 });
+  // A busy machine can take longer than a short timeout just to start git and its ssh: grow the
+  // timeout until the fake ssh got to run, so the kill of a real child is what is tested.
+  for (const timeoutMs of [500, 2_000, 10_000, 50_000]) {
+    await rm(pidFile, { force: true });
+    await assert.rejects(
+      runGit(['ls-remote', '--', 'ssh://example.invalid/x'], {
+        timeoutMs,
+        env: { GIT_SSH_COMMAND: fakeSsh },
+      }),
+      (err) => {
+        assert.ok(err instanceof GitError);
+        assert.equal(err.reason, 'timeout');
+        assert.equal(err.exitCode, null);
+        assert.match(err.message, /timed out/);
+        return true;
+      },
+    );
+    if (Number(await readFile(pidFile, 'utf8').catch(() => '')) > 0) break;
+  }
   const pid = Number((await readFile(pidFile, 'utf8')).trim());
-  assert.equal(await waitGone(pid, 3000), true, `fake ssh ${pid} still alive`);
+  assert.ok(pid > 0, 'the fake ssh ran');
+  assert.equal(await waitGone(pid, 30_000), true, `fake ssh ${pid} still alive`);
 });
 
 test('maxBuffer bounds stdout', async () => {
