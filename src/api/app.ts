@@ -3,6 +3,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import type { Logger } from 'pino';
 import { invalidArgument } from '../domain/errors.ts';
 import { activityRoutes } from './activities.ts';
+import { checkBodySize } from './body-limit.ts';
 import type { ApiContext } from './context.ts';
 import { registerErrorHandling, sendError, toStintError } from './errors.ts';
 import { isApiRoute } from './request-path.ts';
@@ -27,7 +28,7 @@ export function buildApi(ctx: ApiContext, opts: ApiOptions): FastifyInstance {
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 500 },
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
     // Errors raised before routing (a malformed URL) get the same Google-style body as all others.
-    frameworkErrors: (err, _req, reply) => sendError(reply, toStintError(err)),
+    frameworkErrors: (err, _req, reply) => sendError(reply, toStintError(err, opts.bodyLimit)),
   });
 
   // Clients send Content-Type: application/json on every request, bodies or not: empty means {}.
@@ -42,9 +43,19 @@ export function buildApi(ctx: ApiContext, opts: ApiOptions): FastifyInstance {
     }
   });
 
+  // Any other Content-Type, or none with a body: read within the body limit (an oversize body is a
+  // 413, like every other), then refused as before; unknown routes still answer 404.
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (req, _body, done) => {
+    if (req.is404) return done(null, undefined);
+    done(invalidArgument('Content-Type must be application/json.'), undefined);
+  });
+
   registerErrorHandling(app);
 
   app.addHook('onRequest', async (req) => {
+    // Any route, any method, before auth: an oversize body is 413 (body-limit.ts).
+    const counting = checkBodySize(req, opts.bodyLimit);
+    if (counting) await counting;
     // By the route matched, not the raw URL: the router also matches `//v1alpha//sessions`.
     if (isApiRoute(req)) {
       req.principal = await ctx.auth.authenticate(req);
