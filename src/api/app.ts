@@ -1,7 +1,13 @@
 /** The HTTP API: a Fastify app with one plugin per resource, one error handler and key auth on /v1alpha. */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyRequest,
+  LogController,
+} from 'fastify';
 import type { Logger } from 'pino';
 import { invalidArgument } from '../domain/errors.ts';
+import type { Principal } from '../services/session-service.ts';
 import { activityRoutes } from './activities.ts';
 import { checkBodySize } from './body-limit.ts';
 import type { ApiContext } from './context.ts';
@@ -52,15 +58,30 @@ export function buildApi(ctx: ApiContext, opts: ApiOptions): FastifyInstance {
 
   registerErrorHandling(app);
 
-  app.addHook('onRequest', async (req) => {
-    // Any route, any method, before auth: an oversize body is 413 (body-limit.ts).
-    const counting = checkBodySize(req, opts.bodyLimit);
-    if (counting) await counting;
-    // By the route matched, not the raw URL: the router also matches `//v1alpha//sessions`.
-    if (isApiRoute(req)) {
-      req.principal = await ctx.auth.authenticate(req);
+  // Callback style: no promise per request when the key is cached and the body needs no counting.
+  app.addHook('onRequest', (req, _reply, done) => {
+    let pending: Promise<unknown> | undefined;
+    try {
+      // Any route, any method, before auth: an oversize body is 413 (body-limit.ts).
+      const counting = checkBodySize(req, opts.bodyLimit);
+      // By the route matched, not the raw URL: the router also matches `//v1alpha//sessions`.
+      const api = isApiRoute(req);
+      if (counting) pending = api ? counting.then(() => authenticate(req)) : counting;
+      else if (api) {
+        const who = ctx.auth.authenticateFast(req);
+        if (who instanceof Promise) pending = who.then((p) => setPrincipal(req, p));
+        else req.principal = who;
+      }
+    } catch (e) {
+      return done(e as Error);
     }
+    if (pending) pending.then(() => done(), done);
+    else done();
   });
+  const setPrincipal = (req: FastifyRequest, p: Principal) => {
+    req.principal = p;
+  };
+  const authenticate = async (req: FastifyRequest) => setPrincipal(req, await ctx.auth.authenticate(req));
 
   opts.beforeRoutes?.(app);
   sessionRoutes(app, ctx);
