@@ -137,7 +137,9 @@ export async function benchApiOverhead(seconds = 5, rounds = 5): Promise<Section
         baseline: round(med('bare', 'rps'), 0),
         ratio: round(m.stintToBare, 3),
         target: '≥ 0.60 of the bare server',
-        met: m.stintToBare >= 0.6,
+        // On a busy machine no server saturates and req/s ratios drift towards 1: also require the
+        // CPU-per-request ratio, which is what the throughput ratio becomes once the CPU is the limit.
+        met: m.stintToBare >= 0.6 && m.cpuBareToStint >= 0.6,
       },
       {
         name: 'throughput of a bare Fastify app (same JSON from memory)',
@@ -176,7 +178,7 @@ export async function benchApiOverhead(seconds = 5, rounds = 5): Promise<Section
       `autocannon, 32 connections, ${m.rounds.length} rounds of ${seconds} s per server, the three servers loaded in turn within each round (order rotated); each ratio is the median over rounds of that round's ratio, the req/s figures are medians too. Errors: stint ${errors('stint')}, Fastify ${errors('fastify')}, bare ${errors('bare')}.`,
       `Per round (stint / Fastify / bare req/s, then server CPU µs per request): ${m.rounds.map((r) => `${Math.round(r.stint.rps)} / ${Math.round(r.fastify.rps)} / ${Math.round(r.bare.rps)} (${Math.round(r.stint.cpuUs)} / ${Math.round(r.fastify.cpuUs)} / ${Math.round(r.bare.cpuUs)} µs)`).join('; ')}.`,
       `Server CPU per request is each server process's user + system time (/proc) over the requests it answered in that load; bare / Stint is ${round(m.cpuBareToStint, 3)}, bare / Fastify ${round(m.cpuBareToFastify, 3)} (medians over rounds). On a machine shared with other work it is steadier than req/s, which depends on how much CPU the three processes and the load generator get.`,
-      'Stint does the API-key check (hash + cached lookup), the rate-limit check, a SQLite read (prepared statement) and JSON serialisation per request; the load generator shares the machine with all three.',
+      'Stint does the API-key check (cached by key), the rate-limit check (cached limits), a SQLite read (prepared SQL) and JSON serialisation per request; the load generator shares the machine with all three. The throughput target counts as met only if the CPU-per-request ratio (bare / Stint) is ≥ 0.60 too.',
     ],
   };
 }
