@@ -52,10 +52,23 @@ export function keyFromRequest(req: FastifyRequest): string | undefined {
   return undefined;
 }
 
-/** Resolves keys to principals, with a short cache so polling clients cost no store read for auth. */
+type CacheEntry = { at: number; principal: Principal | undefined };
+
+const missingKey = () =>
+  new StintError(
+    'UNAUTHENTICATED',
+    'Request is missing an API key: send it in the X-Goog-Api-Key header or as Authorization: Bearer.',
+  );
+const invalidKey = () => new StintError('UNAUTHENTICATED', 'API key is not valid.');
+
+/**
+ * Resolves keys to principals, with a short cache so polling clients cost no store read for auth.
+ * The cache is keyed by the key as sent (in memory only, like the request that carried it), so a
+ * cached key costs no hashing either; the store only ever sees hashes.
+ */
 export class Authenticator {
   readonly #store: Store;
-  readonly #cache = new Map<string, { at: number; principal: Principal | undefined }>();
+  readonly #cache = new Map<string, CacheEntry>();
   readonly #ttlMs: number;
 
   constructor(store: Store, ttlMs = 5000) {
@@ -65,30 +78,39 @@ export class Authenticator {
 
   async authenticate(req: FastifyRequest): Promise<Principal> {
     const key = keyFromRequest(req);
-    if (!key) {
-      throw new StintError(
-        'UNAUTHENTICATED',
-        'Request is missing an API key: send it in the X-Goog-Api-Key header or as Authorization: Bearer.',
-      );
-    }
+    if (!key) throw missingKey();
     const principal = await this.principalForKey(key);
-    if (!principal) throw new StintError('UNAUTHENTICATED', 'API key is not valid.');
+    if (!principal) throw invalidKey();
     return principal;
+  }
+
+  /**
+   * authenticate() without a promise when the key is cached (the hot path of every API request):
+   * the principal, or a promise of it on a cache miss; throws UNAUTHENTICATED.
+   */
+  authenticateFast(req: FastifyRequest): Principal | Promise<Principal> {
+    const key = keyFromRequest(req);
+    if (!key) throw missingKey();
+    const hit = this.#cache.get(key);
+    if (hit && Date.now() - hit.at <= this.#ttlMs) {
+      if (!hit.principal) throw invalidKey();
+      return hit.principal;
+    }
+    return this.authenticate(req);
   }
 
   /** The principal of a key, or undefined when it is unknown or revoked (the web UI's sign-in uses it). */
   async principalForKey(key: string): Promise<Principal | undefined> {
-    const hash = hashApiKey(key);
-    let hit = this.#cache.get(hash);
+    let hit = this.#cache.get(key);
     if (!hit || Date.now() - hit.at > this.#ttlMs) {
-      const rec = await this.#store.findApiKeyByHash(hash);
+      const rec = await this.#store.findApiKeyByHash(hashApiKey(key));
       hit = {
         at: Date.now(),
         principal:
           rec && !rec.revoked ? { tenantId: rec.tenantId, keyId: rec.id, role: rec.role } : undefined,
       };
       if (this.#cache.size > 10_000) this.#cache.clear();
-      this.#cache.set(hash, hit);
+      this.#cache.set(key, hit);
     }
     return hit.principal;
   }

@@ -2,21 +2,23 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ERROR_STATUSES, type ErrorStatus, StintError } from '../domain/errors.ts';
 import { isTransientStoreError } from '../store/transient.ts';
+import { BodyTooLarge, drainCap, drainUnreadBody, PAYLOAD_TOO_LARGE } from './body-limit.ts';
 
 export interface ErrorBody {
   error: { code: number; message: string; status: ErrorStatus; details: unknown[] };
 }
 
-export function errorBody(status: ErrorStatus, message: string): ErrorBody {
-  return { error: { code: ERROR_STATUSES[status], message, status, details: [] } };
+export function errorBody(status: ErrorStatus, message: string, code?: number): ErrorBody {
+  return { error: { code: code ?? ERROR_STATUSES[status], message, status, details: [] } };
 }
 
 export function sendError(reply: FastifyReply, err: StintError): FastifyReply {
   if (err.retryAfter !== undefined) reply.header('retry-after', String(err.retryAfter));
+  const code = err instanceof BodyTooLarge ? PAYLOAD_TOO_LARGE : err.httpStatus;
   return reply
-    .code(err.httpStatus)
+    .code(code)
     .type('application/json; charset=utf-8')
-    .send(errorBody(err.status, err.message));
+    .send(errorBody(err.status, err.message, code));
 }
 
 interface AjvError {
@@ -45,7 +47,7 @@ function validationMessage(err: FastifyError): string {
   }
 }
 
-export function toStintError(err: unknown): StintError {
+export function toStintError(err: unknown, bodyLimit = 0): StintError {
   if (err instanceof StintError) return err;
   const e = err as FastifyError;
   if (e?.validation) return new StintError('INVALID_ARGUMENT', validationMessage(e));
@@ -54,7 +56,7 @@ export function toStintError(err: unknown): StintError {
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new StintError('INVALID_ARGUMENT', `Invalid JSON payload received: ${e.message}`);
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new StintError('INVALID_ARGUMENT', 'Request body is too large.');
+      return new BodyTooLarge(bodyLimit);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new StintError('INVALID_ARGUMENT', 'Content-Type must be application/json.');
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
@@ -73,12 +75,22 @@ export function toStintError(err: unknown): StintError {
   return new StintError('INTERNAL', 'Internal error.', { cause: err });
 }
 
+/** The answer to any failure: a Google-style error body; an unread request body is drained first. */
+export function answerError(err: unknown, req: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const limit = req.routeOptions.bodyLimit;
+  const se = toStintError(err, limit);
+  if (se.status === 'INTERNAL' || se.status === 'UNAVAILABLE') req.log.error({ err }, se.message);
+  // Answered before the body was read (too large, wrong type, no key…): the client is still writing.
+  drainUnreadBody(req, reply, drainCap(limit));
+  return sendError(reply, se);
+}
+
+export function isBodyTooLarge(err: unknown): boolean {
+  return err instanceof BodyTooLarge || (err as FastifyError)?.code === 'FST_ERR_CTP_BODY_TOO_LARGE';
+}
+
 export function registerErrorHandling(app: FastifyInstance): void {
-  app.setErrorHandler((err: unknown, req: FastifyRequest, reply: FastifyReply) => {
-    const se = toStintError(err);
-    if (se.status === 'INTERNAL' || se.status === 'UNAVAILABLE') req.log.error({ err }, se.message);
-    return sendError(reply, se);
-  });
+  app.setErrorHandler(answerError);
   app.setNotFoundHandler((req, reply) =>
     sendError(reply, new StintError('NOT_FOUND', `No route for ${req.method} ${req.url.split('?')[0]}.`)),
   );

@@ -23,7 +23,16 @@ function num(n: number): string {
   return String(n);
 }
 
-const keyOf = (labels: Labels) => JSON.stringify(Object.entries(labels).sort());
+/** A series key per label set; callers that reuse one label object per series pay for it once. */
+const seriesKeys = new WeakMap<Labels, string>();
+const keyOf = (labels: Labels) => {
+  let k = seriesKeys.get(labels);
+  if (k === undefined) {
+    k = JSON.stringify(Object.entries(labels).sort());
+    seriesKeys.set(labels, k);
+  }
+  return k;
+};
 
 interface Family {
   name: string;

@@ -18,7 +18,14 @@ import type { Store } from '../store/store.ts';
 import type { DeliveryOutcome } from '../webhooks/dispatcher.ts';
 import type { SendResult } from '../webhooks/sender.ts';
 import type { Authenticator } from './auth.ts';
-import { Counter, Gauge, Histogram, PROMETHEUS_CONTENT_TYPE, Registry } from './metrics-registry.ts';
+import {
+  Counter,
+  Gauge,
+  Histogram,
+  type Labels,
+  PROMETHEUS_CONTENT_TYPE,
+  Registry,
+} from './metrics-registry.ts';
 
 export type MetricsAccess = 'admin' | 'public' | 'off';
 
@@ -38,9 +45,19 @@ const KNOWN_VERBS = new Set([
 ]);
 
 /** The route template as a bounded label: `/v1alpha/sessions/:idVerb` becomes `/v1alpha/sessions/{id}:cancel`. */
+const plainLabels = new Map<string, string>();
+
 export function routeLabel(req: FastifyRequest): string {
   const url = req.routeOptions.url;
   if (url === undefined) return 'unmatched';
+  // Routes without a custom verb have one label each, computed once.
+  const plain = plainLabels.get(url);
+  if (plain !== undefined) return plain;
+  if (!/:(\w+)Verb$/.test(url)) {
+    const label = url.replace(/::/g, ':').replace(/\/:(\w+)/g, '/{$1}');
+    plainLabels.set(url, label);
+    return label;
+  }
   const params = (req.params ?? {}) as Record<string, string>;
   return url
     .replace(/:(\w+)Verb$/, (_, p: string) => {
@@ -212,11 +229,18 @@ export class StintMetrics {
 
   /** HTTP latency of every answered request (a hijacked stream never reaches onResponse). */
   registerHttpHooks(app: FastifyInstance): void {
-    app.addHook('onResponse', async (req: FastifyRequest, reply: FastifyReply) => {
-      this.#http.observe(
-        { method: req.method, route: routeLabel(req), code: String(reply.statusCode) },
-        reply.elapsedTime / 1000,
-      );
+    // Callback style and a label set looked up by one string: no promise, no label sorting per request.
+    const labelSets = new Map<string, Labels>();
+    app.addHook('onResponse', (req: FastifyRequest, reply: FastifyReply, done: () => void) => {
+      const route = routeLabel(req);
+      const k = `${req.method} ${reply.statusCode} ${route}`;
+      let labels = labelSets.get(k);
+      if (!labels) {
+        labels = { method: req.method, route, code: String(reply.statusCode) };
+        if (labelSets.size < 10_000) labelSets.set(k, labels);
+      }
+      this.#http.observe(labels, reply.elapsedTime / 1000);
+      done();
     });
   }
 

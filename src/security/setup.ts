@@ -121,9 +121,17 @@ async function build(opts: SecuritySetupOptions): Promise<SecuritySetup> {
     limiter,
     audit,
     register(app) {
-      app.addHook('onRequest', async (req) => {
+      // Callback style: no promise per request when the limits are cached (the hot path).
+      app.addHook('onRequest', (req, _reply, done) => {
         const who = (req as FastifyRequest & { principal?: Principal }).principal;
-        if (who) await limiter.check(who);
+        let pending: Promise<void> | undefined;
+        try {
+          pending = who ? limiter.checkFast(who) : undefined;
+        } catch (e) {
+          return done(e as Error);
+        }
+        if (pending) pending.then(() => done(), done);
+        else done();
       });
       audit?.register(app);
       registerAdminApi(app, { store, secrets, limiter });

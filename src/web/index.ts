@@ -8,7 +8,7 @@ import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Authenticator } from '../api/auth.ts';
-import { toStintError } from '../api/errors.ts';
+import { answerError, isBodyTooLarge, toStintError } from '../api/errors.ts';
 import type { SessionEvents } from '../services/events.ts';
 import type { SessionService } from '../services/session-service.ts';
 import type { SourceService } from '../services/source-service.ts';
@@ -67,6 +67,8 @@ export function registerWeb(app: FastifyInstance, deps: WebDeps): void {
     };
 
     web.setErrorHandler(async (err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
+      // Like the API: 413 with a JSON error body, read by the client while its body is drained.
+      if (isBodyTooLarge(err)) return answerError(err, req, reply);
       const se = toStintError(err);
       if (se.status === 'INTERNAL') req.log.error({ err }, 'web page failed');
       if (req.url.startsWith('/web/')) {

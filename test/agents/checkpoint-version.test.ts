@@ -69,17 +69,20 @@ test("an agent handed another agent's checkpoint fails the session and says why"
 
 test('a checkpoint of a newer version, or malformed, fails the session with the reason', async () => {
   const all = agents();
+  // The scripted agent reads up to v2 (onMessage replies, src/agents/scripted/checkpoint.ts).
   const newer = {
-    scripted: { agent: 'scripted', v: 2, next: 0 },
+    scripted: { agent: 'scripted', v: 3, next: 0 },
     llm: { ...fixture('llm-checkpoint-v1-asking.json'), agent: 'llm', v: 2 },
     cli: { agent: 'cli', v: 2, phase: 'done', runs: 1, notes: [] },
   };
+  const reads = { scripted: 2, llm: 1, cli: 1 };
   for (const [name, cp] of Object.entries(newer)) {
     const e = await firstEvent(all[name as keyof typeof all], cp);
     assert.equal(e.type, 'fail', name);
+    const up = reads[name as keyof typeof reads];
     assert.match(
       (e as Extract<AgentEvent, { type: 'fail' }>).reason,
-      new RegExp(`is version 2 of the ${name} agent, newer than this server reads \\(up to 1\\)`),
+      new RegExp(`is version ${up + 1} of the ${name} agent, newer than this server reads \\(up to ${up}\\)`),
     );
   }
   const bad = await firstEvent(all.scripted, { agent: 'scripted', v: 1, next: 'x' });
@@ -98,7 +101,7 @@ test('checkpoints written before the stamp, and stamped ones, still resume', asy
       ['second', 'done'],
       'resumes at step 1',
     );
-    assert.deepEqual(events.at(-1)!.checkpoint, { agent: 'scripted', v: 1, next: 2 });
+    assert.deepEqual(events.at(-1)!.checkpoint, { agent: 'scripted', v: 2, next: 2 });
   }
   for (const cp of written.cli) {
     const e = await firstEvent(all.cli, cp);

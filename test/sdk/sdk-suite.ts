@@ -54,6 +54,7 @@ interface ScriptStep {
   write?: { path: string; content: string };
   run?: string;
   ask?: string;
+  reply?: string;
   sleep?: number;
   fail?: string;
 }
@@ -61,6 +62,7 @@ interface Script {
   title?: string;
   plan: string[];
   steps: ScriptStep[];
+  onMessage?: ScriptStep[] | ScriptStep;
 }
 
 /** A prompt carrying a stint-script block for the deterministic scripted agent. */
@@ -546,7 +548,7 @@ export function sdkSuite(t: SdkUnderTest): void {
       assert.equal(reply.type, 'agentMessaged');
       assert.equal(reply.originator, 'agent');
       assert.ok(Date.parse(reply.createTime) > askedAt, 'reply is stamped after the question was sent');
-      assert.notEqual(reply.message, question);
+      assert.equal(reply.message, 'Continuing after feedback.', 'the reply is the next scripted step');
 
       const outcome = await result(session, HANG_MS);
       assert.equal(outcome.state, 'completed');
@@ -606,6 +608,29 @@ export function sdkSuite(t: SdkUnderTest): void {
       assert.equal(readFileSync(join(clone, 'README.md'), 'utf8'), readme);
       assert.equal(readFileSync(join(clone, 'src', 'util.ts'), 'utf8'), util);
       assert.equal(readFileSync(join(clone, 'src', 'index.ts'), 'utf8'), 'export const widgets = [];\n');
+    });
+
+    test('ask() on a finished session returns the reply that the script onMessage gives, every time', {
+      timeout: TEST_TIMEOUT,
+    }, async () => {
+      const session = await jules.session({
+        prompt: scriptPrompt('Chat.', {
+          plan: ['Chat'],
+          steps: [{ message: 'Ready.' }],
+          onMessage: [{ progress: 'Thinking' }, { reply: 'You asked: {{message}}' }],
+        }),
+        requireApproval: false,
+      });
+      assert.equal((await result(session, 30_000)).state, 'completed');
+      for (const question of ['What is 6 x 7?', 'And 7 x 6?']) {
+        const reply = await within(session.ask(question), 20_000, 'ask()');
+        assert.equal(reply.type, 'agentMessaged');
+        assert.equal(reply.message, `You asked: ${question}`);
+        await waitFor(session, 'completed', 20_000);
+      }
+      const history = await toArray(session.history());
+      const said = history.flatMap((a) => (a.type === 'agentMessaged' ? [a.message] : []));
+      assert.deepEqual(said, ['Ready.', 'You asked: What is 6 x 7?', 'You asked: And 7 x 6?']);
     });
 
     test('session(): source, no approval; live stream() yields every activity exactly once, in order', {
@@ -952,7 +977,7 @@ export function sdkSuite(t: SdkUnderTest): void {
       });
       const first = await result(session, HANG_MS);
       assert.equal(first.generatedFiles().get('first.txt')?.changeType, 'created');
-      // The follow-up's work (the scripted agent only acknowledges messages, so it is put in place here).
+      // The follow-up's work (a script without onMessage only acknowledges messages, so it is put in place here).
       writeFileSync(join(server.dataDir, 'workspaces', session.id, 'second.txt'), 'second\n');
       // The SDK sends without checking the state: a COMPLETED session takes the message and works again.
       const reply = await within(session.ask('Also keep second.txt.'), HANG_MS, 'ask()');

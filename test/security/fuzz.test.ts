@@ -16,6 +16,7 @@ import { SESSION_STATES } from '../../src/domain/states.ts';
 import { formatTimestamp } from '../../src/domain/time.ts';
 import type { SqlStore } from '../../src/store/sql/sql-store.ts';
 import { makeBareRepo, scriptPrompt } from '../support/git-fixtures.ts';
+import { exchange } from '../support/raw-http.ts';
 import { boundedInject, startTestStint, type TestStint } from './helpers.ts';
 
 const RUNS = 20_000;
@@ -675,4 +676,54 @@ test(`${RUNS} random and mutated requests: no 5xx, no crash, a consistent store`
     assert.equal(res.status, 200);
     assert.equal(res.body.activities?.length ?? 0, Math.min(100, Number(s.activity_count)));
   }
+});
+
+// --- oversize bodies over real sockets ------------------------------------------------------
+
+const OVERSIZE_RUNS = 300;
+const LIMIT = 256 * 1024;
+const oversizeArb = fc.record({
+  spec: chaosArb.filter((s) => s.method !== 'HEAD'),
+  size: fc.integer({ min: LIMIT + 1, max: 4 * LIMIT }),
+  mode: fc.constantFrom('length' as const, 'chunked' as const),
+  slow: fc.oneof({ weight: 4, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
+});
+
+test(`${OVERSIZE_RUNS} random requests with oversize bodies over sockets: always an answer, never a dropped connection`, {
+  timeout: 600_000,
+}, async () => {
+  const addr = t.stint.app.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : 0;
+  const statuses = new Map<number, number>();
+  const problemsBefore = problems.length; // this test's own: the other one may have left some
+  await fc.assert(
+    fc.asyncProperty(oversizeArb, async ({ spec, size, mode, slow }) => {
+      const url = urlOf(spec);
+      const { res, failure, after } = await exchange(port, {
+        method: spec.method,
+        path: url,
+        headers: headersOf(spec),
+        size,
+        mode,
+        ...(slow ? { gapMs: 2, chunkBytes: 32 * 1024 } : {}),
+      });
+      const where = `${spec.method} ${url.slice(0, 300)} (${mode}${slow ? ', slow' : ''}, ${size} bytes)`;
+      assert.ok(res && !failure, `${where}: ${failure}`);
+      statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+      assert.ok(res.status >= 200 && res.status < 500, `${where} -> ${res.status} ${res.body.slice(0, 300)}`);
+      assert.ok(after === 'reused' || after === 'closed cleanly', `${where}: ${after}`);
+      if (res.status === 413) {
+        const e = JSON.parse(res.body).error;
+        assert.equal(e.code, 413, where);
+        assert.match(e.message, new RegExp(String(LIMIT)), where);
+      }
+    }),
+    {
+      numRuns: OVERSIZE_RUNS,
+      seed: Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31),
+      endOnFailure: true,
+    },
+  );
+  assert.ok((statuses.get(413) ?? 0) > OVERSIZE_RUNS / 2, `mostly 413: ${JSON.stringify([...statuses])}`);
+  assert.deepEqual(problems.slice(problemsBefore), [], 'no unhandled errors in the process');
 });

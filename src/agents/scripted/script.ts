@@ -7,6 +7,7 @@ export type ScriptStep =
   | { write: { path: string; content: string } }
   | { run: string }
   | { ask: string }
+  | { reply: string }
   | { sleep: number }
   | { fail: string };
 
@@ -14,6 +15,24 @@ export interface Script {
   title?: string;
   plan: string[];
   steps: ScriptStep[];
+  /**
+   * How to answer a user message that is not the answer to an `ask` (sent while the agent works,
+   * while the plan waits for approval, or to a finished session): these steps, played once per
+   * message. Unset: the next thing the script says is the reply, or an acknowledgement when it has
+   * nothing more to say. `[]`: such messages get no reply of their own.
+   */
+  onMessage?: ScriptStep[];
+}
+
+/** In a `reply` step, replaced by the user message being answered (one line, at most 200 characters). */
+export const MESSAGE_PLACEHOLDER = '{{message}}';
+
+/** What the agent says to a message when the script has nothing to say. */
+export const ACKNOWLEDGE: ScriptStep = { reply: `Thanks, noted: "${MESSAGE_PLACEHOLDER}"` };
+
+/** Steps that post an agent message (what a client waiting for a reply reads). */
+export function says(step: ScriptStep): boolean {
+  return 'message' in step || 'ask' in step || 'reply' in step;
 }
 
 export const DEFAULT_SCRIPT: Script = {
@@ -22,7 +41,7 @@ export const DEFAULT_SCRIPT: Script = {
 };
 
 const FENCE = /```stint-script[^\n]*\n([\s\S]*?)```/;
-const STEP_KEYS = ['message', 'progress', 'write', 'run', 'ask', 'sleep', 'fail'] as const;
+const STEP_KEYS = ['message', 'progress', 'write', 'run', 'ask', 'reply', 'sleep', 'fail'] as const;
 const MAX_SLEEP_MS = 24 * 60 * 60 * 1000;
 
 /** The script embedded in a prompt's ```stint-script block, if any. Throws INVALID_ARGUMENT when malformed. */
@@ -58,6 +77,11 @@ export function parseScript(json: unknown, where: string): Script {
     steps: steps.map((s, i) => parseStep(s, `${where}: steps[${i}]`)),
   };
   if (typeof o.title === 'string') script.title = o.title;
+  if (o.onMessage !== undefined) {
+    // A single step (e.g. {"reply": "…"}) is short for a list of one.
+    const handler = Array.isArray(o.onMessage) ? o.onMessage : [o.onMessage];
+    script.onMessage = handler.map((s, i) => parseStep(s, `${where}: onMessage[${i}]`));
+  }
   return script;
 }
 
@@ -72,6 +96,7 @@ function parseStep(step: unknown, where: string): ScriptStep {
   switch (key) {
     case 'message':
     case 'ask':
+    case 'reply':
     case 'fail':
     case 'run':
       if (typeof v !== 'string' || v === '') throw bad(`"${key}" must be a non-empty string.`);

@@ -1,28 +1,23 @@
 /**
  * The deterministic scripted agent: plays a JSON script (from the prompt's
- * ```stint-script block, a file, or the default) step by step. Its checkpoint
- * is the index of the next step, so a resumed session continues where it was.
+ * ```stint-script block, a file, or the default) step by step, and answers user
+ * messages only as the script says (see checkpoint.ts). Its checkpoint says where
+ * it is in the script, so a resumed session continues where it was.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Agent, AgentContext, AgentEvent, PromptInfo } from '../agent.ts';
-import { type CheckpointFormat, refuseCheckpoint } from '../checkpoint-version.ts';
+import { refuseCheckpoint } from '../checkpoint-version.ts';
 import { PathError, writeFileInside } from '../tools/files.ts';
-import { DEFAULT_SCRIPT, type Script, type ScriptStep, scriptFromPrompt } from './script.ts';
-
-interface Checkpoint {
-  agent: 'scripted';
-  v: 1;
-  /** Index of the next step to play; steps.length when all are played. */
-  next: number;
-}
+import { type Checkpoint, FORMAT, hear, loadCheckpoint, nextMove, start } from './checkpoint.ts';
+import {
+  DEFAULT_SCRIPT,
+  MESSAGE_PLACEHOLDER,
+  type Script,
+  type ScriptStep,
+  scriptFromPrompt,
+} from './script.ts';
 
 const MAX_DESCRIPTION = 16 * 1024;
-const FORMAT: CheckpointFormat = {
-  agent: 'scripted',
-  version: 1,
-  hasShape: (o) => Number.isInteger(o.next) && (o.next as number) >= 0,
-};
-const at = (next: number): Checkpoint => ({ agent: 'scripted', v: 1, next });
 
 export class ScriptedAgent implements Agent {
   readonly specificationVersion = 'v1' as const;
@@ -49,33 +44,34 @@ export class ScriptedAgent implements Agent {
       yield { type: 'fail', reason: `Cannot resume the session: ${refused}.`, checkpoint: ctx.checkpoint };
       return;
     }
-    const saved = ctx.checkpoint as Checkpoint | undefined;
-    if (saved === undefined) {
-      yield {
-        type: 'plan',
-        steps: script.plan.map((title) => ({ title })),
-        checkpoint: at(0),
-      };
+    let cp = loadCheckpoint(ctx.checkpoint, script);
+    if (cp === undefined) {
+      yield { type: 'plan', steps: script.plan.map((title) => ({ title })), checkpoint: start() };
       return;
     }
-    for (let i = saved.next; i <= script.steps.length; i++) {
-      const here = at(i);
-      for (const text of await ctx.takeMessages()) {
-        yield { type: 'message', text: acknowledge(text), checkpoint: here };
-      }
-      const step = script.steps[i];
-      if (step === undefined) break;
-      const after = at(i + 1);
-      const event = await this.#play(step, ctx, after);
+    for (;;) {
+      cp = hear(script, cp, await ctx.takeMessages());
+      const move = nextMove(script, cp);
+      if (move.kind === 'done') break;
+      cp = move.after;
+      if (move.kind === 'skip') continue;
+      const event = await this.#play(move.step, move.heard, ctx, cp);
       if (event) yield event;
       if (event?.type === 'ask' || event?.type === 'fail') return;
     }
-    const done = at(script.steps.length);
-    yield { type: 'done', commitMessage: script.title ?? ctx.session.title, checkpoint: done };
+    yield { type: 'done', commitMessage: script.title ?? ctx.session.title, checkpoint: cp };
   }
 
-  async #play(step: ScriptStep, ctx: AgentContext, checkpoint: Checkpoint): Promise<AgentEvent | undefined> {
+  async #play(
+    step: ScriptStep,
+    heard: string | undefined,
+    ctx: AgentContext,
+    checkpoint: Checkpoint,
+  ): Promise<AgentEvent | undefined> {
     if ('message' in step) return { type: 'message', text: step.message, checkpoint };
+    if ('reply' in step) {
+      return { type: 'message', text: step.reply.replaceAll(MESSAGE_PLACEHOLDER, heard ?? ''), checkpoint };
+    }
     if ('progress' in step) {
       const e: AgentEvent = { type: 'progress', title: step.progress, checkpoint };
       if (step.description !== undefined) e.description = step.description;
@@ -114,10 +110,4 @@ export class ScriptedAgent implements Agent {
       checkpoint,
     };
   }
-}
-
-function acknowledge(text: string): string {
-  const oneLine = text.replace(/\s+/g, ' ').trim();
-  const shown = oneLine.length > 200 ? `${oneLine.slice(0, 199)}…` : oneLine;
-  return `Thanks, noted: "${shown}"`;
 }

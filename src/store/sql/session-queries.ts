@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { CompiledQuery, type Kysely, type Selectable } from 'kysely';
 import type { Activity, NewActivity } from '../../domain/activity.ts';
 import { newActivityId } from '../../domain/ids.ts';
 import type { Session, SessionWork } from '../../domain/session.ts';
@@ -82,17 +82,27 @@ export async function createSession(
   });
 }
 
+/** The hot read (every GET and poll of a session): its SQL, built once per database. */
+const sessionReads = new WeakMap<Kysely<DB>, { byId: string; byTenant: string }>();
+
 export async function getSession(
   db: Kysely<DB>,
   id: string,
   tenantId?: string,
 ): Promise<SessionRecord | undefined> {
-  const row = await db
-    .selectFrom('sessions')
-    .selectAll()
-    .where('id', '=', id)
-    .$if(tenantId !== undefined, (q) => q.where('tenant_id', '=', tenantId!))
-    .executeTakeFirst();
+  let sql = sessionReads.get(db);
+  if (!sql) {
+    const byId = db.selectFrom('sessions').selectAll().where('id', '=', '');
+    sql = { byId: byId.compile().sql, byTenant: byId.where('tenant_id', '=', '').compile().sql };
+    sessionReads.set(db, sql);
+  }
+  // Runs the prepared statement (the driver caches it by SQL text) without building the query anew.
+  const { rows } = await db.executeQuery<Selectable<SessionsTable>>(
+    tenantId === undefined
+      ? CompiledQuery.raw(sql.byId, [id])
+      : CompiledQuery.raw(sql.byTenant, [id, tenantId]),
+  );
+  const row = rows[0];
   return row ? rowToRecord(row) : undefined;
 }
 
