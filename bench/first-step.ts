@@ -159,7 +159,13 @@ async function measureStrategies(root: string, bare: string, samples: number) {
     git(root, 'clone', '-q', '--shared', '--', mirror.dir, `shared-${i}`),
   );
   const depth1 = await timesOf(n, (i) =>
-    materializeCheckout({ dir: join(root, `d1-${i}`), mirror, commitId: tip, branch: 'main' }),
+    materializeCheckout({
+      dir: join(root, `d1-${i}`),
+      gitDir: join(root, `d1-${i}.git`),
+      mirror,
+      commitId: tip,
+      branch: 'main',
+    }),
   );
   const take = await timesOf(n, (i) => rename(join(root, `d1-${i}`), join(root, `taken-${i}`)));
   return {

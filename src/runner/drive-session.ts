@@ -70,9 +70,16 @@ export async function driveSession(
         workspacesDir: deps.config.workspacesDir,
         baseCommitId,
         ...(gitUrl !== undefined ? { gitUrl } : {}),
-        prepare: () => checkout(deps, current, workdir),
+        prepare: (base) => prepareSessionWorkspace(deps, current, base),
       });
       baseCommitId = tracker.baseCommitId;
+    }
+    if (readRunState(record.work.agentState).baseCommitId !== baseCommitId) {
+      // The store keeps the base: a file in the checkout could be rewritten by the agent.
+      const base = baseCommitId;
+      record = await commit((r) => ({
+        agentState: { ...readRunState(r.work.agentState), baseCommitId: base },
+      }));
     }
   } catch (e) {
     signal.throwIfAborted();

@@ -5,6 +5,8 @@ export interface RunState {
   v: 1;
   checkpoint?: unknown;
   plan?: Plan;
+  /** The commit the session's checkout was first made from (the server's record, not the checkout's). */
+  baseCommitId?: string;
 }
 
 export function readRunState(raw: unknown): RunState {

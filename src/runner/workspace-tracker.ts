@@ -27,8 +27,8 @@ export interface TrackOptions {
   baseCommitId: string;
   /** The session's source, to fetch a base commit a fresh checkout lacks. */
   gitUrl?: string;
-  /** Makes a fresh checkout; returns its base commit. */
-  prepare(): Promise<string>;
+  /** Makes a fresh checkout (at `base` when given); returns its base commit. */
+  prepare(base?: string): Promise<string>;
 }
 
 export class WorkspaceTracker {

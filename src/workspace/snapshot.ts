@@ -5,9 +5,9 @@
 // anything inside it): its own index (whose stat cache makes repeated snapshots cheap), the
 // checkout's objects borrowed read-only through alternates, no user configuration, and
 // attributes that switch off every content conversion, so snapshots are byte-exact and ASCII.
-import { copyFile, mkdir, readFile, realpath, rename, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, realpath, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BASE_MARKER } from './checkout.ts';
+import { writeBaseMarker } from './checkout.ts';
 import { GitError, runGit, runGitRaw } from './git.ts';
 import { removeTree } from './remove-tree.ts';
 
@@ -107,9 +107,12 @@ export async function snapshotPatch(
 export interface RestoreOptions {
   dir: string;
   shadowDir: string;
-  /** Makes a fresh checkout of the session's source (or an empty repository) in `dir`; returns its base. */
-  prepare(): Promise<string>;
-  /** The session's source, to fetch a base commit the fresh checkout lacks; none for an empty repository. */
+  /**
+   * Makes a fresh checkout of the session's source (or an empty repository) in `dir` at `base`
+   * (when it can); returns its base.
+   */
+  prepare(base: string): Promise<string>;
+  /** The session's source, to fetch a base commit a fresh checkout lacks; none for an empty repository. */
   gitUrl?: string;
   snapshot: Snapshot;
 }
@@ -124,8 +127,9 @@ export async function restoreSnapshot(
   const { dir, shadowDir, snapshot } = opts;
   await removeTree(shadowDir);
   await removeTree(dir);
-  let baseCommitId = await opts.prepare();
+  let baseCommitId = await opts.prepare(snapshot.baseCommitId);
   if (opts.gitUrl !== undefined && baseCommitId !== snapshot.baseCommitId) {
+    // A preparer that cannot honour the base (a plain clone of the branch): move the fresh clone.
     await moveToCommit(dir, snapshot.baseCommitId, opts.gitUrl);
     baseCommitId = snapshot.baseCommitId;
   }
@@ -140,7 +144,8 @@ export async function restoreSnapshot(
   return { baseCommitId, treeId: await workingTreeId(dir, shadowDir, baseCommitId) };
 }
 
-// A clone's branch may have moved on since the session started: go back to the session's base.
+// A fresh clone's branch may have moved on since the session started: go back to the session's
+// base. Runs git in the clone's own .git: only for a clone just made, which no agent touched yet.
 async function moveToCommit(dir: string, commitId: string, gitUrl: string): Promise<void> {
   const has = await runGit(['cat-file', '-e', `${commitId}^{commit}`], { cwd: dir }).then(
     () => true,
@@ -159,9 +164,7 @@ async function moveToCommit(dir: string, commitId: string, gitUrl: string): Prom
     }
   }
   await runGit(['reset', '--quiet', '--hard', commitId], { cwd: dir });
-  const marker = join(dir, '.git', BASE_MARKER);
-  await writeFile(`${marker}.tmp`, `${commitId}\n`);
-  await rename(`${marker}.tmp`, marker);
+  await writeBaseMarker(dir, commitId);
 }
 
 /**
