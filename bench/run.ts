@@ -11,6 +11,7 @@ import { benchFirstStep, firstStepSection } from './first-step.ts';
 import { log, round, type Section } from './lib.ts';
 import { benchListing } from './listing.ts';
 import { benchLiveDelivery } from './live-delivery.ts';
+import { benchPatch } from './patch.ts';
 import { benchPins } from './pins.ts';
 import { benchThroughput } from './throughput.ts';
 import { benchTurnOverhead } from './turn-overhead.ts';
@@ -32,9 +33,13 @@ const benches: { key: string; run: () => Promise<Section> }[] = [
   },
   {
     key: 'throughput',
-    run: () => benchThroughput({ sessions: Math.max(20, Math.round(300 * scale)), inFlight: 200 }),
+    run: () => benchThroughput({ sessions: 100, inFlight: 200, bigRepo: scale >= 1 }),
   },
   { key: 'first-step', run: async () => firstStepSection(await benchFirstStep()) },
+  ...(scale >= 1
+    ? [{ key: 'first-step', run: async () => firstStepSection(await benchFirstStep({ files: 50_000 })) }]
+    : []),
+  { key: 'patch', run: () => benchPatch({ files: scale >= 1 ? 50_000 : 5000, samples: 15 }) },
   { key: 'live', run: () => benchLiveDelivery({ subscribers: 1000, activities: 30 }) },
   { key: 'turn', run: () => benchTurnOverhead({ turns: 50 }) },
   { key: 'workers', run: () => workersSection(Math.max(20, Math.round(100 * scale))) },
