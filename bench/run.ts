@@ -72,6 +72,35 @@ async function workersSection(sessions: number): Promise<Section> {
   };
 }
 
+// With BENCH_ONLY, the sections of the previous file that were not run again stay (marked).
+function keptSections(fresh: Section[]): string[] {
+  let text: string;
+  try {
+    text = readFileSync(join(import.meta.dirname, '..', 'docs', 'benchmarks.md'), 'utf8');
+  } catch {
+    return [];
+  }
+  const end = text.indexOf('\n## Profiling log');
+  const body = end < 0 ? text : text.slice(0, end);
+  const parts = body.split(/\n(?=## )/).slice(1);
+  const titles = new Set(fresh.map((s) => s.title));
+  return parts
+    .filter((p) => !p.startsWith('## Not measured'))
+    .filter(
+      (p) =>
+        !titles.has(
+          p
+            .split('\n')[0]!
+            .slice(3)
+            .replace(/ \(earlier run\)$/, ''),
+        ),
+    )
+    .map((p) => {
+      const [head, ...rest] = p.trimEnd().split('\n');
+      return [head!.endsWith('(earlier run)') ? head : `${head} (earlier run)`, ...rest].join('\n');
+    });
+}
+
 function render(sections: Section[], failures: string[]): string {
   const cpu = cpus()[0]?.model ?? 'unknown';
   const lines = [
@@ -91,6 +120,14 @@ function render(sections: Section[], failures: string[]): string {
     }
     lines.push('');
   }
+  const kept = only ? keptSections(sections) : [];
+  if (kept.length > 0) {
+    lines.push(
+      `Only ${only!.join(', ')} ran this time (BENCH_ONLY); the sections marked "(earlier run)" are kept from the previous docs/benchmarks.md.`,
+      '',
+    );
+  }
+  for (const k of kept) lines.push(k, '');
   for (const s of sections) {
     lines.push(
       `## ${s.title}`,

@@ -32,6 +32,8 @@ export interface RepoConfig {
   poolSize: number;
   poolIdleMs: number;
   maxPooledCheckouts: number;
+  /** A session start skips the mirror fetch when the last one is younger than this (0: always fetch). */
+  mirrorFetchIntervalMs: number;
   github: GitHubServerConfig | undefined;
 }
 
@@ -65,6 +67,12 @@ export function buildRepoConfig(
     poolSize: count('STINT_WORKSPACE_POOL_SIZE', env.STINT_WORKSPACE_POOL_SIZE, 2, 16, fail),
     poolIdleMs: duration('STINT_WORKSPACE_POOL_IDLE', env.STINT_WORKSPACE_POOL_IDLE, 3600_000, fail),
     maxPooledCheckouts: count('STINT_WORKSPACE_POOL_MAX', env.STINT_WORKSPACE_POOL_MAX, 16, 1000, fail),
+    mirrorFetchIntervalMs: duration(
+      'STINT_MIRROR_FETCH_INTERVAL',
+      env.STINT_MIRROR_FETCH_INTERVAL,
+      2000,
+      fail,
+    ),
     github: githubConfig(flags, env, fail),
   });
 }

@@ -340,3 +340,35 @@ test('property: the patch in a reused checkout equals the patch in a fresh one',
   );
   assert.ok(n >= 12);
 });
+
+test('one mirror fetch per burst: a session right after a fetch skips it unless it needs what is missing', async () => {
+  const ws = new Workspaces({
+    dir: join(tmp.path, 'burst'),
+    poolSize: 0,
+    poolIdleMs: 3600_000,
+    maxPooledCheckouts: 8,
+    fetchIntervalMs: 3600_000,
+  });
+  open.push(ws);
+  const src = source('main');
+  const mirror = ws.mirrors.get(src.identity);
+  await ws.prepare({ sessionId: 'h1', source: src });
+  const fetchedAt = mirror.lastFetchAt;
+  // A push after the burst's fetch: a session of the same burst keeps the fetched tip.
+  const seed = join(tmp.path, 'seed');
+  await writeFile(join(seed, 'PUSHED.md'), 'pushed\n');
+  await git(seed, 'add', '-A');
+  await git(seed, 'commit', '--quiet', '-m', 'Pushed');
+  const pushed = await git(seed, 'rev-parse', 'HEAD');
+  await git(seed, 'push', '--quiet', '--', remote.url, 'HEAD:refs/heads/burst');
+  const second = await ws.prepare({ sessionId: 'h2', source: src });
+  assert.equal(second.baseCommitId, remote.mainCommit);
+  assert.equal(mirror.lastFetchAt, fetchedAt, 'fetched again within the interval');
+  // An explicit commit the mirror lacks, or a branch it does not know, still fetches.
+  const explicit = await ws.prepare({ sessionId: 'h3', source: { ...src, baseCommitId: pushed } });
+  assert.equal(explicit.baseCommitId, pushed);
+  assert.ok(mirror.lastFetchAt >= fetchedAt);
+  await git(seed, 'push', '--quiet', '--', remote.url, 'HEAD:refs/heads/burst-2');
+  const unknown = await ws.prepare({ sessionId: 'h4', source: source('burst-2') });
+  assert.equal(unknown.baseCommitId, pushed);
+});
