@@ -9,7 +9,7 @@
  * self-contained depth-1 checkout (what Stint makes), and taking a ready one from the pool (rename).
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -72,7 +72,7 @@ export async function benchFirstStep(opts: FirstStepOptions = {}): Promise<First
     const dataDir = join(root, 'data');
     mkdirSync(dataDir);
     addSource(dataDir, 'github/bench/big', bare);
-    server = await startServer({ dataDir, env: { STINT_WORKSPACE_POOL_SIZE: '1' } });
+    server = await startServer({ dataDir, env: { STINT_WORKSPACE_POOL_SIZE: '1' }, timeoutMs: 120_000 });
     const prompt = scriptPrompt('First step', { plan: ['Look around'], steps: [{ run: 'true' }] });
     const measure = async (): Promise<number> => {
       const res = await api(server!, 'POST', '/sessions', {
@@ -211,7 +211,7 @@ async function timesOf(n: number, fn: (i: number) => Promise<unknown>): Promise<
 /** A bare repository of `files` small files (100 per directory), one commit. */
 export async function makeBigRepo(root: string, files: number): Promise<string> {
   const work = join(root, 'seed');
-  mkdirSync(work);
+  mkdirSync(work, { recursive: true });
   await git(work, 'init', '-q');
   const perDir = 100;
   for (let i = 0; i < files; i++) {
@@ -228,19 +228,6 @@ export async function makeBigRepo(root: string, files: number): Promise<string> 
   await git(root, 'clone', '-q', '--bare', '--', work, bare);
   await git(bare, 'gc', '-q');
   return bare;
-}
-
-function poolReady(dataDir: string): boolean {
-  const pool = join(dataDir, 'workspaces', '.pool');
-  try {
-    for (const m of readdirSync(pool)) {
-      if (m.startsWith('.')) continue;
-      for (const b of readdirSync(join(pool, m))) {
-        if (readdirSync(join(pool, m, b)).some((e) => e !== '.used')) return true;
-      }
-    }
-  } catch {}
-  return false;
 }
 
 function micros(ts: string): number {

@@ -121,6 +121,7 @@ async function measureRss(bare: string, inFlight: number): Promise<number> {
     args: ['--concurrency', String(inFlight)],
     // The default per-tenant limit (100 working sessions) would keep the rest QUEUED.
     env: { STINT_LOG_LEVEL: 'error', STINT_MAX_WORKING_SESSIONS_PER_TENANT: String(inFlight) },
+    timeoutMs: 120_000,
   });
   try {
     const hold = {
@@ -172,6 +173,7 @@ async function onRepo(root: string, files: number, sessions: number): Promise<Re
     dataDir,
     args: ['--concurrency', '32'],
     env: { STINT_LOG_LEVEL: 'error' },
+    timeoutMs: 120_000,
   });
   let rate = 0;
   try {
