@@ -188,11 +188,13 @@ async function onRepo(root: string, files: number, sessions: number): Promise<Re
     await createMany(server, sessions, scriptPrompt('bench', BENCH_SCRIPT), sessions);
     await waitUntil(async () => (await countDone(server, sessions + 1)) >= sessions + 1, 900_000, 250);
     rate = sessions / ((performance.now() - t0) / 1000);
+    log(`throughput: ${round(rate, 1)} sessions/s on ${files} files`);
   } finally {
     await server.cleanup();
   }
   log(`throughput: baseline (raw git) on ${files} files`);
   const base = await baseline(bare, Math.min(sessions, 40), 8);
+  log(`throughput: baseline ${round(base, 1)} sessions/s`);
   return { files, rate, base, bare };
 }
 
@@ -204,11 +206,18 @@ export async function benchThroughput(opts: {
   const root = makeTempDir('stint-bench-repos-');
   const runs: RepoRun[] = [];
   let rss = 0;
+  let rssError: string | undefined;
   try {
     const small = await onRepo(root, 5000, opts.sessions);
     runs.push(small);
     if (opts.bigRepo) runs.push(await onRepo(root, 50_000, opts.sessions));
-    if (opts.inFlight > 0) rss = await measureRss(small.bare, opts.inFlight);
+    if (opts.inFlight > 0) {
+      rss = await measureRss(small.bare, opts.inFlight).catch((e: Error) => {
+        rssError = e.message;
+        return Number.NaN;
+      });
+      log(`throughput: RSS ${round(rss, 0)} MB`);
+    }
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
@@ -239,6 +248,7 @@ export async function benchThroughput(opts: {
         : []),
     ],
     notes: [
+      ...(rssError ? [`The RSS measurement failed in this run: ${rssError}.`] : []),
       `${opts.sessions} sessions created at once over HTTP on a warm source (its mirror exists); each gets a checkout (a reused one reset to the tip, or a new one), writes two files, runs a command and computes its patch; --concurrency 32.`,
     ],
   };
