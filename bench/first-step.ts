@@ -140,7 +140,7 @@ export function firstStepSection(r: FirstStepResult): Section {
         name: 'session created → first step (median)',
         value: r.firstStepMs,
         unit: 'ms',
-        baselineName: 'git clone',
+        baselineName: 'git clone --no-local',
         baseline: r.cloneMs,
         ratio: r.ratio,
         target: r.files >= 50_000 ? '< 0.1 of the clone' : '< 0.2 of the clone',
