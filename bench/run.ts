@@ -12,6 +12,7 @@ import { benchFirstStep, firstStepSection } from './first-step.ts';
 import { log, round, type Section } from './lib.ts';
 import { benchListing } from './listing.ts';
 import { benchLiveDelivery } from './live-delivery.ts';
+import { benchPatch } from './patch.ts';
 import { benchPins } from './pins.ts';
 import { benchThroughput } from './throughput.ts';
 import { benchTranscriptReads } from './transcript-reads.ts';
@@ -34,9 +35,13 @@ const benches: { key: string; run: () => Promise<Section> }[] = [
   },
   {
     key: 'throughput',
-    run: () => benchThroughput({ sessions: Math.max(20, Math.round(300 * scale)), inFlight: 200 }),
+    run: () => benchThroughput({ sessions: 100, inFlight: 200, bigRepo: scale >= 1 }),
   },
   { key: 'first-step', run: async () => firstStepSection(await benchFirstStep()) },
+  ...(scale >= 1
+    ? [{ key: 'first-step', run: async () => firstStepSection(await benchFirstStep({ files: 50_000 })) }]
+    : []),
+  { key: 'patch', run: () => benchPatch({ files: scale >= 1 ? 50_000 : 5000, samples: 15 }) },
   { key: 'live', run: () => benchLiveDelivery({ subscribers: 1000, activities: 30 }) },
   { key: 'turn', run: () => benchTurnOverhead({ turns: 50 }) },
   { key: 'workers', run: () => workersSection(Math.max(20, Math.round(100 * scale))) },
@@ -75,6 +80,35 @@ async function workersSection(sessions: number): Promise<Section> {
   };
 }
 
+// With BENCH_ONLY, the sections of the previous file that were not run again stay (marked).
+function keptSections(fresh: Section[]): string[] {
+  let text: string;
+  try {
+    text = readFileSync(join(import.meta.dirname, '..', 'docs', 'benchmarks.md'), 'utf8');
+  } catch {
+    return [];
+  }
+  const end = text.indexOf('\n## Profiling log');
+  const body = end < 0 ? text : text.slice(0, end);
+  const parts = body.split(/\n(?=## )/).slice(1);
+  const titles = new Set(fresh.map((s) => s.title));
+  return parts
+    .filter((p) => !p.startsWith('## Not measured'))
+    .filter(
+      (p) =>
+        !titles.has(
+          p
+            .split('\n')[0]!
+            .slice(3)
+            .replace(/ \(earlier run\)$/, ''),
+        ),
+    )
+    .map((p) => {
+      const [head, ...rest] = p.trimEnd().split('\n');
+      return [head!.endsWith('(earlier run)') ? head : `${head} (earlier run)`, ...rest].join('\n');
+    });
+}
+
 function render(sections: Section[], failures: string[]): string {
   const cpu = cpus()[0]?.model ?? 'unknown';
   const lines = [
@@ -94,6 +128,14 @@ function render(sections: Section[], failures: string[]): string {
     }
     lines.push('');
   }
+  const kept = only ? keptSections(sections) : [];
+  if (kept.length > 0) {
+    lines.push(
+      `Only ${only!.join(', ')} ran this time (BENCH_ONLY); the sections marked "(earlier run)" are kept from the previous docs/benchmarks.md.`,
+      '',
+    );
+  }
+  for (const k of kept) lines.push(k, '');
   for (const s of sections) {
     lines.push(
       `## ${s.title}`,

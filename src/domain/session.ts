@@ -63,6 +63,8 @@ export interface SessionWork {
   attempts: number;
   /** Why the latest attempt failed (or that its worker stopped), while attempts are counted. */
   lastError?: string;
+  /** The commit the session's checkout was first made from (recorded by the runner, never read from the checkout). */
+  baseCommitId?: string;
   /** Outputs recorded by the agent's `done` and not yet published (push + pull request). */
   delivery?: PendingDelivery;
 }

@@ -83,9 +83,14 @@ export async function driveSession(
         workspacesDir: deps.config.workspacesDir,
         baseCommitId,
         ...(remote !== undefined ? { remote } : {}),
-        prepare: () => checkout(deps, current, workdir),
+        prepare: (base) => prepareSessionWorkspace(deps, current, base),
       });
       baseCommitId = tracker.baseCommitId;
+    }
+    if (record.work.baseCommitId !== baseCommitId) {
+      // The store keeps the base: a file in the checkout could be rewritten by the agent.
+      const base = baseCommitId;
+      record = await commit(() => ({ baseCommitId: base }));
     }
   } catch (e) {
     signal.throwIfAborted();

@@ -47,6 +47,7 @@ export async function collectChanges(deps: RunnerDeps, input: FinishInput): Prom
   const { session } = input.record;
   const diff = await computeChangeSet(input.workdir, input.baseCommitId, {
     tempDir: deps.repos.workspaces.tempDir,
+    serverGitDir: deps.repos.workspaces.gitDirOf(session.id),
   });
   const message = suggestedCommitMessage(input.commitMessage ?? session.title, diff.files);
   const activities: NewActivity[] = [];

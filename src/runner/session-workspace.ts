@@ -42,12 +42,21 @@ export async function sessionSource(
   return { record: source, provider, remote: await provider.remote(source), branch };
 }
 
-/** Prepares the session's checkout; returns its base commit. */
-export async function prepareSessionWorkspace(deps: RunnerDeps, record: SessionRecord): Promise<string> {
+/**
+ * Prepares the session's checkout; returns its base commit. The store's record of the base (run
+ * state) wins over any checkout on disk; `base` asks for a given commit (rebuilding a snapshot).
+ */
+export async function prepareSessionWorkspace(
+  deps: RunnerDeps,
+  record: SessionRecord,
+  base?: string,
+): Promise<string> {
   const { workspaces } = deps.repos;
   const { session } = record;
   const started = performance.now();
   const previous = lastChangeSet(record);
+  const recorded = base ?? record.work.baseCommitId;
+  const baseCommitId = recorded ?? previous?.gitPatch.baseCommitId;
   const source = await sessionSource(deps, record);
   const prepared = await workspaces.prepare({
     sessionId: session.id,
@@ -57,10 +66,11 @@ export async function prepareSessionWorkspace(deps: RunnerDeps, record: SessionR
             identity: { tenantId: session.tenantId, sourceId: source.record.id, url: source.remote.url },
             remote: source.remote,
             branch: source.branch,
-            ...(previous ? { baseCommitId: previous.gitPatch.baseCommitId } : {}),
+            ...(baseCommitId !== undefined ? { baseCommitId } : {}),
           },
         }
       : {}),
+    ...(recorded !== undefined ? { expectedBase: recorded } : {}),
     ...(previous ? { restorePatch: previous.gitPatch.unidiffPatch } : {}),
   });
   if (prepared.via !== 'existing') {
@@ -70,12 +80,15 @@ export async function prepareSessionWorkspace(deps: RunnerDeps, record: SessionR
   return prepared.baseCommitId;
 }
 
-/** Removes the checkout of a finished session unless the retention setting keeps it for a while. */
+/**
+ * Gives the checkout of a finished session back to its source's pool (or removes it) unless the
+ * retention setting keeps it for a while.
+ */
 export async function releaseSessionWorkspace(deps: RunnerDeps, record: SessionRecord): Promise<void> {
   if (!isTerminal(record.session.state) || record.work.wantsWork) return;
   if (deps.repos.config.retentionMs > 0) return; // the janitor removes it when retention is over
   try {
-    await deps.repos.workspaces.remove(record.session.id);
+    await deps.repos.workspaces.release(record.session.id);
   } catch (e) {
     deps.log.warn({ err: e, session: record.session.id }, 'removing a workspace failed');
   }

@@ -28,8 +28,8 @@ export interface TrackOptions {
   baseCommitId: string;
   /** The session's source (URL and credential env), to fetch a base commit a fresh checkout lacks. */
   remote?: GitRemote;
-  /** Makes a fresh checkout; returns its base commit. */
-  prepare(): Promise<string>;
+  /** Makes a fresh checkout (at `base` when given); returns its base commit. */
+  prepare(base?: string): Promise<string>;
 }
 
 export class WorkspaceTracker {

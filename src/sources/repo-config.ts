@@ -33,6 +33,8 @@ export interface RepoConfig {
   poolSize: number;
   poolIdleMs: number;
   maxPooledCheckouts: number;
+  /** A session start skips the mirror fetch when the last one is younger than this (0: always fetch). */
+  mirrorFetchIntervalMs: number;
   github: GitHubServerConfig | undefined;
   /** Review comments delivered by webhooks (off unless a webhook secret is configured). */
   reviews: ReviewHooksConfig | undefined;
@@ -75,6 +77,12 @@ export function buildRepoConfig(
     poolSize: count('STINT_WORKSPACE_POOL_SIZE', env.STINT_WORKSPACE_POOL_SIZE, 2, 16, fail),
     poolIdleMs: duration('STINT_WORKSPACE_POOL_IDLE', env.STINT_WORKSPACE_POOL_IDLE, 3600_000, fail),
     maxPooledCheckouts: count('STINT_WORKSPACE_POOL_MAX', env.STINT_WORKSPACE_POOL_MAX, 16, 1000, fail),
+    mirrorFetchIntervalMs: duration(
+      'STINT_MIRROR_FETCH_INTERVAL',
+      env.STINT_MIRROR_FETCH_INTERVAL,
+      2000,
+      fail,
+    ),
     github: githubConfig(flags, env, fail),
     reviews: reviewsConfig(env, fail),
   });

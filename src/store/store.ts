@@ -71,6 +71,8 @@ export interface SessionChange {
   activities?: NewActivity[];
   /** Records (or, null, clears) the delivery the `done` commit leaves pending. */
   delivery?: PendingDelivery | null;
+  /** Records the commit the session's checkout was made from. */
+  baseCommitId?: string;
   /** Replaces the session's workspace snapshot (multi-node resume), atomically with the rest. */
   workspace?: WorkspaceSnapshot;
 }

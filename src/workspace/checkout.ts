@@ -1,11 +1,14 @@
-// Prepares the working copy a session's agent works in, idempotently and crash-safely:
-// the marker file .git/stint-base (the base commit) is written only once the checkout is complete.
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+// Prepares a standalone working copy (a plain clone; tests and tools), idempotently and
+// crash-safely: the base commit is recorded only once the checkout is complete, beside the checkout
+// in its server git dir's place (src/workspace/server-git.ts), never inside it where an agent
+// could rewrite it.
+import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, parse, resolve } from 'node:path';
 import { runGit } from './git.ts';
 import { remoteFromUrl } from './git-auth.ts';
 import { isSafeRefName } from './refs.ts';
 import { removeTree } from './remove-tree.ts';
+import { serverGitDirFor } from './server-git.ts';
 
 export interface PrepareCheckoutOptions {
   /** Absolute path of the checkout; created (or replaced, if left incomplete by a crash). */
@@ -20,6 +23,7 @@ export interface PrepareCheckoutOptions {
   env?: Record<string, string>;
 }
 
+/** Name of the file holding the base commit, in the checkout's server git dir. */
 export const BASE_MARKER = 'stint-base';
 const COMMIT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 const DEFAULT_CLONE_TIMEOUT_MS = 10 * 60_000;
@@ -36,6 +40,7 @@ export async function prepareCheckout(opts: PrepareCheckoutOptions): Promise<{ b
 
   // No marker: nothing there, or a checkout interrupted half-way. Start from scratch.
   await removeTree(dir);
+  await removeTree(serverGitDirFor(dir));
   await mkdir(dirname(dir), { recursive: true });
   try {
     if (opts.gitUrl !== undefined) await cloneInto(dir, opts.gitUrl, opts);
@@ -53,11 +58,13 @@ export async function prepareCheckout(opts: PrepareCheckoutOptions): Promise<{ b
 /** Deletes a checkout (no error if it does not exist). */
 export async function removeCheckout(dir: string): Promise<void> {
   await removeTree(checkCheckoutDir(dir));
+  await removeTree(serverGitDirFor(dir));
 }
 
 /** The base commit recorded by a completed prepareCheckout, or undefined. */
 export async function readBaseMarker(dir: string): Promise<string | undefined> {
-  const marker = join(dir, '.git', BASE_MARKER);
+  if (!(await stat(dir).catch(() => undefined))?.isDirectory()) return undefined;
+  const marker = join(serverGitDirFor(dir), BASE_MARKER);
   let text: string;
   try {
     text = await readFile(marker, 'utf8');
@@ -109,7 +116,8 @@ const EMPTY_COMMIT_ENV: Readonly<Record<string, string>> = {
 
 /** Records that the checkout at `dir` is complete, with its base commit (atomically). */
 export async function writeBaseMarker(dir: string, baseCommitId: string): Promise<void> {
-  const marker = join(dir, '.git', BASE_MARKER);
+  await mkdir(serverGitDirFor(dir), { recursive: true });
+  const marker = join(serverGitDirFor(dir), BASE_MARKER);
   const tmp = `${marker}.tmp`;
   await writeFile(tmp, `${baseCommitId}\n`);
   await rename(tmp, marker);

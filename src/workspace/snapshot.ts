@@ -5,9 +5,9 @@
 // anything inside it): its own index (whose stat cache makes repeated snapshots cheap), the
 // checkout's objects borrowed read-only through alternates, no user configuration, and
 // attributes that switch off every content conversion, so snapshots are byte-exact and ASCII.
-import { copyFile, mkdir, readFile, realpath, rename, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, realpath, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BASE_MARKER } from './checkout.ts';
+import { writeBaseMarker } from './checkout.ts';
 import { GitError, runGit, runGitRaw } from './git.ts';
 import type { GitRemote } from './git-auth.ts';
 import { removeTree } from './remove-tree.ts';
@@ -108,8 +108,11 @@ export async function snapshotPatch(
 export interface RestoreOptions {
   dir: string;
   shadowDir: string;
-  /** Makes a fresh checkout of the session's source (or an empty repository) in `dir`; returns its base. */
-  prepare(): Promise<string>;
+  /**
+   * Makes a fresh checkout of the session's source (or an empty repository) in `dir` at `base`
+   * (when it can); returns its base.
+   */
+  prepare(base: string): Promise<string>;
   /**
    * The session's source, to fetch a base commit the fresh checkout lacks; none for an empty
    * repository. Its credentials travel in `env`, never in the URL (argv is visible in `ps`).
@@ -128,8 +131,9 @@ export async function restoreSnapshot(
   const { dir, shadowDir, snapshot } = opts;
   await removeTree(shadowDir);
   await removeTree(dir);
-  let baseCommitId = await opts.prepare();
+  let baseCommitId = await opts.prepare(snapshot.baseCommitId);
   if (opts.remote !== undefined && baseCommitId !== snapshot.baseCommitId) {
+    // A preparer that cannot honour the base (a plain clone of the branch): move the fresh clone.
     await moveToCommit(dir, snapshot.baseCommitId, opts.remote);
     baseCommitId = snapshot.baseCommitId;
   }
@@ -144,7 +148,8 @@ export async function restoreSnapshot(
   return { baseCommitId, treeId: await workingTreeId(dir, shadowDir, baseCommitId) };
 }
 
-// A clone's branch may have moved on since the session started: go back to the session's base.
+// A fresh clone's branch may have moved on since the session started: go back to the session's
+// base. Runs git in the clone's own .git: only for a clone just made, which no agent touched yet.
 async function moveToCommit(dir: string, commitId: string, remote: GitRemote): Promise<void> {
   const has = await runGit(['cat-file', '-e', `${commitId}^{commit}`], { cwd: dir }).then(
     () => true,
@@ -164,9 +169,7 @@ async function moveToCommit(dir: string, commitId: string, remote: GitRemote): P
     }
   }
   await runGit(['reset', '--quiet', '--hard', commitId], { cwd: dir });
-  const marker = join(dir, '.git', BASE_MARKER);
-  await writeFile(`${marker}.tmp`, `${commitId}\n`);
-  await rename(`${marker}.tmp`, marker);
+  await writeBaseMarker(dir, commitId);
 }
 
 /**

@@ -1,9 +1,15 @@
 // Per-session checkouts: made from the source's mirror (fetched first, one fetch shared by the
-// sessions starting together), taken from the warm pool when one is ready, kept across restarts
-// (the base marker says a checkout is complete) and removed when the session is over.
-import { cp, mkdir, readdir, stat } from 'node:fs/promises';
+// sessions starting together, none when the last one is younger than the fetch interval), taken
+// from the warm pool when one is there, kept across restarts, and given back to the pool of their
+// source when the session is over.
+//
+// Each checkout `<dir>/<sessionId>` has a server git dir `<dir>/.git-dirs/<sessionId>` outside it
+// (src/workspace/server-git.ts): the server's git commands on the checkout go through it, and it
+// records the session's base commit once the checkout is complete (never a file in the checkout,
+// which the agent can rewrite).
+import { cp, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { initEmpty, readBaseMarker, writeBaseMarker } from './checkout.ts';
+import { initEmpty } from './checkout.ts';
 import { runGit } from './git.ts';
 import type { GitRemote } from './git-auth.ts';
 import { materializeCheckout } from './materialize.ts';
@@ -12,8 +18,16 @@ import { MirrorCache, type MirrorIdentity } from './mirror/mirror-cache.ts';
 import type { MirrorPins } from './mirror/pins.ts';
 import { PUSHED_PIN_PREFIX } from './mirror/session-branch.ts';
 import { CheckoutPool } from './pool/checkout-pool.ts';
+import { stripUrlUserinfo } from './redact.ts';
 import { isSafeRefName } from './refs.ts';
 import { removeTree } from './remove-tree.ts';
+import {
+  clearServerBase,
+  readServerBase,
+  serverGit,
+  serverGitDirFor,
+  writeServerBase,
+} from './server-git.ts';
 
 export interface WorkspacesOptions {
   /** Session checkouts live in `<dir>/<sessionId>`; mirrors and the pool in dot-directories there. */
@@ -22,6 +36,8 @@ export interface WorkspacesOptions {
   poolSize: number;
   poolIdleMs: number;
   maxPooledCheckouts: number;
+  /** A session start skips the mirror fetch when the last one is younger than this (default 2 s). */
+  fetchIntervalMs?: number;
   onBackgroundError?: (err: unknown) => void;
   /** Base commits pinned per commit and counted in the store (without: one ref per session). */
   pins?: MirrorPins;
@@ -41,6 +57,8 @@ export interface PrepareRequest {
   source?: SourceCheckout;
   /** Applied after checking out (restores the session's changes after its checkout was removed). */
   restorePatch?: string;
+  /** The base commit the store recorded for the session: an existing checkout on another is remade. */
+  expectedBase?: string;
 }
 
 export interface Prepared {
@@ -52,6 +70,15 @@ export interface Prepared {
 const SESSION_DIR = /^[A-Za-z0-9_-]{1,64}$/;
 export const PIN_PREFIX = 'base/';
 const STALE_TEMP_MS = 3600_000;
+const SOURCE_FILE = 'stint-source';
+const DEFAULT_FETCH_INTERVAL_MS = 2000;
+
+/** What a checkout was made from, kept in its server git dir to give it back to the right pool. */
+interface CheckoutOrigin {
+  identity: MirrorIdentity;
+  branch: string;
+  originUrl: string;
+}
 
 export class Workspaces {
   readonly dir: string;
@@ -59,12 +86,14 @@ export class Workspaces {
   readonly pool: CheckoutPool;
   readonly #pins: MirrorPins | undefined;
   readonly #locks = new Map<string, Promise<void>>();
+  readonly #fetchIntervalMs: number;
   #template: Promise<{ dir: string; commitId: string }> | undefined;
 
   constructor(opts: WorkspacesOptions) {
     this.dir = opts.dir;
     this.mirrors = new MirrorCache(join(opts.dir, '.mirrors'));
     this.#pins = opts.pins;
+    this.#fetchIntervalMs = opts.fetchIntervalMs ?? DEFAULT_FETCH_INTERVAL_MS;
     this.pool = new CheckoutPool({
       root: join(opts.dir, '.pool'),
       size: opts.poolSize,
@@ -84,6 +113,19 @@ export class Workspaces {
     return join(this.dir, sessionId);
   }
 
+  /** The server git dir of a session's checkout (outside it: no agent can write there). */
+  gitDirOf(sessionId: string): string {
+    return serverGitDirFor(this.dirOf(sessionId));
+  }
+
+  /** The base commit of the session's complete checkout, or undefined when there is none. */
+  async baseOf(sessionId: string): Promise<string | undefined> {
+    const dir = this.dirOf(sessionId);
+    const base = await readServerBase(this.gitDirOf(sessionId));
+    if (base === undefined) return undefined;
+    return (await stat(dir).catch(() => undefined))?.isDirectory() ? base : undefined;
+  }
+
   /** The session's checkout, made unless a complete one is already there. */
   prepare(req: PrepareRequest): Promise<Prepared> {
     return this.#locked(req.sessionId, () => this.#prepare(req));
@@ -91,29 +133,54 @@ export class Workspaces {
 
   async #prepare(req: PrepareRequest): Promise<Prepared> {
     const dir = this.dirOf(req.sessionId);
-    const existing = await readBaseMarker(dir);
-    if (existing !== undefined) return { baseCommitId: existing, via: 'existing' };
-    await removeTree(dir); // whatever an interrupted attempt left
+    const gitDir = this.gitDirOf(req.sessionId);
+    const existing = await this.baseOf(req.sessionId);
+    const expected = req.expectedBase ?? req.source?.baseCommitId;
+    if (existing !== undefined && (expected === undefined || existing === expected)) {
+      return { baseCommitId: existing, via: 'existing' };
+    }
+    // Whatever an interrupted attempt left (or a checkout on another base than the store's).
+    await removeTree(dir);
+    await removeTree(gitDir);
     try {
       let prepared: Prepared;
       if (req.source) {
-        prepared = await this.#fromSource(req.sessionId, dir, req.source);
+        prepared = await this.#fromSource(req.sessionId, dir, gitDir, req.source);
       } else {
-        prepared = { baseCommitId: await this.#copyEmpty(dir), via: 'empty' };
+        prepared = { baseCommitId: await this.#copyEmpty(dir, gitDir), via: 'empty' };
       }
       if (req.restorePatch) {
-        // Still our own fresh checkout (no agent has run in it): safe to run git here.
-        await runGit(['apply', '--binary', '--whitespace=nowarn', '-'], {
-          cwd: dir,
+        await serverGit(gitDir, dir, ['apply', '--binary', '--whitespace=nowarn', '-'], {
           input: req.restorePatch,
         });
       }
-      await writeBaseMarker(dir, prepared.baseCommitId);
+      await writeServerBase(gitDir, prepared.baseCommitId);
       return prepared;
     } catch (e) {
       await removeTree(dir).catch(() => undefined);
+      await removeTree(gitDir).catch(() => undefined);
       throw e;
     }
+  }
+
+  /**
+   * A finished session's checkout goes back to the pool of its source and branch (reset before any
+   * other session of that source gets it); removed when it cannot (no source, pool off or full).
+   */
+  release(sessionId: string): Promise<void> {
+    const dir = this.dirOf(sessionId);
+    const gitDir = this.gitDirOf(sessionId);
+    return this.#locked(sessionId, async () => {
+      await removeTree(join(this.dir, '.snapshots', sessionId));
+      const origin = await readOrigin(gitDir);
+      if (origin && (await this.baseOf(sessionId)) !== undefined) {
+        await clearServerBase(gitDir);
+        const mirror = this.mirrors.get(origin.identity);
+        if (await this.pool.give(mirror, origin.branch, { tree: dir, git: gitDir }, origin.originUrl)) return;
+      }
+      await removeTree(dir);
+      await removeTree(gitDir);
+    });
   }
 
   /** The source's mirror, fetched now (sharing a fetch already under way). */
@@ -138,6 +205,7 @@ export class Workspaces {
     return this.#locked(sessionId, async () => {
       if (!(await decide())) return false;
       await removeTree(dir);
+      await removeTree(this.gitDirOf(sessionId));
       await removeTree(join(this.dir, '.snapshots', sessionId));
       return true;
     });
@@ -184,17 +252,19 @@ export class Workspaces {
   }
 
   // An empty repository made once per process and copied for each repoless session (no git runs).
-  async #copyEmpty(dir: string): Promise<string> {
+  async #copyEmpty(dir: string, gitDir: string): Promise<string> {
     for (let attempt = 0; ; attempt++) {
       const template = await this.#emptyTemplate();
       try {
         await cp(template.dir, dir, { recursive: true, verbatimSymlinks: true });
+        await cp(join(template.dir, '.git'), gitDir, { recursive: true, verbatimSymlinks: true });
         return template.commitId;
       } catch (e) {
         // Removed under us (a cleanup of the temp dir): make it again, once.
         if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || attempt > 0) throw e;
         this.#template = undefined;
         await removeTree(dir);
+        await removeTree(gitDir);
       }
     }
   }
@@ -223,21 +293,40 @@ export class Workspaces {
       const st = await stat(path).catch(() => undefined);
       if (st && Date.now() - st.mtimeMs > STALE_TEMP_MS) await removeTree(path);
     }
+    // Server git dirs whose checkout is gone (a crash between the two removals).
+    const gitDirs = join(this.dir, '.git-dirs');
+    for (const name of await readdir(gitDirs).catch(() => [] as string[])) {
+      if (!SESSION_DIR.test(name) || (await stat(join(this.dir, name)).catch(() => undefined))) continue;
+      const st = await stat(join(gitDirs, name)).catch(() => undefined);
+      if (st && Date.now() - st.mtimeMs > STALE_TEMP_MS) await removeTree(join(gitDirs, name));
+    }
   }
 
   async close(): Promise<void> {
     await this.pool.close();
   }
 
-  async #fromSource(sessionId: string, dir: string, source: SourceCheckout): Promise<Prepared> {
+  async #fromSource(
+    sessionId: string,
+    dir: string,
+    gitDir: string,
+    source: SourceCheckout,
+  ): Promise<Prepared> {
     if (!isSafeRefName(source.branch)) {
       throw new Error(`refusing to check out the unsafe branch name ${JSON.stringify(source.branch)}`);
     }
-    // Refreshing the pool waits until this session has taken its checkout (a refresh claims entries).
     const mirror = this.mirrors.get(source.identity);
-    await mirror.fetch(source.remote);
+    // One fetch per burst: sessions starting right after a fetch use it, unless what they need is
+    // not there (an explicit commit the mirror lacks, a branch it does not know).
+    let fetched = false;
+    const fetch = async () => {
+      await mirror.fetch(source.remote);
+      fetched = true;
+    };
+    if (mirror.lastFetchAt === 0 || Date.now() - mirror.lastFetchAt >= this.#fetchIntervalMs) await fetch();
     let commitId: string;
     if (source.baseCommitId !== undefined) {
+      if (!fetched && !(await mirror.hasCommit(source.baseCommitId))) await fetch();
       if (!(await mirror.hasCommit(source.baseCommitId))) {
         throw new Error(
           `the session's base commit ${source.baseCommitId} is no longer in its source repository`,
@@ -245,7 +334,11 @@ export class Workspaces {
       }
       commitId = source.baseCommitId;
     } else {
-      const tip = await mirror.resolveBranch(source.branch);
+      let tip = await mirror.resolveBranch(source.branch);
+      if (tip === undefined && !fetched) {
+        await fetch();
+        tip = await mirror.resolveBranch(source.branch);
+      }
       if (tip === undefined)
         throw new Error(`branch '${source.branch}' does not exist in the source repository`);
       commitId = tip;
@@ -256,9 +349,11 @@ export class Workspaces {
       : mirror.pin(`${PIN_PREFIX}${sessionId}`, commitId);
     try {
       let via: Prepared['via'] = 'pool';
-      if (!(await this.pool.take(mirror, source.branch, commitId, dir, source.remote.url))) {
+      const paths = { tree: dir, git: gitDir };
+      if (!(await this.pool.take(mirror, source.branch, commitId, paths, source.remote.url))) {
         await materializeCheckout({
           dir,
+          gitDir,
           mirror,
           commitId,
           branch: source.branch,
@@ -266,11 +361,28 @@ export class Workspaces {
         });
         via = 'materialized';
       }
+      const origin: CheckoutOrigin = {
+        identity: { ...source.identity, url: stripUrlUserinfo(source.identity.url) },
+        branch: source.branch,
+        originUrl: source.remote.url,
+      };
+      await writeFile(join(gitDir, SOURCE_FILE), JSON.stringify(origin));
       await pinned;
       return { baseCommitId: commitId, via };
     } finally {
       await pinned.catch(() => undefined);
-      this.pool.refreshMirror(mirror);
+      if (fetched) this.pool.refreshMirror(mirror);
     }
+  }
+}
+
+async function readOrigin(gitDir: string): Promise<CheckoutOrigin | undefined> {
+  const text = await readFile(join(gitDir, SOURCE_FILE), 'utf8').catch(() => undefined);
+  if (text === undefined) return undefined;
+  try {
+    const o = JSON.parse(text) as CheckoutOrigin;
+    return typeof o.branch === 'string' && typeof o.identity?.tenantId === 'string' ? o : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -30,7 +30,10 @@ test('clones the requested branch and records its commit as the base', async () 
   assert.equal(await readFile(join(dir, 'FEATURE.md'), 'utf8'), 'feature branch only\n');
   assert.equal(await git(dir, 'rev-parse', '--abbrev-ref', 'HEAD'), 'feature');
   assert.equal(await git(dir, 'tag', '--list'), '');
-  assert.equal((await readFile(join(dir, '.git', BASE_MARKER), 'utf8')).trim(), baseCommitId);
+  assert.equal(
+    (await readFile(join(dir, '..', '.git-dirs', 'checkout', BASE_MARKER), 'utf8')).trim(),
+    baseCommitId,
+  );
   assert.equal(await readBaseMarker(dir), baseCommitId);
 });
 
@@ -63,7 +66,7 @@ test('a directory left without the marker (crash mid-clone) is redone from scrat
 
   // And a complete checkout whose marker is removed is redone as well.
   await writeFile(join(dir, 'README.md'), 'edited\n');
-  await rm(join(dir, '.git', BASE_MARKER));
+  await rm(join(dir, '..', '.git-dirs', 'crashed', BASE_MARKER));
   await prepareCheckout({ dir, gitUrl: remote.url, branch: 'main' });
   assert.equal(await readFile(join(dir, 'README.md'), 'utf8'), '# Demo\n\nHello.\n');
 });

@@ -3,14 +3,22 @@
  * commit. Computed through a shadow git dir (src/workspace/patch.ts), so nothing the agent may have
  * put in the checkout's .git/config runs on the host.
  */
-import { readBaseMarker } from '../../workspace/checkout.ts';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { computeChangeSet } from '../../workspace/patch.ts';
+import { readServerBase, serverGitDirFor } from '../../workspace/server-git.ts';
 import { checkRelativePath } from './files.ts';
 
 async function changes(workdir: string) {
-  const base = await readBaseMarker(workdir);
+  // The base the server recorded outside the checkout (the agent can rewrite anything inside it).
+  const serverGitDir = serverGitDirFor(workdir);
+  const base = await readServerBase(serverGitDir);
   if (base === undefined) throw new Error('the checkout has no base commit');
-  return computeChangeSet(workdir, base);
+  const isGitDir = await stat(join(serverGitDir, 'HEAD')).then(
+    () => true,
+    () => false,
+  );
+  return computeChangeSet(workdir, base, isGitDir ? { serverGitDir } : {});
 }
 
 export async function workspaceStatus(workdir: string): Promise<string> {

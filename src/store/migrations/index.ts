@@ -11,6 +11,7 @@ import { tenantLoad } from './0073-tenant-load.ts';
 import { sessionTurns } from './0074-session-turns.ts';
 import { mirrorPins } from './0190-mirror-pins.ts';
 import { sourceContextFields } from './0200-source-context-fields.ts';
+import { baseCommit } from './0210-base-commit.ts';
 import type { Migration } from './migration.ts';
 
 /** Every migration, in version order. Add new files here. */
@@ -28,4 +29,5 @@ export const MIGRATIONS: readonly Migration[] = [
   sessionTurns,
   mirrorPins,
   sourceContextFields,
+  baseCommit,
 ];

@@ -51,6 +51,7 @@ export function sessionToRow(s: Session, work: Partial<SessionWork>): SessionsTa
     last_error: null,
     slot: 0,
     plan: work.plan === undefined ? null : JSON.stringify(work.plan),
+    base_commit_id: work.baseCommitId ?? null,
   };
 }
 
@@ -90,6 +91,7 @@ export function rowToRecord(r: Selectable<SessionsTable>): SessionRecord {
   };
   if (r.last_error !== null && r.last_error !== undefined) work.lastError = r.last_error;
   if (r.resume_state !== null) work.resumeState = r.resume_state as SessionState;
+  if (r.base_commit_id != null) work.baseCommitId = r.base_commit_id;
   // Never the transcript (session_turns): only the agent that resumes the session reads that.
   if (r.plan !== null && r.plan !== undefined) work.plan = JSON.parse(r.plan);
   if (r.pending_delivery !== null && r.pending_delivery !== undefined) {

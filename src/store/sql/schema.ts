@@ -46,6 +46,8 @@ export interface SessionsTable {
   starting_branch: string | null;
   /** sourceContext.workingBranch; null: the default `<prefix><id>`. */
   working_branch: string | null;
+  /** The commit the session's checkout was first made from (the server's record). */
+  base_commit_id: string | null;
   /** sourceContext.environmentVariablesEnabled (1/0); null: unset (secrets are given). */
   environment_variables_enabled: number | null;
   require_plan_approval: number;

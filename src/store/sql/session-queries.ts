@@ -175,6 +175,7 @@ export async function mutateSession<T>(
     if (change.wantsWork !== undefined) next.wants_work = change.wantsWork ? 1 : 0;
     if (change.resumeState !== undefined) next.resume_state = change.resumeState;
     if (change.plan !== undefined) next.plan = JSON.stringify(change.plan);
+    if (change.baseCommitId !== undefined) next.base_commit_id = change.baseCommitId;
     if (change.usage !== undefined) next.usage = JSON.stringify(change.usage);
     if (change.lastSeq !== undefined) next.last_seq = change.lastSeq;
     if (change.delivery !== undefined) {

@@ -1,13 +1,18 @@
-// The warm pool: a few ready checkouts per busy source/branch, made in the background, so a session
-// starts by renaming one into place instead of writing every file of the repository.
+// The warm pool: ready checkouts per busy source/branch, so a session starts by renaming one into
+// place instead of writing every file of the repository. Finished sessions give their checkouts
+// back (same tenant and source: a pool belongs to one mirror); a checkout given back is reset to the
+// commit the next session needs, which rewrites only what differs (src/workspace/materialize.ts).
 //
-// Every operation on a pooled checkout first claims it with an atomic rename out of the pool
-// directory, so a session can never receive a checkout that is being built or moved (this holds
-// across processes sharing the data dir too). Pooled checkouts are never touched by an agent.
+// A pool entry is a directory holding the checkout (`tree`), its server git dir (`git`) and a state
+// file written only by the server: `clean <commit>` once a reset completed, `dirty` for a checkout
+// an agent used. Every operation on an entry first claims it with an atomic rename out of the pool
+// directory, so a session can never receive a checkout that is being reset or moved, and a crash
+// mid-reset leaves a `.tmp-*` directory that no session takes and the sweep removes (this holds
+// across processes sharing the data dir too).
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { materializeCheckout, moveCheckout } from '../materialize.ts';
+import { materializeCheckout } from '../materialize.ts';
 import type { Mirror } from '../mirror/mirror.ts';
 import { removeTree } from '../remove-tree.ts';
 import { SerialJobs } from './serial-jobs.ts';
@@ -35,7 +40,13 @@ interface PoolEntry {
   lastUsed: number;
 }
 
-const MARKER = 'stint-pool';
+/** Where a checkout lives: its files and its server git dir. */
+export interface CheckoutPaths {
+  tree: string;
+  git: string;
+}
+
+const STATE = 'state';
 const USED_STAMP = '.used';
 const LEFTOVER_AGE_MS = 30 * 60_000;
 
@@ -54,14 +65,15 @@ export class CheckoutPool {
   }
 
   /**
-   * Moves a ready checkout of `branch` to `dest` (which must not exist) at `commitId`. Returns false
-   * when none is ready; the pool is refilled in the background either way.
+   * Moves a pooled checkout of `branch` to `dest` (neither path may exist) at `commitId`, resetting
+   * it first unless it is clean at that commit. Returns false when none is there; the pool is
+   * refilled in the background either way.
    */
   async take(
     mirror: Mirror,
     branch: string,
     commitId: string,
-    dest: string,
+    dest: CheckoutPaths,
     originUrl?: string,
   ): Promise<boolean> {
     if (!this.enabled) return false;
@@ -70,15 +82,28 @@ export class CheckoutPool {
     await this.#stampUse(pool);
     try {
       for (const name of await listEntries(pool.dir)) {
-        if (!(await claim(join(pool.dir, name), dest))) continue;
+        const tmp = this.#tmpPath();
+        if (!(await claim(join(pool.dir, name), tmp))) continue;
         try {
-          if ((await readMarker(dest)) !== commitId) await moveCheckout(dest, mirror, branch, commitId);
-          await removeTree(join(dest, '.git', MARKER));
+          if ((await readState(tmp)) !== `clean ${commitId}`) {
+            await materializeCheckout({
+              ...pathsOf(tmp),
+              mirror,
+              branch,
+              commitId,
+              ...(pool.originUrl !== undefined ? { originUrl: pool.originUrl } : {}),
+            });
+          }
+          await rename(join(tmp, 'git'), dest.git);
+          await rename(join(tmp, 'tree'), dest.tree);
+          await removeTree(tmp);
           return true;
         } catch (e) {
           // A damaged pooled checkout: drop it and let the caller build one.
           this.#opts.onError?.(e);
-          await removeTree(dest);
+          await removeTree(tmp);
+          await removeTree(dest.tree);
+          await removeTree(dest.git);
           return false;
         }
       }
@@ -86,6 +111,30 @@ export class CheckoutPool {
     } finally {
       this.maintain(mirror, branch, originUrl);
     }
+  }
+
+  /**
+   * Takes a finished session's checkout (`from`, which then no longer exists) into the pool of its
+   * source and branch; it is reset before any other session gets it. Returns false (leaving `from`
+   * alone) when the pool is off or full.
+   */
+  async give(mirror: Mirror, branch: string, from: CheckoutPaths, originUrl?: string): Promise<boolean> {
+    if (!this.enabled || (await this.#total()) >= this.#opts.maxCheckouts) return false;
+    const pool = this.#pool(mirror, branch, originUrl);
+    const tmp = this.#tmpPath();
+    await mkdir(tmp, { recursive: true });
+    try {
+      await writeFile(join(tmp, STATE), 'dirty\n');
+      await rename(from.git, join(tmp, 'git'));
+      await rename(from.tree, join(tmp, 'tree'));
+      await mkdir(pool.dir, { recursive: true });
+      await rename(tmp, join(pool.dir, randomBytes(6).toString('hex')));
+    } catch (e) {
+      await removeTree(tmp);
+      throw e;
+    }
+    this.maintain(mirror, branch, originUrl);
+    return true;
   }
 
   /** Brings the pool of `branch` to its size at the branch's current tip, in the background. */
@@ -149,7 +198,7 @@ export class CheckoutPool {
       const entries = await listEntries(pool.dir);
       for (const name of entries) {
         const path = join(pool.dir, name);
-        if ((await readMarker(path).catch(() => undefined)) === tip) continue;
+        if ((await readState(path)) === `clean ${tip}`) continue;
         await this.#rebuild(pool, tip, path);
       }
       let missing = this.#opts.size - entries.length;
@@ -163,27 +212,30 @@ export class CheckoutPool {
 
   // Claims `existing` (or starts from nothing), brings it to `tip`, and puts it (back) in the pool.
   async #rebuild(pool: PoolEntry, tip: string, existing?: string): Promise<void> {
-    const tmp = join(this.#opts.root, `.tmp-${randomBytes(6).toString('hex')}`);
+    const tmp = this.#tmpPath();
     try {
       if (existing) {
         if (!(await claim(existing, tmp))) return;
-        await moveCheckout(tmp, pool.mirror, pool.branch, tip, true);
-      } else {
-        await materializeCheckout({
-          dir: tmp,
-          mirror: pool.mirror,
-          commitId: tip,
-          branch: pool.branch,
-          background: true,
-          ...(pool.originUrl !== undefined ? { originUrl: pool.originUrl } : {}),
-        });
+        await rm(join(tmp, STATE), { force: true });
       }
-      await writeFile(join(tmp, '.git', MARKER), `${tip}\n`);
+      await materializeCheckout({
+        ...pathsOf(tmp),
+        mirror: pool.mirror,
+        commitId: tip,
+        branch: pool.branch,
+        background: true,
+        ...(pool.originUrl !== undefined ? { originUrl: pool.originUrl } : {}),
+      });
+      await writeFile(join(tmp, STATE), `clean ${tip}\n`);
       await rename(tmp, join(pool.dir, randomBytes(6).toString('hex')));
     } catch (e) {
       await removeTree(tmp);
       throw e;
     }
+  }
+
+  #tmpPath(): string {
+    return join(this.#opts.root, `.tmp-${randomBytes(6).toString('hex')}`);
   }
 
   async #total(): Promise<number> {
@@ -218,9 +270,13 @@ async function listEntries(dir: string): Promise<string[]> {
   return names.filter((n) => n !== USED_STAMP).sort();
 }
 
-async function readMarker(dir: string): Promise<string | undefined> {
-  const text = await readFile(join(dir, '.git', MARKER), 'utf8').catch(() => undefined);
+async function readState(entry: string): Promise<string | undefined> {
+  const text = await readFile(join(entry, STATE), 'utf8').catch(() => undefined);
   return text?.trim();
+}
+
+function pathsOf(entry: string): { dir: string; gitDir: string } {
+  return { dir: join(entry, 'tree'), gitDir: join(entry, 'git') };
 }
 
 function branchDirName(branch: string): string {

@@ -1,0 +1,176 @@
+// The server's own git dir for a checkout, kept OUTSIDE the checkout (an agent can write anything
+// inside it, its .git included): the objects of the commits the checkout was set to (fetched from
+// the mirror at depth 1), an index whose stat cache makes resets and change sets cost what changed,
+// and a config written by `git init` and nothing else. Every git command the server runs on a
+// checkout goes through this dir, so nothing an agent put in the checkout's .git (core.fsmonitor,
+// hooks, filter or diff drivers, info/attributes, alternates, a forged base) ever runs or counts.
+//
+// The checkout's own .git belongs to the agent: it is rebuilt from here (plain file copies, no git
+// process) whenever the checkout is set to a commit, so nothing a previous session did to it stays.
+import { copyFile, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { type GitOptions, runGit } from './git.ts';
+import type { Mirror } from './mirror/mirror.ts';
+import { removeTree } from './remove-tree.ts';
+
+export interface ServerGitRun {
+  timeoutMs: number;
+  /** Background work (the warm pool): git at a low CPU priority. */
+  background: boolean;
+}
+
+const COMMIT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+const BASE_FILE = 'stint-base';
+// More packs than this (one per commit fetched): start the objects over at the next reset.
+const MAX_PACKS = 4;
+
+/** Where the server git dir of the checkout at `checkoutDir` lives: beside it, outside it. */
+export function serverGitDirFor(checkoutDir: string): string {
+  return join(dirname(checkoutDir), '.git-dirs', basename(checkoutDir));
+}
+
+/** Runs git with `gitDir` as git dir and `workTree` as work tree (the checkout's .git is ignored). */
+export function serverGit(gitDir: string, workTree: string, args: readonly string[], opts: GitOptions = {}) {
+  return runGit(['--git-dir', gitDir, '--work-tree', workTree, ...args], { ...opts, cwd: workTree });
+}
+
+/** A new, empty server git dir (bare: only the server's own config). */
+export async function createServerGit(gitDir: string, format: 'sha1' | 'sha256', run: ServerGitRun) {
+  await runGit(['init', '--quiet', '--bare', '--template=', `--object-format=${format}`, '--', gitDir], run);
+}
+
+/** Makes sure the server git dir has `commitId` (fetched from the mirror at depth 1). */
+export async function ensureCommit(gitDir: string, mirror: Mirror, commitId: string, run: ServerGitRun) {
+  const git = (args: string[]) => runGit(['--git-dir', gitDir, ...args], { ...run, cwd: gitDir });
+  const has = await git(['cat-file', '-e', `${commitId}^{commit}`]).then(
+    () => true,
+    () => false,
+  );
+  if (has) return;
+  // unpackLimit=1: always a pack, which the agent's .git receives as a copy.
+  await git([
+    '-c',
+    'fetch.unpackLimit=1',
+    '-c',
+    'transfer.unpackLimit=1',
+    'fetch',
+    '--quiet',
+    '--depth',
+    '1',
+    '--no-tags',
+    '--no-write-fetch-head',
+    '--',
+    mirror.dir,
+    commitId,
+  ]);
+}
+
+/** Whether the server git dir's objects have grown past what a reset should copy. */
+export async function tooManyPacks(gitDir: string): Promise<boolean> {
+  const names = await readdir(join(gitDir, 'objects', 'pack')).catch(() => [] as string[]);
+  return names.filter((n) => n.endsWith('.pack')).length > MAX_PACKS;
+}
+
+/**
+ * Sets the work tree to exactly `commitId`: removes whatever is not in the server's index
+ * (untracked and ignored files, the agent's .git), then a one-way merge with the index rewrites
+ * only the files whose stat data differ from the index (ctime is trusted, so a file changed with
+ * its mtime and size put back is rewritten too) and deletes the paths the commit does not have.
+ */
+export async function resetWorkTree(gitDir: string, workTree: string, commitId: string, run: ServerGitRun) {
+  if (!COMMIT_ID.test(commitId)) throw new Error(`invalid commit id ${commitId}`);
+  await removeTree(join(workTree, '.git'));
+  const hasIndex = await readFile(join(gitDir, 'index')).then(
+    () => true,
+    () => false,
+  );
+  const cfg = ['-c', 'core.trustctime=true', '-c', 'core.checkStat=default', '-c', 'core.symlinks=true'];
+  if (hasIndex) await serverGit(gitDir, workTree, [...cfg, 'clean', '-ffdxq'], run);
+  await serverGit(gitDir, workTree, [...cfg, 'read-tree', '--reset', '-u', commitId], run);
+}
+
+export interface AgentGitDirOptions {
+  branch: string;
+  commitId: string;
+  /** Shown as `origin` (never carries credentials). */
+  originUrl?: string;
+}
+
+/**
+ * Writes the checkout's .git for the agent (the previous one must be gone): a copy of the server's
+ * packs and index, HEAD on `branch` at `commitId`, and a config of Stint's own making.
+ */
+export async function writeAgentGitDir(gitDir: string, workTree: string, opts: AgentGitDirOptions) {
+  const { branch, commitId } = opts;
+  const dot = join(workTree, '.git');
+  const tmp = join(workTree, '.git.stint-tmp');
+  await removeTree(tmp);
+  const packDir = join(tmp, 'objects', 'pack');
+  await mkdir(packDir, { recursive: true });
+  await mkdir(join(tmp, 'objects', 'info'));
+  await mkdir(join(tmp, 'refs', 'heads'), { recursive: true });
+  await mkdir(join(tmp, 'refs', 'tags'));
+  const srcPacks = join(gitDir, 'objects', 'pack');
+  for (const name of await readdir(srcPacks)) {
+    if (/^pack-[0-9a-f]+\.(?:pack|idx)$/.test(name))
+      await copyFile(join(srcPacks, name), join(packDir, name));
+  }
+  await copyFile(join(gitDir, 'shallow'), join(tmp, 'shallow')).catch(() => undefined);
+  await copyFile(join(gitDir, 'index'), join(tmp, 'index'));
+  await writeFile(join(tmp, 'HEAD'), `ref: refs/heads/${branch}\n`);
+  const refs = [`${commitId} refs/heads/${branch}`];
+  if (opts.originUrl !== undefined) refs.push(`${commitId} refs/remotes/origin/${branch}`);
+  await writeFile(
+    join(tmp, 'packed-refs'),
+    `# pack-refs with: peeled fully-peeled sorted \n${refs.join('\n')}\n`,
+  );
+  await writeFile(join(tmp, 'config'), agentConfig(commitId.length === 64, branch, opts.originUrl));
+  await rename(tmp, dot);
+}
+
+function agentConfig(sha256: boolean, branch: string, originUrl: string | undefined): string {
+  const lines = [
+    '[core]',
+    `\trepositoryformatversion = ${sha256 ? 1 : 0}`,
+    '\tfilemode = true',
+    '\tbare = false',
+    '\tlogallrefupdates = true',
+  ];
+  if (sha256) lines.push('[extensions]', '\tobjectformat = sha256');
+  if (originUrl !== undefined) {
+    lines.push(
+      '[remote "origin"]',
+      `\turl = ${quote(originUrl)}`,
+      '\tfetch = +refs/heads/*:refs/remotes/origin/*',
+      `[branch ${quote(branch)}]`,
+      '\tremote = origin',
+      `\tmerge = ${quote(`refs/heads/${branch}`)}`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+// A git config value in double quotes (backslash and quote escaped; newlines are not allowed).
+function quote(value: string): string {
+  if (/[\n\r\0]/.test(value)) throw new Error('config values cannot contain line breaks');
+  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
+/** The base commit recorded for the session using this server git dir, or undefined. */
+export async function readServerBase(gitDir: string): Promise<string | undefined> {
+  const text = await readFile(join(gitDir, BASE_FILE), 'utf8').catch(() => undefined);
+  const id = text?.trim();
+  return id !== undefined && COMMIT_ID.test(id) ? id : undefined;
+}
+
+/** Records (atomically) that the checkout is complete for a session based on `commitId`. */
+export async function writeServerBase(gitDir: string, commitId: string): Promise<void> {
+  const file = join(gitDir, BASE_FILE);
+  await writeFile(`${file}.tmp`, `${commitId}\n`);
+  await rename(`${file}.tmp`, file);
+}
+
+/** Forgets the session's base (the checkout changes hands). */
+export async function clearServerBase(gitDir: string): Promise<void> {
+  await removeTree(join(gitDir, BASE_FILE));
+}
