@@ -347,6 +347,9 @@ export class Workspaces {
     const pinned = this.#pins
       ? this.#pins.pin(mirror, sessionId, commitId)
       : mirror.pin(`${PIN_PREFIX}${sessionId}`, commitId);
+    // Awaited below, after the checkout; it may fail before then (e.g. the session was deleted meanwhile,
+    // a foreign key), and a rejection with no handler yet would be an unhandled one that ends the process.
+    pinned.catch(() => undefined);
     try {
       let via: Prepared['via'] = 'pool';
       const paths = { tree: dir, git: gitDir };
