@@ -159,17 +159,24 @@ async function persistentChangeSet(
   base: string,
   gitOpts: GitRunOpts,
 ): Promise<ChangeSet> {
+  // The session's own index, started from the reset's: the reset's index must keep the stat data
+  // of what the reset wrote, so that anything the agent touched (even a mode git does not record,
+  // 600 for 644) differs from it at the next reset and is rewritten.
+  const index = join(gitDir, SESSION_INDEX);
   const git = (args: string[], env: Record<string, string> = {}) =>
     runGitRaw(['--git-dir', gitDir, '--work-tree', dir, ...args], {
       ...gitOpts,
       cwd: dir,
-      env: { ...gitOpts.env, ...env },
+      env: { ...gitOpts.env, GIT_INDEX_FILE: index, ...env },
     });
   const attributes = join(gitDir, 'info', 'attributes');
   await mkdir(join(gitDir, 'info'), { recursive: true });
   await rm(attributes, { force: true });
   await copyExcludes(join(dir, '.git', 'info', 'exclude'), join(gitDir, 'info', 'exclude'));
-  if (!(await exists(join(gitDir, 'index')))) await git(['read-tree', base]);
+  if (!(await exists(index))) {
+    if (await exists(join(gitDir, 'index'))) await copyFile(join(gitDir, 'index'), index);
+    else await git(['read-tree', base]);
+  }
   let warnings: string[] = [];
   try {
     // The index is written here: locks are needed (GIT_OPTIONAL_LOCKS only covers refreshes).
@@ -229,6 +236,8 @@ function addErrors(err: GitError): string[] {
 }
 
 const MAX_EXCLUDE_BYTES = 1024 * 1024;
+/** The per-session index in a server git dir (removed by every reset). */
+export const SESSION_INDEX = 'stint-session-index';
 
 // The checkout's .git/info/exclude holds ignore rules git would honour there; keep honouring them.
 async function copyExcludes(from: string, to: string): Promise<void> {

@@ -80,6 +80,8 @@ export async function tooManyPacks(gitDir: string): Promise<boolean> {
 export async function resetWorkTree(gitDir: string, workTree: string, commitId: string, run: ServerGitRun) {
   if (!COMMIT_ID.test(commitId)) throw new Error(`invalid commit id ${commitId}`);
   await removeTree(join(workTree, '.git'));
+  // The previous session's change-set index (src/workspace/patch.ts): the next one starts anew.
+  await removeTree(join(gitDir, 'stint-session-index'));
   const hasIndex = await readFile(join(gitDir, 'index')).then(
     () => true,
     () => false,

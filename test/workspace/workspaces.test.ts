@@ -30,6 +30,7 @@ function workspaces(name: string, poolSize = 0): Workspaces {
     poolSize,
     poolIdleMs: 3600_000,
     maxPooledCheckouts: 8,
+    fetchIntervalMs: 0, // these tests push and expect the next session to see it
     onBackgroundError: (e) => console.error('POOLERR', e),
   });
   open.push(w);
