@@ -126,10 +126,12 @@ describe('request shapes of other Jules clients', () => {
     assert.equal(res.body.requirePlanApproval, false);
     const done = await waitState(res.body.id, 'COMPLETED', 'FAILED');
     assert.equal(done.state, 'COMPLETED');
-    const pr = done.outputs.find((o: any) => o.pullRequest)?.pullRequest;
-    assert.ok(pr, JSON.stringify(done.outputs));
-    assert.equal(pr.headRef, `stint/${done.id}`);
-    assert.equal(git(widgets, 'show', `${pr.headRef}:README.md`), '# widgets, fixed\n');
+    // A plain git source has no review to open: the pushed branch is reported, no pull request.
+    const branch = done.outputs.find((o: any) => o.branch)?.branch;
+    assert.ok(branch, JSON.stringify(done.outputs));
+    assert.ok(!done.outputs.some((o: any) => o.pullRequest), JSON.stringify(done.outputs));
+    assert.equal(branch.name, `stint/${done.id}`);
+    assert.equal(git(widgets, 'show', `${branch.name}:README.md`), '# widgets, fixed\n');
   });
 
   test('sourceContext.workingBranch: validated, echoed, and where the work is pushed', async () => {
@@ -166,8 +168,8 @@ describe('request shapes of other Jules clients', () => {
     assert.equal(done.state, 'COMPLETED');
     assert.equal(done.sourceContext.workingBranch, 'feature/from-client');
     assert.equal(done.sourceContext.environmentVariablesEnabled, false);
-    const pr = done.outputs.find((o: any) => o.pullRequest)?.pullRequest;
-    assert.equal(pr?.headRef, 'feature/from-client');
+    const branch = done.outputs.find((o: any) => o.branch)?.branch;
+    assert.equal(branch?.name, 'feature/from-client');
     assert.equal(git(widgets, 'show', 'refs/heads/feature/from-client:named.txt'), 'named\n');
     assert.throws(() => git(widgets, 'rev-parse', '--verify', '--quiet', `refs/heads/stint/${s.id}`));
   });
@@ -313,8 +315,9 @@ describe('request shapes of other Jules clients', () => {
     });
     const first = await waitState(s.id, 'COMPLETED', 'FAILED');
     assert.equal(first.state, 'COMPLETED');
-    const pr = first.outputs.find((o: any) => o.pullRequest).pullRequest;
-    const head1 = git(plain, 'rev-parse', `refs/heads/${pr.headRef}`).trim();
+    const branch = first.outputs.find((o: any) => o.branch).branch;
+    const head1 = git(plain, 'rev-parse', `refs/heads/${branch.name}`).trim();
+    assert.equal(branch.commitId, head1);
     const firstCount = (await activities(s.id)).length;
 
     // The follow-up's work (the scripted agent only acknowledges messages, so it is put in place here).
@@ -337,9 +340,10 @@ describe('request shapes of other Jules clients', () => {
       again.outputs[0].changeSet.gitPatch.baseCommitId,
       first.outputs[0].changeSet.gitPatch.baseCommitId,
     );
-    const pr2 = again.outputs.find((o: any) => o.pullRequest).pullRequest;
-    assert.equal(pr2.url, pr.url);
-    const head2 = git(plain, 'rev-parse', `refs/heads/${pr.headRef}`).trim();
+    const branch2 = again.outputs.find((o: any) => o.branch).branch;
+    assert.equal(branch2.name, branch.name);
+    const head2 = git(plain, 'rev-parse', `refs/heads/${branch.name}`).trim();
+    assert.equal(branch2.commitId, head2);
     assert.equal(git(plain, 'rev-parse', `${head2}^`).trim(), head1, 'one more commit on the same branch');
 
     const failing = await create({
