@@ -109,8 +109,10 @@ describe('fenced delivery (AUTO_CREATE_PR on a plain git source)', () => {
     // One commit on top of main: the session's, pushed once.
     assert.equal(git(bare, 'rev-list', '--count', `main..stint/${id}`).trim(), '1');
     const s = await session(id);
-    assert.equal(s.outputs.length, 2);
-    assert.equal(s.outputs[1].pullRequest.headRef, `stint/${id}`);
+    // A plain git source: the pushed branch beside the change set, no pull request.
+    assert.equal(s.outputs.length, 1);
+    assert.equal(s.outputs[0].branch.name, `stint/${id}`);
+    assert.equal(s.outputs[0].branch.commitId, git(bare, 'rev-parse', `stint/${id}`).trim());
   });
 
   test('after the done commit the change set is recorded and the delivery pending; then it is published', async () => {
@@ -133,7 +135,8 @@ describe('fenced delivery (AUTO_CREATE_PR on a plain git source)', () => {
     await waitUntil(async () => (await session(id)).state === 'COMPLETED', 30_000);
     const done = await server.stint.store.getSession(id);
     assert.equal(done?.work.delivery, undefined);
-    assert.equal((done?.session.outputs[1] as any)?.pullRequest?.headRef, `stint/${id}`);
+    assert.equal((done?.session.outputs[0] as any)?.branch?.name, `stint/${id}`);
+    assert.ok(!done?.session.outputs.some((o) => 'pullRequest' in o));
     const kinds = (await activities(id)).map((a) => a.progressUpdated?.title ?? activityKind(a));
     assert.deepEqual(kinds.slice(-3), ['Changes ready', 'Branch pushed', 'sessionCompleted']);
   });
