@@ -14,6 +14,7 @@ test('defaults, durations and the branch prefix', () => {
       poolSize: 2,
       poolIdleMs: 3600_000,
       maxPooledCheckouts: 16,
+      mirrorFetchIntervalMs: 2000,
       github: undefined,
       reviews: undefined,
     },
