@@ -67,7 +67,6 @@ describe('activity stream', () => {
       timeoutMs: 120_000,
     });
     assert.equal(r3.ended, true, 'the stream ends after the terminal activity');
-    assert.ok(r3.comments.length > 0, 'heartbeats while the agent sleeps');
 
     const streamed = [...r1.events, ...r2.events, ...r3.events];
     const listed = await allActivities(second, id);
@@ -105,6 +104,30 @@ describe('activity stream', () => {
       [...streamed, ...r4.events].map((e) => e.id),
       (await allActivities(second, id)).map((a) => a.id),
     );
+  });
+
+  test('heartbeats keep an idle stream alive while the session waits for plan approval', async () => {
+    // Decided by the session's state, not by a sleep racing the machine: the session waits until approved.
+    const server = await startServer({ env: { STINT_SSE_HEARTBEAT_MS: '100' } });
+    servers.push(server);
+    const created = await api(server, 'POST', '/sessions', {
+      prompt: scriptPrompt('wait for me', { plan: ['One step'], steps: [{ message: 'done' }] }),
+      requirePlanApproval: true,
+    });
+    const id = created.body.id as string;
+    const url = `${server.baseUrl}/sessions/${id}/activities:stream`;
+    await waitUntil(
+      async () => (await api(server, 'GET', `/sessions/${id}`)).body.state === 'AWAITING_PLAN_APPROVAL',
+    );
+    const idle = await readSse(url, { apiKey: server.apiKey, until: (r) => r.comments.length >= 2 });
+    assert.equal(idle.status, 200);
+    assert.ok(idle.comments.length >= 2, 'two heartbeats while nothing happens');
+    assert.equal(idle.ended, false, 'a waiting session does not end its stream');
+    const approved = await api(server, 'POST', `/sessions/${id}:approvePlan`, {});
+    assert.equal(approved.status, 200);
+    const rest = await readSse(url, { apiKey: server.apiKey, lastEventId: idle.events.at(-1)?.id });
+    assert.equal(rest.ended, true, 'the stream ends after the terminal activity');
+    assert.ok(rest.events.some((e) => JSON.parse(e.data).sessionCompleted !== undefined));
   });
 
   test('errors: unknown session 404, unknown Last-Event-ID 400, no key 401', async () => {
