@@ -1,7 +1,12 @@
 /** Sources as the API shows them: registry records plus branches read from the remote (briefly cached). */
-import { invalidArgument, notFound, StintError } from '../domain/errors.ts';
+import { failedPrecondition, invalidArgument, notFound, StintError } from '../domain/errors.ts';
 import { isValidSourceId, sourceName } from '../domain/names.ts';
 import { nowMicros } from '../domain/time.ts';
+import {
+  classifyRemoteFailure,
+  describeRemoteFailure,
+  type RemoteFailure,
+} from '../sources/remote-failure.ts';
 import { usesGitHub } from '../sources/source-config.ts';
 import type { SourceDirectory } from '../sources/source-directory.ts';
 import type { SourceRecord, Store } from '../store/store.ts';
@@ -13,8 +18,8 @@ export interface SourceView {
   name: string;
   branches: string[];
   defaultBranch: string | undefined;
-  /** Set when the remote could not be read (then `branches` is empty and proves nothing). */
-  unreadable?: string;
+  /** Set when the remote could not be read, and why (then `branches` is empty and proves nothing). */
+  unreadable?: RemoteFailure;
   /** Kind of the provider that serves the source (git, github, ...). */
   provider: string;
 }
@@ -22,7 +27,7 @@ export interface SourceView {
 interface Branches {
   branches: string[];
   defaultBranch?: string;
-  unreadable?: string;
+  unreadable?: RemoteFailure;
 }
 
 interface CacheEntry {
@@ -70,8 +75,10 @@ export class SourceService {
 
   /**
    * Checks that a branch exists on the source's remote. A remote that cannot be read proves
-   * nothing: the check fails (UNAVAILABLE, to be retried) rather than accepting any branch. With no
-   * branch (none given, no default known), the remote must at least be readable.
+   * nothing: the check fails rather than accepting any branch — UNAVAILABLE (retried) when the host
+   * could not be reached, FAILED_PRECONDITION when it refused the credentials or has no such
+   * repository, which no retry fixes. With no branch (none given, no default known), the remote must
+   * at least be readable.
    */
   async requireBranch(view: SourceView, branch: string | undefined): Promise<void> {
     const known = branch === undefined || view.branches.length === 0 || view.branches.includes(branch);
@@ -82,10 +89,16 @@ export class SourceService {
     const fresh = await (this.#directory?.branches(view.record) ?? this.#branches(view.record.gitUrl));
     if (fresh.unreadable !== undefined) {
       const what = branch === undefined ? 'its default branch' : `that branch '${branch}' exists`;
+      const why = describeRemoteFailure(fresh.unreadable);
+      if (fresh.unreadable !== 'unreachable') {
+        throw failedPrecondition(`sourceContext.source: cannot check ${what} in ${view.name}: ${why}.`);
+      }
       throw new StintError(
         'UNAVAILABLE',
-        `sourceContext.source: cannot check ${what} in ${view.name}: ${fresh.unreadable}. Try again later.`,
-        { retryAfter: 10 },
+        `sourceContext.source: cannot check ${what} in ${view.name}: ${why}. Try again later.`,
+        {
+          retryAfter: 10,
+        },
       );
     }
     if (branch !== undefined && fresh.branches.length > 0 && !fresh.branches.includes(branch)) {
@@ -106,9 +119,9 @@ export class SourceService {
   #branches(gitUrl: string): Promise<Branches> {
     const hit = this.#cache.get(gitUrl);
     if (hit && Date.now() - hit.at < this.#ttlMs) return hit.value;
-    const value = listRemoteBranches(gitUrl).catch((): Branches => {
+    const value = listRemoteBranches(gitUrl).catch((e: unknown): Branches => {
       backgroundFaults.record('branch_listing');
-      return { branches: [], unreadable: 'its repository could not be read' };
+      return { branches: [], unreadable: classifyRemoteFailure(e) };
     });
     this.#cache.set(gitUrl, { at: Date.now(), value });
     return value;

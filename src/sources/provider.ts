@@ -6,6 +6,7 @@
 import type { PullRequest } from '../domain/activity.ts';
 import type { SourceRecord } from '../store/store.ts';
 import type { GitRemote } from '../workspace/git-auth.ts';
+import type { RemoteFailure } from './remote-failure.ts';
 
 export interface ReviewRequest {
   record: SourceRecord;
@@ -40,6 +41,6 @@ export type SourceKind = 'git' | 'github' | 'gitlab' | 'gitea';
 export interface RepoBranches {
   branches: string[];
   defaultBranch?: string;
-  /** Set when the remote could not be read: the empty list then proves nothing. */
-  unreadable?: string;
+  /** Set when the remote could not be read (and why): the empty list then proves nothing. */
+  unreadable?: RemoteFailure;
 }

@@ -15,6 +15,7 @@ import type { GitHubCatalog, GitHubRepoInfo } from './github/github-catalog.ts';
 import { GitHubProvider } from './github/github-provider.ts';
 import { GitLabProvider } from './gitlab/gitlab-provider.ts';
 import type { RepoBranches, SourceProvider } from './provider.ts';
+import { classifyRemoteFailure } from './remote-failure.ts';
 import type { GitHubServerConfig } from './repo-config.ts';
 import { parseSourceConfig, usesGitHub } from './source-config.ts';
 
@@ -94,7 +95,7 @@ export class SourceDirectory {
     const value = this.#readBranches(record).catch((e: unknown): RepoBranches => {
       backgroundFaults.record('branch_listing');
       this.#opts.log?.warn({ err: e, source: record.id }, 'reading the branches of a source failed');
-      return { branches: [], unreadable: 'its repository could not be read' };
+      return { branches: [], unreadable: classifyRemoteFailure(e) };
     });
     this.#branchCache.set(key, { at: Date.now(), value });
     return value;

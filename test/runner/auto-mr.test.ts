@@ -204,16 +204,21 @@ describe('AUTO_CREATE_PR on GitLab and Gitea', () => {
   }
 
   test('a revoked GitLab token: the session is refused with the source named, after one request', async () => {
-    // Since main's c9dda1c a source whose branches cannot be read refuses new sessions (503); the
-    // merge request failing after a push is covered in test/sources/gitlab.test.ts.
+    // A source whose host refuses its token refuses new sessions with FAILED_PRECONDITION (400: no
+    // retry fixes a revoked token); the merge request failing after a push is covered in
+    // test/sources/gitlab.test.ts.
     const before = gl.calls.filter((c) => c.path.includes('acme/revoked')).length;
     const created = await api(server, 'POST', '/sessions', {
       prompt: scriptPrompt('Revoked', { steps: [{ write: { path: 'r.txt', content: 'r\n' } }] }),
       sourceContext: { source: 'sources/gitlab/acme/revoked', githubRepoContext: { startingBranch: 'main' } },
       automationMode: 'AUTO_CREATE_PR',
     });
-    assert.equal(created.status, 503, JSON.stringify(created.body));
-    assert.match(created.body.error.message, /sources\/gitlab\/acme\/revoked/);
+    assert.equal(created.status, 400, JSON.stringify(created.body));
+    assert.equal(created.body.error.status, 'FAILED_PRECONDITION');
+    assert.match(
+      created.body.error.message,
+      /sources\/gitlab\/acme\/revoked: the git host refused the credentials/,
+    );
     assert.ok(!JSON.stringify(created.body).includes('glpat-revoked'));
     const calls = gl.calls.filter((c) => c.path.includes('acme/revoked')).slice(before);
     assert.ok(calls.length >= 1 && calls.length <= 2, `calls: ${calls.length}`);

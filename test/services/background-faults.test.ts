@@ -2,11 +2,13 @@
  * Errors that used to be swallowed now surface: logged, counted in /metrics
  * (stint_background_errors_total{what}), and failing what depends on them.
  * - A source whose remote cannot be read no longer reads as "no branches, so any branch is fine":
- *   creating a session on it answers UNAVAILABLE naming the source.
+ *   creating a session on it answers UNAVAILABLE (a host that cannot be reached: retry) or
+ *   FAILED_PRECONDITION (a repository that does not exist: no retry helps), naming the source.
  * - The PostgreSQL lease reaper logs and counts a failed pass instead of ignoring it.
  * - A failed database clock sync is logged and counted; past the bound the stale offset is not used.
  */
 import assert from 'node:assert/strict';
+import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { StintError } from '../../src/domain/errors.ts';
@@ -25,6 +27,15 @@ after(async () => {
   for (const s of servers) await s.close();
 });
 
+/** A loopback port nothing listens on: bound, then closed. */
+async function closedPort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const { port } = srv.address() as AddressInfo;
+  await new Promise<void>((resolve) => srv.close(() => resolve()));
+  return port;
+}
+
 async function metric(server: InProcessServer, what: string): Promise<number> {
   const res = await fetch(`${server.origin}/metrics`, { headers: { 'x-goog-api-key': server.apiKey } });
   const text = await res.text();
@@ -39,9 +50,12 @@ test('a session on a source whose remote cannot be read is refused, not accepted
   servers.push(server);
   const gone = join(makeTempDir('stint-gone-'), 'no-such-repo.git');
   const good = makeBareRepo({ 'README.md': 'hi\n' });
+  // Nothing listens there (a port just freed on loopback): the host cannot be reached right now.
+  const down = `http://127.0.0.1:${await closedPort()}/acme/down.git`;
   for (const [id, gitUrl] of [
     ['github/acme/gone', gone],
     ['github/acme/good', good],
+    ['github/acme/down', down],
   ] as const) {
     await server.stint.store.putSource({
       tenantId: 'default',
@@ -62,17 +76,28 @@ test('a session on a source whose remote cannot be read is refused, not accepted
       },
     });
 
-  const anyBranch = await create('github/acme/gone', 'made-up-branch');
+  const anyBranch = await create('github/acme/down', 'made-up-branch');
   assert.equal(anyBranch.status, 503, JSON.stringify(anyBranch.body));
   assert.equal(anyBranch.body.error.status, 'UNAVAILABLE');
   assert.match(
     anyBranch.body.error.message,
-    /cannot check that branch 'made-up-branch' exists in sources\/github\/acme\/gone: its repository could not be read/,
+    /cannot check that branch 'made-up-branch' exists in sources\/github\/acme\/down: its repository could not be read/,
   );
-  const noBranch = await create('github/acme/gone');
+  const noBranch = await create('github/acme/down');
   assert.equal(noBranch.status, 503);
   assert.match(noBranch.body.error.message, /cannot check its default branch/);
   assert.ok((await metric(server, 'branch_listing')) > before, 'counted in /metrics');
+
+  // A repository that is not there: the client's to fix, so 400 and no retry.
+  for (const branch of ['made-up-branch', undefined]) {
+    const missing = await create('github/acme/gone', branch);
+    assert.equal(missing.status, 400, JSON.stringify(missing.body));
+    assert.equal(missing.body.error.status, 'FAILED_PRECONDITION');
+    assert.match(
+      missing.body.error.message,
+      /sources\/github\/acme\/gone: the git host says the repository does not exist/,
+    );
+  }
 
   // A readable remote: unknown branches are refused as before, known ones accepted.
   assert.equal((await create('github/acme/good', 'made-up-branch')).status, 400);

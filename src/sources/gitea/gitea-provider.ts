@@ -71,6 +71,7 @@ export class GiteaProvider implements SourceProvider {
     } catch (e) {
       throw new Error(
         `cannot read the branches of ${repoPath.slice('/repos/'.length)}: ${describeGiteaError(e)}`,
+        { cause: e },
       );
     }
   }

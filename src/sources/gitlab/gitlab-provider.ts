@@ -60,7 +60,7 @@ export class GitLabProvider implements SourceProvider {
         ? { branches: names, defaultBranch: info.default_branch }
         : { branches: names };
     } catch (e) {
-      throw new Error(`cannot read the branches of ${project}: ${describeGitLabError(e)}`);
+      throw new Error(`cannot read the branches of ${project}: ${describeGitLabError(e)}`, { cause: e });
     }
   }
 
