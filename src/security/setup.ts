@@ -10,7 +10,9 @@ import { StintError } from '../domain/errors.ts';
 import { parseSourceName } from '../domain/names.ts';
 import type { Session } from '../domain/session.ts';
 import { type Sandbox, SandboxUnavailableError, selectSandbox } from '../sandbox/index.ts';
+import type { NetworkAllowlist } from '../sandbox/sandbox.ts';
 import type { Principal } from '../services/session-service.ts';
+import { parseSourceConfig, type SourceConfig } from '../sources/source-config.ts';
 import type { Store } from '../store/store.ts';
 import { registerAdminApi } from './admin-api.ts';
 import { AuditLog } from './audit-log.ts';
@@ -50,6 +52,20 @@ export function openSecrets(
   return SecretsService.open(store, key.key).then((secrets) => ({ secrets, key }));
 }
 
+/**
+ * What a session's commands may reach: the host's network (STINT_SANDBOX_NETWORK, or the source's
+ * `--allow-network`), else the hosts on the server's and the source's allowlists through the
+ * allowlist proxy, else nothing.
+ */
+export function sessionNetwork(
+  security: Pick<SecurityConfig, 'sandboxNetwork' | 'sandboxAllowHosts'>,
+  source: SourceConfig,
+): boolean | NetworkAllowlist {
+  if (security.sandboxNetwork || source.network === true) return true;
+  const allow = [...new Set([...security.sandboxAllowHosts, ...(source.allowHosts ?? [])])];
+  return allow.length > 0 ? { allow } : false;
+}
+
 export async function setupSecurity(opts: SecuritySetupOptions): Promise<SecuritySetup> {
   try {
     return await build(opts);
@@ -65,17 +81,25 @@ export async function setupSecurity(opts: SecuritySetupOptions): Promise<Securit
 async function build(opts: SecuritySetupOptions): Promise<SecuritySetup> {
   const { security, store, log } = opts;
   const warnings: string[] = [];
+  const network = { allowPrivate: security.sandboxAllowPrivate };
   const selected = await selectSandbox(security.sandbox, {
     ...(security.bwrapPath ? { bwrapPath: security.bwrapPath } : {}),
     bubblewrap: {
       extraReadOnlyPaths: security.sandboxReadOnlyPaths,
       tmpBytes: security.sandboxTmpBytes,
       maxFileBytes: security.maxWorkspaceBytes,
+      network,
     },
+    plain: { network },
   });
   if (selected.warning) warnings.push(selected.warning);
   if (security.sandboxNetwork && selected.sandbox.kind === 'bubblewrap') {
     warnings.push("Sandbox: STINT_SANDBOX_NETWORK=1, so every session's commands may use the network.");
+  }
+  if (security.sandboxAllowHosts.length > 0 && selected.sandbox.kind !== 'bubblewrap') {
+    warnings.push(
+      'Sandbox: STINT_SANDBOX_ALLOW_HOSTS is set, but without bubblewrap the network allowlist is NOT enforced: commands get the proxy variables, and anything that ignores them reaches the whole network.',
+    );
   }
   const { secrets, key } = await openSecrets(store, opts.dataDir, security);
   if (key.created)
@@ -101,8 +125,9 @@ async function build(opts: SecuritySetupOptions): Promise<SecuritySetup> {
         workdir,
         env: { ...env, ...values },
         secrets: Object.values(values),
-        network: security.sandboxNetwork || source?.config['network'] === true,
+        network: sessionNetwork(security, source ? parseSourceConfig(source.config) : {}),
         maxWorkspaceBytes: security.maxWorkspaceBytes,
+        sessionId: session.id,
       });
     },
   };
