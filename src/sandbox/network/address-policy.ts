@@ -19,12 +19,14 @@ export interface AddressPolicy {
   resolver?: Resolver;
 }
 
+const OPT_IN = '(an operator can allow private ranges with STINT_SANDBOX_ALLOW_PRIVATE)';
+
 /** Why the proxy must not connect to `address`, or undefined when it may. */
 export function sandboxAddressRefusal(address: string, allowPrivate: readonly Cidr[]): string | undefined {
   if (addressRefusal(address, allowPrivate) === undefined) return undefined;
   const kind = classifyAddress(address);
   if (kind === 'invalid') return `'${address}' is not an IP address`;
-  return `${address} is a ${kind} address (an operator can allow private ranges with STINT_SANDBOX_ALLOW_PRIVATE)`;
+  return `${address} is a ${kind} address ${OPT_IN}`;
 }
 
 export class AddressRefused extends Error {}
@@ -43,7 +45,12 @@ export async function resolveAllowed(host: string, policy: AddressPolicy): Promi
   if (addresses.length === 0) throw new Error(`${host} resolves to no address`);
   for (const a of addresses) {
     const why = sandboxAddressRefusal(a.address, policy.allowPrivate);
-    if (why) throw new AddressRefused(literal ? why : `${host} resolves to ${why}`);
+    if (!why) continue;
+    if (literal) throw new AddressRefused(why);
+    const kind = classifyAddress(a.address);
+    throw new AddressRefused(
+      `${host} resolves to ${a.address}, ${kind === 'invalid' ? 'not an IP address' : `a ${kind} address ${OPT_IN}`}`,
+    );
   }
   return addresses[0]!;
 }

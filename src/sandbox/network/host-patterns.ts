@@ -20,6 +20,16 @@ export interface HostPattern {
 const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
 const MAX_NAME = 253;
 
+/**
+ * Whether a name "ends in a number" (WHATWG URL): its last label is decimal or 0x-hex, so URL parsers
+ * and inet_aton read it as an IPv4 address (`0x7f.1`, `2130706433`, `127.1`). Never a real name (no
+ * top-level domain is numeric): such hosts are refused, never matched as names.
+ */
+export function endsInNumber(name: string): boolean {
+  const last = name.slice(name.lastIndexOf('.') + 1);
+  return /^[0-9]+$/.test(last) || /^0x[0-9a-f]*$/.test(last);
+}
+
 /** The ASCII, lower-case, dot-free-ending form of a host name; undefined if it is not one. */
 export function normalizeHostName(raw: string): string | undefined {
   let host = raw.trim();
@@ -52,7 +62,7 @@ export function parseHostPattern(raw: string, field = 'host pattern'): HostPatte
   if (text.startsWith('*.')) {
     const rest = normalizeHostName(text.slice(2));
     // `*.com` would open a whole top-level domain: a suffix needs two labels at least.
-    if (rest === undefined || !rest.includes('.') || isIP(rest) !== 0) {
+    if (rest === undefined || !rest.includes('.') || endsInNumber(rest)) {
       throw new Error(
         `${field}: '${raw}' is not a host pattern (a name like registry.npmjs.org or *.pypi.org)`,
       );
@@ -60,7 +70,7 @@ export function parseHostPattern(raw: string, field = 'host pattern'): HostPatte
     return { text: `*.${rest}`, kind: 'suffix', value: `.${rest}` };
   }
   const name = normalizeHostName(text);
-  if (name === undefined || /^[0-9.]+$/.test(name)) {
+  if (name === undefined || endsInNumber(name)) {
     throw new Error(
       `${field}: '${raw}' is not a host pattern (a name like registry.npmjs.org, *.pypi.org, or an IP address)`,
     );
@@ -90,8 +100,8 @@ export function normalizeRequestHost(host: string): { kind: 'ip' | 'name'; value
   const ip = normalizeIpLiteral(host);
   if (ip !== undefined) return { kind: 'ip', value: ip };
   const name = normalizeHostName(host);
-  // A name made of digits and dots only is an address in a form isIP refuses (010.1, 1.2.3): refused.
-  return name === undefined || /^[0-9.]+$/.test(name) ? undefined : { kind: 'name', value: name };
+  // An address in a form isIP refuses (0x7f.1, 127.1) is neither: refused.
+  return name === undefined || endsInNumber(name) ? undefined : { kind: 'name', value: name };
 }
 
 /** Whether `host` (as a client asked for it) is allowed by `patterns`. */
