@@ -24,6 +24,8 @@ export interface AllowlistProxyOptions extends AddressPolicy {
 
 /** Distinct blocked hosts kept per proxy (a command could try thousands). */
 export const MAX_BLOCKED_RECORDED = 100;
+/** Open client connections per proxy (one command's); node closes any beyond at once. */
+const MAX_CONNECTIONS = 512;
 
 export class AllowlistProxy {
   readonly #server: Server;
@@ -36,6 +38,7 @@ export class AllowlistProxy {
     this.#server = new Server({
       prepareRequestFunction: ({ hostname, port }) => this.#check(hostname, port),
     });
+    this.#server.server.maxConnections = MAX_CONNECTIONS;
     // proxy-chain drops connections without a remote address, as Unix socket peers are: give them one.
     this.#server.server.prependListener('connection', (socket: Socket) => {
       if (!socket.remoteAddress) Object.defineProperty(socket, 'remoteAddress', { value: 'sandbox' });
