@@ -11,6 +11,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
 import { after, before, test } from 'node:test';
+import { buildSecurityConfig } from '../../src/security/security-config.ts';
 import { sessionNetwork } from '../../src/security/setup.ts';
 import { parseSourceConfig } from '../../src/sources/source-config.ts';
 import { runCli } from '../cli/run-cli.ts';
@@ -129,4 +130,28 @@ test('the rule a session gets: whole network wins, else the union of both allowl
     /config\.allowHosts: '\*' is not a host pattern/,
   );
   assert.throws(() => parseSourceConfig({ allowHosts: 'a.example' }), /config\.allowHosts must be a list/);
+});
+
+test('server-wide settings: STINT_SANDBOX_ALLOW_HOSTS and STINT_SANDBOX_ALLOW_PRIVATE are validated at start', () => {
+  const config = buildSecurityConfig(
+    {},
+    {
+      STINT_SANDBOX_ALLOW_HOSTS: ' registry.npmjs.org, *.pypi.org ',
+      STINT_SANDBOX_ALLOW_PRIVATE: '10.0.0.0/8',
+    },
+  );
+  assert.deepEqual(config.sandboxAllowHosts, ['registry.npmjs.org', '*.pypi.org']);
+  assert.deepEqual(
+    config.sandboxAllowPrivate.map((c) => c.text),
+    ['10.0.0.0/8'],
+  );
+  assert.deepEqual(buildSecurityConfig({}, {}).sandboxAllowHosts, []);
+  assert.throws(
+    () => buildSecurityConfig({}, { STINT_SANDBOX_ALLOW_HOSTS: 'ok.example,*' }),
+    /STINT_SANDBOX_ALLOW_HOSTS: '\*' is not a host pattern/,
+  );
+  assert.throws(
+    () => buildSecurityConfig({}, { STINT_SANDBOX_ALLOW_PRIVATE: '10.0.0.0/33' }),
+    /STINT_SANDBOX_ALLOW_PRIVATE: '10\.0\.0\.0\/33' is not a CIDR range/,
+  );
 });

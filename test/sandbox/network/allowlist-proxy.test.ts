@@ -115,6 +115,8 @@ describe('allowlist proxy', () => {
     if (cert) rmSync(cert.dir, { recursive: true, force: true });
   });
 
+  // The names exist only in the injected resolver: that the connections succeed also shows they go to
+  // the address the proxy checked, never resolved again by the system.
   test('an allowed host is reached over plain HTTP and through a CONNECT tunnel (HTTPS)', async () => {
     const proxy = await start(['allowed.test', '*.pkg.test']);
     assert.match(proxy.address, /^http:\/\/127\.0\.0\.1:\d+$/);
