@@ -72,6 +72,8 @@ export class AllowlistProxy {
       http.once('error', reject);
       const done = () => {
         http.off('error', reject);
+        // A listening server's later errors (EMFILE on accept) must not take the whole server down.
+        http.on('error', () => {});
         const a = http.address();
         this.#url =
           typeof a === 'string' || a === null ? (this.#opts.socketPath ?? '') : `http://127.0.0.1:${a.port}`;
