@@ -1,10 +1,10 @@
 /**
  * The session's firewall report: each host the allowlist proxy refused becomes one progress activity
  * naming it and saying how to allow it, once per session (per host). Hosts already reported are
- * remembered per session in this process (bounded), so a session resumed here does not repeat them;
- * a session resumed by another worker or after a restart may report a host once more.
+ * remembered per session in this process (bounded); a session this process does not remember (after
+ * a restart, or resumed by another worker) reads them back from its activities first.
  */
-import type { NewActivity } from '../domain/activity.ts';
+import type { Activity, NewActivity } from '../domain/activity.ts';
 import type { BlockedConnection } from '../sandbox/sandbox.ts';
 
 /** Hosts reported one by one per session; past this, one last activity says the rest are not. */
@@ -13,6 +13,27 @@ const REMEMBERED_SESSIONS = 1000;
 
 /** sessionId -> hosts reported (insertion order is recency: the oldest session is forgotten first). */
 const reportedBySession = new Map<string, Set<string>>();
+
+const TITLE = 'Network: blocked ';
+
+/** Whether this process remembers what it reported for the session. */
+export function remembersSession(sessionId: string): boolean {
+  return reportedBySession.has(sessionId);
+}
+
+/** Seeds the memory with the hosts the session's stored activities already report. */
+export function rememberReported(sessionId: string, activities: readonly Activity[]): void {
+  const set = reportedFor(sessionId);
+  for (const a of activities) {
+    if (
+      a.originator === 'system' &&
+      a.content.kind === 'progressUpdated' &&
+      a.content.title.startsWith(TITLE)
+    ) {
+      set.add(a.content.title.slice(TITLE.length));
+    }
+  }
+}
 
 function reportedFor(sessionId: string | undefined): Set<string> {
   if (sessionId === undefined) return new Set();
@@ -71,7 +92,7 @@ export function blockedActivity(b: BlockedConnection): NewActivity {
     originator: 'system',
     content: {
       kind: 'progressUpdated',
-      title: `Network: blocked ${b.host}`,
+      title: `${TITLE}${b.host}`,
       description: `A command tried to connect to ${b.host}:${b.port}, and was refused: ${b.reason}.${advice}`,
     },
   };

@@ -6,6 +6,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { ConfigError } from '../config.ts';
+import type { Activity } from '../domain/activity.ts';
 import { StintError } from '../domain/errors.ts';
 import { parseSourceName } from '../domain/names.ts';
 import type { Session } from '../domain/session.ts';
@@ -16,6 +17,7 @@ import { parseSourceConfig, type SourceConfig } from '../sources/source-config.t
 import type { Store } from '../store/store.ts';
 import { registerAdminApi } from './admin-api.ts';
 import { AuditLog } from './audit-log.ts';
+import { rememberReported, remembersSession } from './firewall-report.ts';
 import { RateLimiter } from './rate-limiter.ts';
 import { logScrubber } from './redactor.ts';
 import { SecretsService } from './secrets.ts';
@@ -64,6 +66,20 @@ export function sessionNetwork(
   if (security.sandboxNetwork || source.network === true) return true;
   const allow = [...new Set([...security.sandboxAllowHosts, ...(source.allowHosts ?? [])])];
   return allow.length > 0 ? { allow } : false;
+}
+
+/** Reads the hosts a session already reported back from its activities, unless this process knows. */
+async function recallFirewallReport(store: Store, sessionId: string): Promise<void> {
+  if (remembersSession(sessionId)) return;
+  const seen: Activity[] = [];
+  let afterSeq = 0;
+  for (;;) {
+    const page = await store.listActivities(sessionId, { afterSeq, limit: 500 });
+    seen.push(...page.filter((a) => a.originator === 'system' && a.content.kind === 'progressUpdated'));
+    if (page.length < 500) break;
+    afterSeq = page.at(-1)!.seq;
+  }
+  rememberReported(sessionId, seen);
 }
 
 export async function setupSecurity(opts: SecuritySetupOptions): Promise<SecuritySetup> {
@@ -121,11 +137,13 @@ async function build(opts: SecuritySetupOptions): Promise<SecuritySetup> {
           ? {}
           : await secrets.forSession(session.tenantId, sourceId);
       logScrubber.add(Object.values(values));
+      const network = sessionNetwork(security, source ? parseSourceConfig(source.config) : {});
+      if (typeof network === 'object') await recallFirewallReport(store, session.id);
       return new SessionGuard({
         workdir,
         env: { ...env, ...values },
         secrets: Object.values(values),
-        network: sessionNetwork(security, source ? parseSourceConfig(source.config) : {}),
+        network,
         maxWorkspaceBytes: security.maxWorkspaceBytes,
         sessionId: session.id,
       });

@@ -6,8 +6,14 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
+import type { Activity } from '../../src/domain/activity.ts';
 import type { BlockedConnection, RunRequest, RunResult, Sandbox } from '../../src/sandbox/sandbox.ts';
-import { MAX_REPORTED_HOSTS } from '../../src/security/firewall-report.ts';
+import {
+  blockedActivity,
+  MAX_REPORTED_HOSTS,
+  rememberReported,
+  remembersSession,
+} from '../../src/security/firewall-report.ts';
 import { SessionGuard } from '../../src/security/session-guard.ts';
 
 /** A sandbox that records the requests and answers with what `blocked` says for each. */
@@ -101,4 +107,31 @@ test('a command trying thousands of hosts yields a bounded report; secrets in ho
   const guard2 = guardFor(randomUUID());
   await guard2.sandbox(inner).run(req('secret'));
   assert.doesNotMatch(JSON.stringify(guard2.takeNetworkReports()), /s3cr3t-token/);
+});
+
+test('a session this process does not remember is seeded from its stored report (restart, other worker)', async () => {
+  const id = randomUUID();
+  assert.equal(remembersSession(id), false);
+  const stored = (n: number, a: ReturnType<typeof blockedActivity>): Activity => ({
+    sessionId: id,
+    seq: n,
+    id: `a${n}`,
+    createTime: n,
+    originator: a.originator,
+    content: a.content,
+  });
+  const agentSaysSo: Activity = {
+    ...stored(2, blockedActivity(b('spoofed.test'))),
+    originator: 'agent',
+  };
+  rememberReported(id, [stored(1, blockedActivity(b('evil.test'))), agentSaysSo]);
+  assert.equal(remembersSession(id), true);
+  const inner = fakeSandbox((cmd) => cmd.split(' ').map(b));
+  const guard = guardFor(id);
+  await guard.sandbox(inner).run(req('evil.test spoofed.test'));
+  // Only a system activity counts as a report: the agent cannot silence the firewall report.
+  assert.deepEqual(
+    guard.takeNetworkReports().map((a) => (a.content.kind === 'progressUpdated' ? a.content.title : '')),
+    ['Network: blocked spoofed.test'],
+  );
 });
