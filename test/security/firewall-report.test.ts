@@ -119,6 +119,7 @@ test('a session this process does not remember is seeded from its stored report 
     createTime: n,
     originator: a.originator,
     content: a.content,
+    artifacts: [],
   });
   const agentSaysSo: Activity = {
     ...stored(2, blockedActivity(b('spoofed.test'))),
