@@ -20,8 +20,16 @@ function has(cmd) {
 
 // Installed with apt-get when running as root: tmux drives the terminal test of `stint watch`;
 // bubblewrap (bwrap) isolates agent commands and its sandbox tests need it; chromium runs the web UI's
-// browser tests (test/web, through playwright-core).
-const PACKAGES = { git: 'git', tmux: 'tmux', bwrap: 'bubblewrap', chromium: 'chromium' };
+// browser tests (test/web, through playwright-core); curl is the client inside the sandbox in the
+// network allowlist tests, whose fake HTTPS hosts get certificates from openssl.
+const PACKAGES = {
+  git: 'git',
+  tmux: 'tmux',
+  bwrap: 'bubblewrap',
+  chromium: 'chromium',
+  curl: 'curl',
+  openssl: 'openssl',
+};
 const toInstall = Object.entries(PACKAGES)
   .filter(([cmd]) => cmd !== 'git' && !has(cmd))
   .map(([, pkg]) => pkg);

@@ -6,12 +6,14 @@ import { type RegistrationInput, resolveRegistration } from '../sources/registra
 import { redactUrl } from '../workspace/redact.ts';
 import { isSafeRefName } from '../workspace/refs.ts';
 import { listRemoteBranches } from '../workspace/remote.ts';
+import { allowHostsOption, collect, registerSourceUpdate } from './source-update.ts';
 import { addDataDirOption, withStore } from './store-option.ts';
 
 interface AddOptions extends Omit<RegistrationInput, 'id'> {
   defaultBranch?: string;
   private?: boolean;
   allowNetwork?: boolean;
+  allowHost?: string[];
   tenant: string;
   dataDir?: string;
 }
@@ -72,12 +74,19 @@ export function registerSourceCommands(program: Command): void {
       .option('--default-branch <branch>', 'branch used when a session names none (default: the remote HEAD)')
       .option('--private', 'mark the repository private')
       .option('--allow-network', "let this source's sessions' commands use the network (default: no network)")
+      .option(
+        '--allow-host <pattern>',
+        "let this source's sessions' commands reach this host through the allowlist proxy (repeatable; e.g. registry.npmjs.org, '*.pypi.org')",
+        collect,
+        [],
+      )
       .option('--tenant <tenant>', 'tenant the source belongs to', DEFAULT_TENANT),
   ).action(async (id: string, opts: AddOptions) => {
     if (!isValidSourceId(id)) throw new Error(`source id must look like provider/owner/repo; got '${id}'`);
     if (opts.defaultBranch !== undefined && !isSafeRefName(opts.defaultBranch)) {
       throw new Error(`--default-branch is not a valid branch name: '${opts.defaultBranch}'`);
     }
+    const allowHosts = allowHostsOption(opts.allowHost);
     const reg = await resolveRegistration({ ...opts, id });
     let remote: { branches: string[]; defaultBranch?: string };
     try {
@@ -99,6 +108,7 @@ export function registerSourceCommands(program: Command): void {
         isPrivate: opts.private ?? reg.isPrivate ?? false,
         config: {
           ...(opts.allowNetwork ? { network: true } : {}),
+          ...(allowHosts.length > 0 ? { allowHosts } : {}),
           ...(reg.github ? { github: reg.github } : {}),
           ...(reg.gitlab ? { gitlab: reg.gitlab } : {}),
           ...(reg.gitea ? { gitea: reg.gitea } : {}),
@@ -116,6 +126,8 @@ export function registerSourceCommands(program: Command): void {
       );
     });
   });
+
+  registerSourceUpdate(sources);
 
   addDataDirOption(
     sources

@@ -22,6 +22,8 @@ import { WorkspaceTracker } from './workspace-tracker.ts';
 
 export class SessionGone extends Error {}
 
+const WORKING: ReadonlySet<string> = new Set(['PLANNING', 'IN_PROGRESS']);
+
 export async function driveSession(
   deps: RunnerDeps,
   sessionId: string,
@@ -147,6 +149,11 @@ export async function driveSession(
           })
         : undefined;
     const workspace = await tracker?.capture();
+    // The firewall report of the commands behind this event, committed just before it.
+    const firewall = guard?.takeNetworkReports() ?? [];
+    if (firewall.length > 0) {
+      record = await commit((r) => (WORKING.has(r.session.state) ? { activities: firewall } : {}));
+    }
     if (final) await deps.hooks?.beforeDoneCommit?.(sessionId);
     const entry = transcript.entry(event.checkpoint);
     let stop = false;

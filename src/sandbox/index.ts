@@ -4,7 +4,7 @@ import { probeBubblewrap } from './bubblewrap/probe.ts';
 import { PlainSandbox, type PlainSandboxOptions } from './plain/plain-sandbox.ts';
 import type { Sandbox } from './sandbox.ts';
 
-export type { RunRequest, RunResult, Sandbox } from './sandbox.ts';
+export type { BlockedConnection, NetworkAllowlist, RunRequest, RunResult, Sandbox } from './sandbox.ts';
 export { EXIT_ABORTED, EXIT_TIMEOUT } from './sandbox.ts';
 
 export type SandboxKind = 'plain' | 'bubblewrap';
@@ -51,7 +51,7 @@ export async function selectSandbox(
     return {
       sandbox: new PlainSandbox(opts.plain),
       warning:
-        'Sandbox: plain processes (STINT_SANDBOX=plain). Agent commands can read and write everything the server user can, and use the network.',
+        'Sandbox: plain processes (STINT_SANDBOX=plain). Agent commands can read and write everything the server user can, and use the network (a network allowlist is not enforced: only the proxy variables point at it).',
     };
   }
   const probe = await probeBubblewrap(opts.bwrapPath);
@@ -63,6 +63,6 @@ export async function selectSandbox(
   if (choice === 'bubblewrap') throw new SandboxUnavailableError(`Sandbox: ${probe.reason}`);
   return {
     sandbox: new PlainSandbox(opts.plain),
-    warning: `Sandbox: NOT ISOLATED. ${probe.reason}. Agent commands run as plain processes that can read and write everything the server user can, and use the network.`,
+    warning: `Sandbox: NOT ISOLATED. ${probe.reason}. Agent commands run as plain processes that can read and write everything the server user can, and use the network (a network allowlist is not enforced: only the proxy variables point at it).`,
   };
 }

@@ -18,8 +18,13 @@ export interface RunRequest {
    * cwd, which must lie inside it).
    */
   root?: string;
-  /** Whether the command may use the network (default: no). Isolating sandboxes enforce it. */
-  network?: boolean;
+  /**
+   * The command's network (default: none). `true`: the host's network. `{ allow }`: only through the
+   * server's allowlist proxy, to hosts matching these patterns (see network/host-patterns.ts); the
+   * bubblewrap sandbox enforces it (its own network namespace), the plain one can only point the
+   * proxy variables at it.
+   */
+  network?: boolean | NetworkAllowlist;
   /** Called with each piece of output as it arrives (stdout and stderr interleaved, not truncated). */
   onOutput?: (chunk: Buffer) => void;
 }
@@ -35,6 +40,23 @@ export interface RunResult {
   timedOut: boolean;
   aborted: boolean;
   durationMs: number;
+  /** Connections the allowlist proxy refused during the command, one per host (with `network.allow`). */
+  blocked?: BlockedConnection[];
+}
+
+export interface NetworkAllowlist {
+  /** Host patterns: `registry.npmjs.org`, `*.pypi.org`, an IP literal. */
+  allow: readonly string[];
+}
+
+export interface BlockedConnection {
+  /** The host the command asked for (normalized: lower case, no trailing dot). */
+  host: string;
+  port: number;
+  /** not-allowed: no pattern matches; address: it is or resolves to a refused address; invalid: not a host. */
+  cause: 'not-allowed' | 'address' | 'invalid';
+  /** Why, in words. */
+  reason: string;
 }
 
 export interface Sandbox {

@@ -1,5 +1,7 @@
 /** Isolation and security settings: environment (and the --sandbox flag) > defaults. */
 import type { SandboxChoice } from '../sandbox/index.ts';
+import { parseHostPatterns } from '../sandbox/network/host-patterns.ts';
+import { type Cidr, parseAllowlist } from '../webhooks/address-filter.ts';
 
 export interface SecurityConfig {
   /** STINT_SANDBOX / --sandbox: auto (bubblewrap where it works, else plain with a warning). */
@@ -8,6 +10,16 @@ export interface SecurityConfig {
   bwrapPath: string | undefined;
   /** STINT_SANDBOX_NETWORK=1: every session's commands may use the network (default: none may). */
   sandboxNetwork: boolean;
+  /**
+   * STINT_SANDBOX_ALLOW_HOSTS: host patterns (comma-separated: `registry.npmjs.org,*.pypi.org`) every
+   * session's commands may reach through the allowlist proxy, besides their source's own.
+   */
+  sandboxAllowHosts: string[];
+  /**
+   * STINT_SANDBOX_ALLOW_PRIVATE: CIDR ranges the allowlist proxy may connect to although not public
+   * (loopback, private, link-local are refused otherwise, whatever name resolves to them).
+   */
+  sandboxAllowPrivate: Cidr[];
   /** STINT_SANDBOX_READ_ONLY_PATHS: extra host paths (colon-separated) shown read-only to commands. */
   sandboxReadOnlyPaths: string[];
   /** STINT_SANDBOX_TMP_BYTES: size of each command's private /tmp. */
@@ -66,10 +78,21 @@ export function buildSecurityConfig(
   for (const n of passEnv) {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(n)) throw fail(`STINT_SANDBOX_ENV: '${n}' is not a variable name.`);
   }
+  const allowHosts = list(env.STINT_SANDBOX_ALLOW_HOSTS, /,/);
+  let allowPrivate: Cidr[];
+  try {
+    parseHostPatterns(allowHosts, 'STINT_SANDBOX_ALLOW_HOSTS');
+    allowPrivate = parseAllowlist(env.STINT_SANDBOX_ALLOW_PRIVATE);
+  } catch (e) {
+    const msg = (e as Error).message;
+    throw fail(msg.startsWith('STINT_') ? msg : `STINT_SANDBOX_ALLOW_PRIVATE: ${msg}`);
+  }
   return {
     sandbox,
     bwrapPath: env.STINT_BWRAP_PATH || undefined,
     sandboxNetwork: /^(1|true|yes|on)$/i.test(env.STINT_SANDBOX_NETWORK ?? ''),
+    sandboxAllowHosts: allowHosts,
+    sandboxAllowPrivate: allowPrivate,
     sandboxReadOnlyPaths: readOnly,
     sandboxTmpBytes: int(
       fail,

@@ -4,10 +4,13 @@
  * session records (activities, outputs, patches), has the secrets replaced by `***`; its checkout
  * may not grow beyond the disk limit.
  */
+
+import type { NewActivity } from '../domain/activity.ts';
 import type { Session } from '../domain/session.ts';
-import type { RunRequest, RunResult, Sandbox } from '../sandbox/sandbox.ts';
+import type { NetworkAllowlist, RunRequest, RunResult, Sandbox } from '../sandbox/sandbox.ts';
 import type { SessionChange } from '../store/store.ts';
 import { diskUsage, formatBytes } from './disk-usage.ts';
+import { FirewallReport } from './firewall-report.ts';
 import { Redactor } from './redactor.ts';
 
 export interface SessionSecurity {
@@ -21,9 +24,12 @@ export interface SessionGuardOptions {
   env: Record<string, string>;
   /** Values to redact (the secrets). */
   secrets: string[];
-  network: boolean;
+  /** The session's network: all, none, or only the allowlisted hosts through the proxy. */
+  network: boolean | NetworkAllowlist;
   /** 0: unlimited. */
   maxWorkspaceBytes: number;
+  /** The session's id: its firewall report names each blocked host once per session. */
+  sessionId?: string;
 }
 
 const DISK_RECHECK_MS = 5000;
@@ -34,14 +40,24 @@ export class SessionGuard {
   #dirty = true;
   #checkedAt = 0;
   #overLimit: string | undefined;
+  readonly #firewall: FirewallReport;
 
   constructor(opts: SessionGuardOptions) {
     this.#opts = opts;
     this.#redactor = new Redactor(opts.secrets);
+    this.#firewall = new FirewallReport(opts.sessionId);
   }
 
-  get network(): boolean {
+  get network(): boolean | NetworkAllowlist {
     return this.#opts.network;
+  }
+
+  /**
+   * The firewall report since the last call: one progress activity per host the allowlist proxy
+   * refused, each host once per session. The runner adds them to its next commit.
+   */
+  takeNetworkReports(): NewActivity[] {
+    return this.#firewall.take();
   }
 
   redact(text: string): string {
@@ -73,8 +89,12 @@ export class SessionGuard {
     return out;
   }
 
-  /** `inner` with this session's environment, root, network rule, redaction and disk check. */
-  sandbox(inner: Sandbox): Sandbox {
+  /**
+   * `inner` with this session's environment, root, network rule, redaction and disk check. `network`
+   * overrides the session's rule for trusted callers (e.g. setup commands); the agent cannot grant
+   * itself the network: what a request says is ignored.
+   */
+  sandbox(inner: Sandbox, network: boolean | NetworkAllowlist = this.#opts.network): Sandbox {
     return {
       kind: inner.kind,
       run: async (req: RunRequest): Promise<RunResult> => {
@@ -82,10 +102,11 @@ export class SessionGuard {
           ...req,
           env: { ...this.#opts.env, ...req.env },
           root: this.#opts.workdir,
-          // The agent cannot grant itself the network: only the session's rule counts.
-          network: this.#opts.network,
+          network,
         });
         this.#dirty = true;
+        if (result.blocked)
+          this.#firewall.add(result.blocked.map((b) => ({ ...b, host: this.redact(b.host) })));
         let output = this.#redactor.text(result.output);
         const over = await this.checkDisk();
         if (over) output += `\n[stint: ${over}]`;

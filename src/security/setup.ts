@@ -6,14 +6,18 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { ConfigError } from '../config.ts';
+import type { Activity } from '../domain/activity.ts';
 import { StintError } from '../domain/errors.ts';
 import { parseSourceName } from '../domain/names.ts';
 import type { Session } from '../domain/session.ts';
 import { type Sandbox, SandboxUnavailableError, selectSandbox } from '../sandbox/index.ts';
+import type { NetworkAllowlist } from '../sandbox/sandbox.ts';
 import type { Principal } from '../services/session-service.ts';
+import { parseSourceConfig, type SourceConfig } from '../sources/source-config.ts';
 import type { Store } from '../store/store.ts';
 import { registerAdminApi } from './admin-api.ts';
 import { AuditLog } from './audit-log.ts';
+import { rememberReported, remembersSession } from './firewall-report.ts';
 import { RateLimiter } from './rate-limiter.ts';
 import { logScrubber } from './redactor.ts';
 import { SecretsService } from './secrets.ts';
@@ -50,6 +54,34 @@ export function openSecrets(
   return SecretsService.open(store, key.key).then((secrets) => ({ secrets, key }));
 }
 
+/**
+ * What a session's commands may reach: the host's network (STINT_SANDBOX_NETWORK, or the source's
+ * `--allow-network`), else the hosts on the server's and the source's allowlists through the
+ * allowlist proxy, else nothing.
+ */
+export function sessionNetwork(
+  security: Pick<SecurityConfig, 'sandboxNetwork' | 'sandboxAllowHosts'>,
+  source: SourceConfig,
+): boolean | NetworkAllowlist {
+  if (security.sandboxNetwork || source.network === true) return true;
+  const allow = [...new Set([...security.sandboxAllowHosts, ...(source.allowHosts ?? [])])];
+  return allow.length > 0 ? { allow } : false;
+}
+
+/** Reads the hosts a session already reported back from its activities, unless this process knows. */
+async function recallFirewallReport(store: Store, sessionId: string): Promise<void> {
+  if (remembersSession(sessionId)) return;
+  const seen: Activity[] = [];
+  let afterSeq = 0;
+  for (;;) {
+    const page = await store.listActivities(sessionId, { afterSeq, limit: 500 });
+    seen.push(...page.filter((a) => a.originator === 'system' && a.content.kind === 'progressUpdated'));
+    if (page.length < 500) break;
+    afterSeq = page.at(-1)!.seq;
+  }
+  rememberReported(sessionId, seen);
+}
+
 export async function setupSecurity(opts: SecuritySetupOptions): Promise<SecuritySetup> {
   try {
     return await build(opts);
@@ -65,17 +97,25 @@ export async function setupSecurity(opts: SecuritySetupOptions): Promise<Securit
 async function build(opts: SecuritySetupOptions): Promise<SecuritySetup> {
   const { security, store, log } = opts;
   const warnings: string[] = [];
+  const network = { allowPrivate: security.sandboxAllowPrivate };
   const selected = await selectSandbox(security.sandbox, {
     ...(security.bwrapPath ? { bwrapPath: security.bwrapPath } : {}),
     bubblewrap: {
       extraReadOnlyPaths: security.sandboxReadOnlyPaths,
       tmpBytes: security.sandboxTmpBytes,
       maxFileBytes: security.maxWorkspaceBytes,
+      network,
     },
+    plain: { network },
   });
   if (selected.warning) warnings.push(selected.warning);
   if (security.sandboxNetwork && selected.sandbox.kind === 'bubblewrap') {
     warnings.push("Sandbox: STINT_SANDBOX_NETWORK=1, so every session's commands may use the network.");
+  }
+  if (security.sandboxAllowHosts.length > 0 && selected.sandbox.kind !== 'bubblewrap') {
+    warnings.push(
+      'Sandbox: STINT_SANDBOX_ALLOW_HOSTS is set, but without bubblewrap the network allowlist is NOT enforced: commands get the proxy variables, and anything that ignores them reaches the whole network.',
+    );
   }
   const { secrets, key } = await openSecrets(store, opts.dataDir, security);
   if (key.created)
@@ -97,12 +137,15 @@ async function build(opts: SecuritySetupOptions): Promise<SecuritySetup> {
           ? {}
           : await secrets.forSession(session.tenantId, sourceId);
       logScrubber.add(Object.values(values));
+      const network = sessionNetwork(security, source ? parseSourceConfig(source.config) : {});
+      if (typeof network === 'object') await recallFirewallReport(store, session.id);
       return new SessionGuard({
         workdir,
         env: { ...env, ...values },
         secrets: Object.values(values),
-        network: security.sandboxNetwork || source?.config['network'] === true,
+        network,
         maxWorkspaceBytes: security.maxWorkspaceBytes,
+        sessionId: session.id,
       });
     },
   };

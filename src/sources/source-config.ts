@@ -1,5 +1,6 @@
 // What a source's `config` JSON may say about the provider behind it. Credentials are never stored
 // here, only where to find them when needed (an environment variable of the server, or a file).
+import { parseHostPatterns } from '../sandbox/network/host-patterns.ts';
 import type { SourceRecord } from '../store/store.ts';
 
 export interface GitHubSourceConfig {
@@ -37,6 +38,10 @@ export interface SourceConfig {
   gitea?: HostSourceConfig;
   /** Listed from GitHub by the server's credentials, not registered. */
   discovered?: boolean;
+  /** Sessions' commands use the host's network (`sources add --allow-network`). */
+  network?: boolean;
+  /** Hosts sessions' commands may reach through the allowlist proxy (`--allow-host`). */
+  allowHosts?: string[];
 }
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
@@ -46,6 +51,8 @@ const NAME = /^[A-Za-z0-9_.-]{1,100}$/;
 export function parseSourceConfig(raw: Record<string, unknown>): SourceConfig {
   const out: SourceConfig = {};
   if (raw.discovered === true) out.discovered = true;
+  if (raw.network === true) out.network = true;
+  if (raw.allowHosts !== undefined) out.allowHosts = parseAllowHosts(raw.allowHosts);
   for (const host of ['gitlab', 'gitea'] as const) {
     if (raw[host] !== undefined) out[host] = parseHostConfig(host, raw[host]);
   }
@@ -84,6 +91,16 @@ export function parseSourceConfig(raw: Record<string, unknown>): SourceConfig {
   }
   out.github = github;
   return out;
+}
+
+/** At most this many patterns per source (each is checked on every proxied connection). */
+export const MAX_ALLOW_HOSTS = 200;
+
+function parseAllowHosts(raw: unknown): string[] {
+  if (!Array.isArray(raw) || raw.some((h) => typeof h !== 'string') || raw.length > MAX_ALLOW_HOSTS) {
+    throw new Error(`config.allowHosts must be a list of at most ${MAX_ALLOW_HOSTS} host patterns`);
+  }
+  return parseHostPatterns(raw as string[], 'config.allowHosts').map((p) => p.text);
 }
 
 const PROJECT_SEGMENT = /^[A-Za-z0-9_.-]{1,100}$/;

@@ -46,6 +46,7 @@ test('GitHub settings keep the names of the variables with secrets, never the se
 
 test("a source's GitHub config is validated field by field", () => {
   assert.deepEqual(parseSourceConfig({ network: true, github: { tokenEnv: 'GH', owner: 'acme' } }), {
+    network: true,
     github: { tokenEnv: 'GH', owner: 'acme' },
   });
   assert.throws(() => parseSourceConfig({ github: { tokenEnv: 'not a name' } }), /tokenEnv/);

@@ -1,9 +1,17 @@
 // Runs each command inside bubblewrap: the checkout is the only writable host path, the system is
 // read-only, everything else on the host is invisible, /tmp is private, there is no network unless
-// the request allows it, and the command has no capabilities. Killing bwrap's process group ends
+// the request allows it (all of it, or only the allowlist proxy), and the command has no capabilities. Killing bwrap's process group ends
 // the sandbox's pid namespace, which takes every process inside with it.
 import { realpath } from 'node:fs/promises';
 import { isAbsolute, relative } from 'node:path';
+import {
+  FORWARDER_SOURCE,
+  proxyEnv,
+  SANDBOX_NODE,
+  SANDBOX_PROXY_PORT,
+  SANDBOX_PROXY_SOCKET,
+} from '../network/forwarder.ts';
+import { DEFAULT_NETWORK, type SandboxNetworkOptions, withAllowlistProxy } from '../network/with-proxy.ts';
 import { preflight, runProcess } from '../process-run.ts';
 import type { RunRequest, RunResult, Sandbox } from '../sandbox.ts';
 import { buildSandboxEnv, DEFAULT_PATH } from '../sandbox-env.ts';
@@ -26,6 +34,8 @@ export interface BubblewrapSandboxOptions {
   path?: string;
   /** Delay between SIGTERM and SIGKILL; default 2000 ms. */
   killGraceMs?: number;
+  /** The allowlist proxy's address filter and the forwarder's node binary. */
+  network?: SandboxNetworkOptions;
 }
 
 const HOME = '/tmp/home';
@@ -54,20 +64,52 @@ export class BubblewrapSandbox implements Sandbox {
     if (rel.startsWith('..') || isAbsolute(rel)) {
       throw new Error(`Sandbox working directory ${req.cwd} is outside its root ${req.root}`);
     }
-    const args = bwrapArgs({
+    const layout = {
       root,
       cwd,
-      network: req.network ?? false,
+      network: req.network === true,
       readOnlyPaths: this.#readOnly,
       home: HOME,
       tmpBytes: this.#opts.tmpBytes ?? 512 * 1024 * 1024,
       features: this.#opts.features,
-    });
+    };
     const env = buildSandboxEnv({ cwd, path: this.#opts.path ?? DEFAULT_PATH, extra: req.env });
     env['HOME'] = req.env?.['HOME'] ?? HOME;
+    const command = ['/bin/sh', '-c', this.#wrapper, 'sh', req.command];
+    const rule = req.network;
+    if (typeof rule !== 'object') return this.#spawn(req, cwd, bwrapArgs(layout), command, env);
+    // Own network namespace; the only way out is the forwarder to the proxy's socket (forwarder.ts).
+    const opts = this.#opts.network ?? DEFAULT_NETWORK;
+    const node = await realpath(opts.nodePath ?? process.execPath);
+    return withAllowlistProxy(rule, opts, true, (proxy) => {
+      const args = bwrapArgs({ ...layout, proxy: { socket: proxy.address, node } });
+      const { NODE_OPTIONS, ...rest } = env;
+      const netEnv = {
+        ...rest,
+        ...(NODE_OPTIONS !== undefined ? { STINT_NODE_OPTIONS: NODE_OPTIONS } : {}),
+        ...proxyEnv(`http://127.0.0.1:${SANDBOX_PROXY_PORT}`),
+      };
+      const forward = [
+        SANDBOX_NODE,
+        '-e',
+        FORWARDER_SOURCE,
+        SANDBOX_PROXY_SOCKET,
+        String(SANDBOX_PROXY_PORT),
+      ];
+      return this.#spawn(req, cwd, args, [...forward, ...command], netEnv);
+    });
+  }
+
+  #spawn(
+    req: RunRequest,
+    cwd: string,
+    args: string[],
+    command: string[],
+    env: Record<string, string>,
+  ): Promise<RunResult> {
     return runProcess({
       file: this.#opts.bwrapPath,
-      args: [...args, '--', '/bin/sh', '-c', this.#wrapper, 'sh', req.command],
+      args: [...args, '--', ...command],
       cwd,
       env,
       timeoutMs: req.timeoutMs,

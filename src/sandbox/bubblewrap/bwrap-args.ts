@@ -3,6 +3,7 @@
 // cgroup and (unless allowed) network namespaces.
 import { lstatSync, readlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { SANDBOX_NODE, SANDBOX_PROXY_SOCKET } from '../network/forwarder.ts';
 
 /**
  * Host paths shown read-only inside the sandbox: what programs need to run (binaries, libraries,
@@ -63,6 +64,11 @@ export interface BwrapLayout {
   /** Working directory, inside root (a real path). */
   cwd: string;
   network: boolean;
+  /**
+   * Network through the allowlist proxy only (with `network: false`): its Unix socket and the node
+   * binary that runs the in-sandbox forwarder, shown read-only under /run/stint-net.
+   */
+  proxy?: { socket: string; node: string };
   readOnlyPaths: readonly string[];
   /** HOME inside the sandbox (on the private /tmp). */
   home: string;
@@ -100,6 +106,16 @@ export function bwrapArgs(layout: BwrapLayout): string[] {
   args.push('--tmpfs', '/var/tmp', '--tmpfs', '/run');
   args.push('--dir', layout.home);
   readOnly(layout.readOnlyPaths.filter(underTmpfs));
+  if (layout.proxy && !layout.network) {
+    args.push(
+      '--ro-bind',
+      layout.proxy.socket,
+      SANDBOX_PROXY_SOCKET,
+      '--ro-bind',
+      layout.proxy.node,
+      SANDBOX_NODE,
+    );
+  }
   args.push('--bind', layout.root, layout.root);
   // The checkout's git directory is the server's (its objects, refs, index and config are what the
   // server diffs and pushes from): commands may read it (`git log`, `git diff`) but not change it.
