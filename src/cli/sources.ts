@@ -6,9 +6,10 @@ import { type RegistrationInput, resolveRegistration } from '../sources/registra
 import { redactUrl } from '../workspace/redact.ts';
 import { isSafeRefName } from '../workspace/refs.ts';
 import { listRemoteBranches } from '../workspace/remote.ts';
+import { addSetupOptions, applySetupOptions, type SetupOptions } from './source-setup-options.ts';
 import { addDataDirOption, withStore } from './store-option.ts';
 
-interface AddOptions extends Omit<RegistrationInput, 'id'> {
+interface AddOptions extends Omit<RegistrationInput, 'id'>, SetupOptions {
   defaultBranch?: string;
   private?: boolean;
   allowNetwork?: boolean;
@@ -20,61 +21,70 @@ export function registerSourceCommands(program: Command): void {
   const sources = program.command('sources').description('Manage the repositories sessions can work on.');
 
   addDataDirOption(
-    sources
-      .command('add <id>')
-      .description(
-        'Register a source, e.g. `stint sources add github/acme/widgets --git-url /srv/git/widgets.git`.',
-      )
-      .option(
-        '--git-url <url>',
-        'any URL or path git can clone (a plain git source unless GitHub options follow)',
-      )
-      .option(
-        '--github-token-env <name>',
-        'open pull requests on GitHub with the token in this server variable',
-      )
-      .option('--github-token-file <path>', 'open pull requests on GitHub with the token in this file')
-      .option(
-        '--github',
-        "open pull requests on GitHub with the server's credentials (STINT_GITHUB_TOKEN or App)",
-      )
-      .option('--github-api-url <url>', 'GitHub Enterprise API, e.g. https://ghe.example.com/api/v3')
-      .option(
-        '--github-repo <owner/repo>',
-        'the repository on GitHub (default: from the id github/OWNER/REPO)',
-      )
-      .option(
-        '--gitlab-token-env <name>',
-        'open merge requests on GitLab with the token (api scope) in this server variable',
-      )
-      .option('--gitlab-token-file <path>', 'open merge requests on GitLab with the token in this file')
-      .option(
-        '--gitlab-url <url>',
-        'self-managed GitLab, e.g. https://gitlab.example.com (default https://gitlab.com)',
-      )
-      .option(
-        '--gitlab-project <path>',
-        'the project on GitLab, GROUP[/SUBGROUP…]/PROJECT (default: from the id gitlab/GROUP/PROJECT)',
-      )
-      .option(
-        '--gitea-token-env <name>',
-        'open pull requests on Gitea or Forgejo with the token in this server variable',
-      )
-      .option(
-        '--gitea-token-file <path>',
-        'open pull requests on Gitea or Forgejo with the token in this file',
-      )
-      .option(
-        '--gitea-url <url>',
-        'the Gitea or Forgejo instance, e.g. https://codeberg.org (default https://gitea.com)',
-      )
-      .option('--gitea-repo <owner/repo>', 'the repository there (default: from the id gitea/OWNER/REPO)')
-      .option('--default-branch <branch>', 'branch used when a session names none (default: the remote HEAD)')
-      .option('--private', 'mark the repository private')
-      .option('--allow-network', "let this source's sessions' commands use the network (default: no network)")
-      .option('--tenant <tenant>', 'tenant the source belongs to', DEFAULT_TENANT),
+    addSetupOptions(
+      sources
+        .command('add <id>')
+        .description(
+          'Register a source, e.g. `stint sources add github/acme/widgets --git-url /srv/git/widgets.git`.',
+        )
+        .option(
+          '--git-url <url>',
+          'any URL or path git can clone (a plain git source unless GitHub options follow)',
+        )
+        .option(
+          '--github-token-env <name>',
+          'open pull requests on GitHub with the token in this server variable',
+        )
+        .option('--github-token-file <path>', 'open pull requests on GitHub with the token in this file')
+        .option(
+          '--github',
+          "open pull requests on GitHub with the server's credentials (STINT_GITHUB_TOKEN or App)",
+        )
+        .option('--github-api-url <url>', 'GitHub Enterprise API, e.g. https://ghe.example.com/api/v3')
+        .option(
+          '--github-repo <owner/repo>',
+          'the repository on GitHub (default: from the id github/OWNER/REPO)',
+        )
+        .option(
+          '--gitlab-token-env <name>',
+          'open merge requests on GitLab with the token (api scope) in this server variable',
+        )
+        .option('--gitlab-token-file <path>', 'open merge requests on GitLab with the token in this file')
+        .option(
+          '--gitlab-url <url>',
+          'self-managed GitLab, e.g. https://gitlab.example.com (default https://gitlab.com)',
+        )
+        .option(
+          '--gitlab-project <path>',
+          'the project on GitLab, GROUP[/SUBGROUP…]/PROJECT (default: from the id gitlab/GROUP/PROJECT)',
+        )
+        .option(
+          '--gitea-token-env <name>',
+          'open pull requests on Gitea or Forgejo with the token in this server variable',
+        )
+        .option(
+          '--gitea-token-file <path>',
+          'open pull requests on Gitea or Forgejo with the token in this file',
+        )
+        .option(
+          '--gitea-url <url>',
+          'the Gitea or Forgejo instance, e.g. https://codeberg.org (default https://gitea.com)',
+        )
+        .option('--gitea-repo <owner/repo>', 'the repository there (default: from the id gitea/OWNER/REPO)')
+        .option(
+          '--default-branch <branch>',
+          'branch used when a session names none (default: the remote HEAD)',
+        )
+        .option('--private', 'mark the repository private')
+        .option(
+          '--allow-network',
+          "let this source's sessions' commands use the network (default: no network)",
+        )
+        .option('--tenant <tenant>', 'tenant the source belongs to', DEFAULT_TENANT),
+    ),
   ).action(async (id: string, opts: AddOptions) => {
     if (!isValidSourceId(id)) throw new Error(`source id must look like provider/owner/repo; got '${id}'`);
+    const setup = applySetupOptions(undefined, opts);
     if (opts.defaultBranch !== undefined && !isSafeRefName(opts.defaultBranch)) {
       throw new Error(`--default-branch is not a valid branch name: '${opts.defaultBranch}'`);
     }
@@ -99,6 +109,7 @@ export function registerSourceCommands(program: Command): void {
         isPrivate: opts.private ?? reg.isPrivate ?? false,
         config: {
           ...(opts.allowNetwork ? { network: true } : {}),
+          ...(setup ? { setup } : {}),
           ...(reg.github ? { github: reg.github } : {}),
           ...(reg.gitlab ? { gitlab: reg.gitlab } : {}),
           ...(reg.gitea ? { gitea: reg.gitea } : {}),
@@ -128,6 +139,30 @@ export function registerSourceCommands(program: Command): void {
       for (const s of rows) {
         process.stdout.write(`${sourceName(s.id)}\t${redactUrl(s.gitUrl)}\t${s.defaultBranch ?? ''}\n`);
       }
+    });
+  });
+
+  addDataDirOption(
+    addSetupOptions(
+      sources
+        .command('update <id>')
+        .description(
+          "Change a registered source's settings, e.g. `stint sources update github/acme/widgets --setup 'npm ci'`.",
+        )
+        .option('--tenant <tenant>', 'tenant', DEFAULT_TENANT),
+      true,
+    ),
+  ).action(async (id: string, opts: SetupOptions & { tenant: string; dataDir?: string }) => {
+    await withStore(opts, async (store) => {
+      const record = await store.getSource(opts.tenant, id);
+      if (!record) throw new Error(`no source ${id}`);
+      const setup = applySetupOptions(record.config.setup, opts);
+      const { setup: _old, ...rest } = record.config;
+      await new SourceService(store).register({
+        ...record,
+        config: { ...rest, ...(setup ? { setup } : {}) },
+      });
+      process.stdout.write(`Updated ${sourceName(id)}${setup ? `: setup ${JSON.stringify(setup)}` : ''}\n`);
     });
   });
 

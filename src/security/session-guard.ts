@@ -24,6 +24,16 @@ export interface SessionGuardOptions {
   network: boolean;
   /** 0: unlimited. */
   maxWorkspaceBytes: number;
+  /** What the source's setup commands get instead of `env` and `network` (src/setup). */
+  setup?: SetupRules;
+}
+
+export interface SetupRules {
+  /** Pass-through variables and only the secrets configured for setup. */
+  env: Record<string, string>;
+  /** Their values (redacted like the session's). */
+  secrets: string[];
+  network: RunRequest['network'];
 }
 
 const DISK_RECHECK_MS = 5000;
@@ -37,7 +47,7 @@ export class SessionGuard {
 
   constructor(opts: SessionGuardOptions) {
     this.#opts = opts;
-    this.#redactor = new Redactor(opts.secrets);
+    this.#redactor = new Redactor([...opts.secrets, ...(opts.setup?.secrets ?? [])]);
   }
 
   get network(): boolean {
@@ -75,15 +85,25 @@ export class SessionGuard {
 
   /** `inner` with this session's environment, root, network rule, redaction and disk check. */
   sandbox(inner: Sandbox): Sandbox {
+    return this.#confined(inner, this.#opts.env, this.#opts.network);
+  }
+
+  /** `inner` for the source's setup: its own environment (setup's secrets only) and network rule. */
+  setupSandbox(inner: Sandbox): Sandbox {
+    const setup = this.#opts.setup ?? { env: {}, network: this.#opts.network };
+    return this.#confined(inner, setup.env, setup.network ?? false);
+  }
+
+  #confined(inner: Sandbox, env: Record<string, string>, network: RunRequest['network']): Sandbox {
     return {
       kind: inner.kind,
       run: async (req: RunRequest): Promise<RunResult> => {
         const result = await inner.run({
           ...req,
-          env: { ...this.#opts.env, ...req.env },
+          env: { ...env, ...req.env },
           root: this.#opts.workdir,
           // The agent cannot grant itself the network: only the session's rule counts.
-          network: this.#opts.network,
+          network,
         });
         this.#dirty = true;
         let output = this.#redactor.text(result.output);

@@ -11,7 +11,8 @@ import { parseSourceName } from '../domain/names.ts';
 import type { Session } from '../domain/session.ts';
 import { type Sandbox, SandboxUnavailableError, selectSandbox } from '../sandbox/index.ts';
 import type { Principal } from '../services/session-service.ts';
-import type { Store } from '../store/store.ts';
+import { sourceSetupOf } from '../sources/setup-config.ts';
+import type { SourceRecord, Store } from '../store/store.ts';
 import { registerAdminApi } from './admin-api.ts';
 import { AuditLog } from './audit-log.ts';
 import { RateLimiter } from './rate-limiter.ts';
@@ -91,18 +92,21 @@ async function build(opts: SecuritySetupOptions): Promise<SecuritySetup> {
         const v = process.env[name];
         if (v !== undefined) env[name] = v;
       }
+      const all = await secrets.forSession(session.tenantId, sourceId);
       // sourceContext.environmentVariablesEnabled: false keeps the secrets out of the commands.
-      const values =
-        session.sourceContext?.environmentVariablesEnabled === false
-          ? {}
-          : await secrets.forSession(session.tenantId, sourceId);
-      logScrubber.add(Object.values(values));
+      const values = session.sourceContext?.environmentVariablesEnabled === false ? {} : all;
+      // Setup sees the secrets its source names for it, and no other.
+      const setupValues = source ? setupSecrets(source, all) : {};
+      logScrubber.add([...Object.values(values), ...Object.values(setupValues)]);
+      const network = security.sandboxNetwork || source?.config['network'] === true;
       return new SessionGuard({
         workdir,
         env: { ...env, ...values },
         secrets: Object.values(values),
-        network: security.sandboxNetwork || source?.config['network'] === true,
+        network,
         maxWorkspaceBytes: security.maxWorkspaceBytes,
+        // Until the allowlist proxy lands, setup has the network exactly when the session's commands do.
+        setup: { env: { ...env, ...setupValues }, secrets: Object.values(setupValues), network },
       });
     },
   };
@@ -137,4 +141,17 @@ async function build(opts: SecuritySetupOptions): Promise<SecuritySetup> {
       registerAdminApi(app, { store, secrets, limiter });
     },
   };
+}
+
+/** The secrets named in the source's setup settings (names without a secret are skipped). */
+function setupSecrets(source: SourceRecord, all: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  let names: string[] = [];
+  try {
+    names = sourceSetupOf(source).secrets ?? [];
+  } catch {
+    // Invalid settings fail the session's setup with a reason (src/runner/session-setup.ts).
+  }
+  for (const name of names) if (all[name] !== undefined) out[name] = all[name];
+  return out;
 }

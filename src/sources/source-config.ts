@@ -1,6 +1,7 @@
 // What a source's `config` JSON may say about the provider behind it. Credentials are never stored
 // here, only where to find them when needed (an environment variable of the server, or a file).
 import type { SourceRecord } from '../store/store.ts';
+import type { SourceSetupConfig } from './setup-config.ts';
 
 export interface GitHubSourceConfig {
   /** The repository on GitHub; default: owner and repo of the source id. */
@@ -37,6 +38,8 @@ export interface SourceConfig {
   gitea?: HostSourceConfig;
   /** Listed from GitHub by the server's credentials, not registered. */
   discovered?: boolean;
+  /** Setup commands and their cache (src/sources/setup-config.ts). */
+  setup?: SourceSetupConfig;
 }
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
