@@ -14,6 +14,7 @@ import { benchListing } from './listing.ts';
 import { benchLiveDelivery } from './live-delivery.ts';
 import { benchPatch } from './patch.ts';
 import { benchPins } from './pins.ts';
+import { benchSetupCache } from './setup-cache.ts';
 import { benchThroughput } from './throughput.ts';
 import { benchTranscriptReads } from './transcript-reads.ts';
 import { benchTurnOverhead } from './turn-overhead.ts';
@@ -56,6 +57,7 @@ const benches: { key: string; run: () => Promise<Section> }[] = [
       benchClaimCost({ small: 100, large: Math.max(1000, Math.round(10_000 * scale)), samples: 200 }),
   },
   { key: 'transcript', run: () => benchTranscriptReads({ turns: 1000, samples: 1000 }) },
+  { key: 'setup', run: () => benchSetupCache({ packages: 300, samples: 5 }) },
 ];
 
 /** Scale-out on PostgreSQL, next to the single-node SQLite figure of this run (measured again if absent). */

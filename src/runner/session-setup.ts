@@ -77,7 +77,7 @@ export async function sessionSetup(deps: RunnerDeps, args: SetupArgs): Promise<s
       const ms = Math.round(performance.now() - started);
       await progress(
         'Setup restored from the cache',
-        `${restored.paths.join(', ') || 'nothing'} (${formatBytes(restored.bytes)}) in ${ms} ms; the setup commands did not run (cache key ${key.slice(0, 12)}, from ${describeKeyFiles(plan)}).`,
+        `${restored.paths.join(', ') || 'nothing'} (${formatBytes(restored.bytes)}, ${restored.via === 'spare' ? 'a ready copy renamed into the checkout' : 'copied from the cache'}) in ${ms} ms; the setup commands did not run (cache key ${key.slice(0, 12)}, from ${describeKeyFiles(plan)}).`,
       );
       return undefined;
     }
