@@ -20,6 +20,8 @@ export interface SetupRunOptions {
   plan: SetupPlan;
   maxOutputBytes: number;
   signal: AbortSignal;
+  /** How often output is handed on (default 2 s). */
+  flushMs?: number;
   /** Output of the running step (already cleaned of terminal escapes; not yet redacted). */
   onOutput(step: string, text: string): Promise<void>;
 }
@@ -34,7 +36,8 @@ export async function runSetup(opts: SetupRunOptions): Promise<SetupOutcome> {
   for (const step of opts.plan.steps) {
     const left = deadline - Date.now();
     if (left <= 0) return { ok: false, reason: timeoutReason(opts.plan, step.label, ''), ms: elapsed() };
-    const out = new OutputBatcher(FLUSH_MS, MAX_PIECE);
+    const flushMs = opts.flushMs ?? FLUSH_MS;
+    const out = new OutputBatcher(flushMs, MAX_PIECE);
     const local = new AbortController();
     const stop = () => local.abort(opts.signal.reason);
     opts.signal.addEventListener('abort', stop, { once: true });
@@ -67,7 +70,7 @@ export async function runSetup(opts: SetupRunOptions): Promise<SetupOutcome> {
           },
         );
       while (result === undefined && failure === undefined) {
-        await Promise.race([running, sleep(FLUSH_MS / 4)]);
+        await Promise.race([running, sleep(flushMs / 4)]);
         await show(false);
       }
     } finally {
