@@ -1,7 +1,7 @@
 /** Setup's runner alone: steps in order, one time limit for all, output in a bounded number of pieces. */
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { RunRequest, RunResult, Sandbox } from '../../src/sandbox/sandbox.ts';
 import { MAX_OUTPUT_PIECES, runSetup } from '../../src/setup/run-setup.ts';
 import type { SetupPlan } from '../../src/setup/setup-plan.ts';
