@@ -6,7 +6,7 @@
  * says the checkout's setup is done, so a session resumed on the same checkout does not run it again
  * while one rebuilt elsewhere does.
  */
-import { lstat, writeFile } from 'node:fs/promises';
+import { lstat, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { NewActivity } from '../domain/activity.ts';
 import { parseSourceName } from '../domain/names.ts';
@@ -73,7 +73,7 @@ export async function sessionSetup(deps: RunnerDeps, args: SetupArgs): Promise<s
     const started = performance.now();
     const restored = await cache.restore(owner, key, workdir);
     if (restored) {
-      await markDone(workdir);
+      await markDone(workdir, restored.paths);
       const ms = Math.round(performance.now() - started);
       await progress(
         'Setup restored from the cache',
@@ -101,10 +101,12 @@ export async function sessionSetup(deps: RunnerDeps, args: SetupArgs): Promise<s
   if (over) return over;
 
   let cached = '';
+  let outputs: string[] = [];
   if (cache && key) {
     try {
       const paths = plan.cache?.paths ?? (await ignoredPaths(deps, args.record.session.id, workdir));
       const saved = paths.length > 0 ? await cache.save(owner, key, workdir, paths) : undefined;
+      outputs = saved?.paths ?? [];
       cached = saved
         ? ` Cached ${saved.paths.length > 5 ? `${saved.paths.length} paths` : saved.paths.join(', ')} (${formatBytes(saved.bytes)}) for the next session with the same ${describeKeyFiles(plan)}.`
         : ' Nothing was cached.';
@@ -113,7 +115,7 @@ export async function sessionSetup(deps: RunnerDeps, args: SetupArgs): Promise<s
       cached = ' Its output could not be cached.';
     }
   }
-  await markDone(workdir);
+  await markDone(workdir, outputs);
   await progress('Setup finished', `Setup took ${(outcome.ms / 1000).toFixed(1)} s.${cached}`);
   return undefined;
 }
@@ -144,7 +146,27 @@ function describeKeyFiles(plan: SetupPlan): string {
   return `setup and ${files.length > 3 ? `${files.length} key files` : files.join(', ')}`;
 }
 
-async function markDone(workdir: string): Promise<void> {
+/** Records that the checkout's setup is done, with the paths it put there (cached or restored). */
+async function markDone(workdir: string, paths: string[]): Promise<void> {
   // No .git (not a checkout the server made): setup simply runs again next time.
-  await writeFile(join(workdir, MARKER), `${new Date().toISOString()}\n`).catch(() => undefined);
+  await writeFile(join(workdir, MARKER), JSON.stringify({ paths })).catch(() => undefined);
+}
+
+/**
+ * Before a finished session's checkout goes back to the pool: its setup outputs are moved out in
+ * one rename each and deleted in the background (the pool's reset would delete them file by file
+ * while the next session waits). The reset still removes whatever else is not in the commit.
+ */
+export async function discardSetupOutputs(deps: RunnerDeps, sessionId: string): Promise<void> {
+  const cache = deps.setup?.cache;
+  if (!cache) return;
+  const dir = deps.repos.workspaces.dirOf(sessionId);
+  let paths: unknown;
+  try {
+    paths = (JSON.parse(await readFile(join(dir, MARKER), 'utf8')) as { paths?: unknown }).paths;
+  } catch {
+    return;
+  }
+  if (!Array.isArray(paths) || !paths.every((p) => typeof p === 'string')) return;
+  await cache.discard(dir, paths);
 }

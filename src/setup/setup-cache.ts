@@ -192,6 +192,24 @@ export class SetupCache {
     }
   }
 
+  /**
+   * Moves `paths` out of a finished session's checkout (one rename each) and removes them in the
+   * background, so the reset that readies the checkout for the next session does not delete them
+   * file by file while that session waits.
+   */
+  async discard(checkout: string, paths: readonly string[]): Promise<void> {
+    await this.#start();
+    const tmp = this.#tmpPath();
+    let moved = 0;
+    for (const p of topmost(paths)) {
+      if (!isCheckoutRelativePath(p) || !(await safeParents(checkout, p, false))) continue;
+      if (!(await lstat(join(checkout, p)).catch(() => undefined))) continue;
+      if (moved === 0) await mkdir(tmp);
+      await rename(join(checkout, p), join(tmp, String(moved++)));
+    }
+    if (moved > 0) this.#background(() => removeTree(tmp));
+  }
+
   /** Every entry with its size and last use (for eviction and tests). */
   async entries(): Promise<EntryInfo[]> {
     const out: EntryInfo[] = [];

@@ -194,3 +194,23 @@ test('the key: same lockfile and commands, same key; a changed lockfile or comma
   assert.equal(await planSetup(co, {}, ctx), undefined, 'no commands, no script: no setup');
   assert.equal((await planSetup(co, { commands: ['x'], cache: false }, ctx))!.cache, undefined);
 });
+
+test("discard moves a finished session's setup outputs out of its checkout, and nothing through a symlink", async () => {
+  const cache = cacheAt(join(root, 'discard'));
+  const co = checkout();
+  const outside = join(root, 'discard-outside');
+  mkdirSync(join(outside, 'x'), { recursive: true });
+  symlinkSync(outside, join(co, 'link'));
+  await cache.discard(co, ['deps', 'link/x', '../escape', 'missing']);
+  assert.ok(!existsSync(join(co, 'deps')));
+  assert.ok(existsSync(join(co, 'README.md')));
+  assert.ok(existsSync(join(outside, 'x')), 'nothing outside the checkout moved');
+  await cache.settle();
+  const { readdirSync } = await import('node:fs');
+  assert.deepEqual(
+    readdirSync(cache.root).filter((n) => n.startsWith('.tmp-')),
+    [],
+    'removed in the background',
+  );
+  await cache.close();
+});
