@@ -106,6 +106,7 @@ export async function benchSetupCache(opts: SetupBenchOptions = {}): Promise<Sec
       restores.push(w.restoreMs);
       cold.push((await measure('cold')).ms);
     }
+    const copyMs = await measureCopy(join(dataDir, 'workspaces', '.setup-cache'), root);
     const plainMs = percentile(plain, 50);
     const warmMs = percentile(warm, 50);
     const coldMs = percentile(cold, 50);
@@ -139,6 +140,7 @@ export async function benchSetupCache(opts: SetupBenchOptions = {}): Promise<Sec
         `${samples} sessions of each kind, interleaved and back to back (each created when the previous one completed); first step = the planGenerated activity's createTime minus the session's createTime, both stamped by the server. The first step runs \`node -e "require('dep-0')"\`, which needs the installed dependencies.`,
         `How the warm sessions got node_modules: ${vias.join(', ')} (spare: a ready copy renamed into the checkout; copy: \`cp -a\` at restore because the background copy was not ready; ran: setup ran).`,
         `The restore itself (claiming a ready copy, renaming node_modules in), as the progress activity reports it: median ${round(percentile(restores, 50))} ms. A finished session's setup outputs are moved out of its checkout (one rename) before it goes back to the pool, so the pool's reset does not delete them file by file while the next session waits.`,
+        `Copying the cached node_modules (\`cp -a --reflink=auto\`, what a restore without a ready copy does; this ext4 has no reflinks) takes ${round(copyMs)} ms (median of 3), against one rename for a ready copy. Hard links would be cheaper still but are not used: sandboxed commands run as the server's user and could write through them into the cache.`,
         `The session that filled the cache (setup + copying node_modules into the cache) took ${round(first.ms)} ms to its first step.`,
       ],
     };
@@ -199,6 +201,26 @@ export async function makeNodeProject(root: string, packages: number, perPackage
   const bare = join(root, 'remote.git');
   await git(root, 'clone', '-q', '--bare', '--', work, bare);
   return bare;
+}
+
+/** Median time to copy the cache's master node_modules, as a restore without a ready copy would. */
+async function measureCopy(cacheRoot: string, root: string): Promise<number> {
+  const { readdirSync } = await import('node:fs');
+  const dirs = (p: string) => readdirSync(p).filter((n) => !n.startsWith('.'));
+  let master: string | undefined;
+  for (const t of dirs(cacheRoot))
+    for (const so of dirs(join(cacheRoot, t)))
+      for (const k of dirs(join(cacheRoot, t, so))) master ??= join(cacheRoot, t, so, k, 'master');
+  if (!master) throw new Error('no cache entry to copy');
+  const times: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const dest = join(root, `copy-${i}`);
+    const t0 = performance.now();
+    await run('cp', ['-a', '--reflink=auto', '--', join(master, 'node_modules'), dest]);
+    times.push(performance.now() - t0);
+    rmSync(dest, { recursive: true, force: true });
+  }
+  return percentile(times, 50);
 }
 
 function micros(ts: string): number {
