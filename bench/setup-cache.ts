@@ -82,8 +82,11 @@ export async function benchSetupCache(opts: SetupBenchOptions = {}): Promise<Sec
         throw new Error('the dependencies were not installed');
       const plan = acts.find((a) => a.planGenerated);
       const restored = acts.find((a) => a.progressUpdated?.title === 'Setup restored from the cache');
+      const created = micros(res.body.createTime) / 1000;
       return {
-        ms: micros(plan.createTime) / 1000 - micros(res.body.createTime) / 1000,
+        ms: micros(plan.createTime) / 1000 - created,
+        // Session created → the setup's (restore) activity committed; the rest is the agent's start.
+        setupAt: restored ? micros(restored.createTime) / 1000 - created : undefined,
         restoreMs: restored ? Number(/\) in (\d+) ms/.exec(restored.progressUpdated.description)?.[1]) : 0,
         via: restored ? (/renamed/.test(restored.progressUpdated.description) ? 'spare' : 'copy') : 'ran',
       };
@@ -97,6 +100,7 @@ export async function benchSetupCache(opts: SetupBenchOptions = {}): Promise<Sec
     const cold: number[] = [];
     const vias: string[] = [];
     const restores: number[] = [];
+    const restoredAt: number[] = [];
     // Interleaved, so all kinds see the same machine load; back to back, no wait for background work.
     for (let i = 0; i < samples; i++) {
       plain.push((await measure('plain')).ms);
@@ -104,6 +108,7 @@ export async function benchSetupCache(opts: SetupBenchOptions = {}): Promise<Sec
       warm.push(w.ms);
       vias.push(w.via);
       restores.push(w.restoreMs);
+      if (w.setupAt !== undefined) restoredAt.push(w.setupAt);
       cold.push((await measure('cold')).ms);
     }
     const copyMs = await measureCopy(join(dataDir, 'workspaces', '.setup-cache'), root);
@@ -123,8 +128,8 @@ export async function benchSetupCache(opts: SetupBenchOptions = {}): Promise<Sec
           baselineName: 'the same session without setup',
           baseline: round(plainMs),
           ratio: round(warmMs / plainMs, 2),
-          target: '≈ 1 (costs the same as without setup)',
-          met: warmMs / plainMs < 1.5,
+          target: '≈ 1 (≤ 1.2): the same as without setup',
+          met: warmMs / plainMs <= 1.2,
         },
         {
           name: 'first step, setup (`npm ci`) runs: cold setup (median)',
@@ -139,7 +144,7 @@ export async function benchSetupCache(opts: SetupBenchOptions = {}): Promise<Sec
         `A generated project: ${packages} dependencies, each a \`file:\` tarball of ${perPackage} small files in the repository, installed with \`${NPM_CI}\` inside the bubblewrap sandbox (no network); ${packages * (perPackage + 1)} files in node_modules.`,
         `${samples} sessions of each kind, interleaved and back to back (each created when the previous one completed); first step = the planGenerated activity's createTime minus the session's createTime, both stamped by the server. The first step runs \`node -e "require('dep-0')"\`, which needs the installed dependencies.`,
         `How the warm sessions got node_modules: ${vias.join(', ')} (spare: a ready copy renamed into the checkout; copy: \`cp -a\` at restore because the background copy was not ready; ran: setup ran).`,
-        `The restore itself (claiming a ready copy, renaming node_modules in), as the progress activity reports it: median ${round(percentile(restores, 50))} ms. A finished session's setup outputs are moved out of its checkout (one rename) before it goes back to the pool, so the pool's reset does not delete them file by file while the next session waits.`,
+        `The restore itself (claiming a ready copy, renaming node_modules in), as the progress activity reports it: median ${round(percentile(restores, 50))} ms; session created → the "Setup restored" activity committed: median ${restoredAt.length ? round(percentile(restoredAt, 50)) : '—'} ms (checkout, secrets, key, restore, one commit), the rest of the warm first step is the agent's start as without setup. A finished session's setup outputs are moved out of its checkout (one rename) before it goes back to the pool, so the pool's reset does not delete them file by file while the next session waits.`,
         `Copying the cached node_modules (\`cp -a --reflink=auto\`, what a restore without a ready copy does; this ext4 has no reflinks) takes ${round(copyMs)} ms (median of 3), against one rename for a ready copy. Hard links would be cheaper still but are not used: sandboxed commands run as the server's user and could write through them into the cache.`,
         `The session that filled the cache (setup + copying node_modules into the cache) took ${round(first.ms)} ms to its first step.`,
       ],
