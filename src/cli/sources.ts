@@ -21,67 +21,59 @@ export function registerSourceCommands(program: Command): void {
   const sources = program.command('sources').description('Manage the repositories sessions can work on.');
 
   addDataDirOption(
-    addSetupOptions(
-      sources
-        .command('add <id>')
-        .description(
-          'Register a source, e.g. `stint sources add github/acme/widgets --git-url /srv/git/widgets.git`.',
-        )
-        .option(
-          '--git-url <url>',
-          'any URL or path git can clone (a plain git source unless GitHub options follow)',
-        )
-        .option(
-          '--github-token-env <name>',
-          'open pull requests on GitHub with the token in this server variable',
-        )
-        .option('--github-token-file <path>', 'open pull requests on GitHub with the token in this file')
-        .option(
-          '--github',
-          "open pull requests on GitHub with the server's credentials (STINT_GITHUB_TOKEN or App)",
-        )
-        .option('--github-api-url <url>', 'GitHub Enterprise API, e.g. https://ghe.example.com/api/v3')
-        .option(
-          '--github-repo <owner/repo>',
-          'the repository on GitHub (default: from the id github/OWNER/REPO)',
-        )
-        .option(
-          '--gitlab-token-env <name>',
-          'open merge requests on GitLab with the token (api scope) in this server variable',
-        )
-        .option('--gitlab-token-file <path>', 'open merge requests on GitLab with the token in this file')
-        .option(
-          '--gitlab-url <url>',
-          'self-managed GitLab, e.g. https://gitlab.example.com (default https://gitlab.com)',
-        )
-        .option(
-          '--gitlab-project <path>',
-          'the project on GitLab, GROUP[/SUBGROUP…]/PROJECT (default: from the id gitlab/GROUP/PROJECT)',
-        )
-        .option(
-          '--gitea-token-env <name>',
-          'open pull requests on Gitea or Forgejo with the token in this server variable',
-        )
-        .option(
-          '--gitea-token-file <path>',
-          'open pull requests on Gitea or Forgejo with the token in this file',
-        )
-        .option(
-          '--gitea-url <url>',
-          'the Gitea or Forgejo instance, e.g. https://codeberg.org (default https://gitea.com)',
-        )
-        .option('--gitea-repo <owner/repo>', 'the repository there (default: from the id gitea/OWNER/REPO)')
-        .option(
-          '--default-branch <branch>',
-          'branch used when a session names none (default: the remote HEAD)',
-        )
-        .option('--private', 'mark the repository private')
-        .option(
-          '--allow-network',
-          "let this source's sessions' commands use the network (default: no network)",
-        )
-        .option('--tenant <tenant>', 'tenant the source belongs to', DEFAULT_TENANT),
-    ),
+    sources
+      .command('add <id>')
+      .description(
+        'Register a source, e.g. `stint sources add github/acme/widgets --git-url /srv/git/widgets.git`.',
+      )
+      .option(
+        '--git-url <url>',
+        'any URL or path git can clone (a plain git source unless GitHub options follow)',
+      )
+      .option(
+        '--github-token-env <name>',
+        'open pull requests on GitHub with the token in this server variable',
+      )
+      .option('--github-token-file <path>', 'open pull requests on GitHub with the token in this file')
+      .option(
+        '--github',
+        "open pull requests on GitHub with the server's credentials (STINT_GITHUB_TOKEN or App)",
+      )
+      .option('--github-api-url <url>', 'GitHub Enterprise API, e.g. https://ghe.example.com/api/v3')
+      .option(
+        '--github-repo <owner/repo>',
+        'the repository on GitHub (default: from the id github/OWNER/REPO)',
+      )
+      .option(
+        '--gitlab-token-env <name>',
+        'open merge requests on GitLab with the token (api scope) in this server variable',
+      )
+      .option('--gitlab-token-file <path>', 'open merge requests on GitLab with the token in this file')
+      .option(
+        '--gitlab-url <url>',
+        'self-managed GitLab, e.g. https://gitlab.example.com (default https://gitlab.com)',
+      )
+      .option(
+        '--gitlab-project <path>',
+        'the project on GitLab, GROUP[/SUBGROUP…]/PROJECT (default: from the id gitlab/GROUP/PROJECT)',
+      )
+      .option(
+        '--gitea-token-env <name>',
+        'open pull requests on Gitea or Forgejo with the token in this server variable',
+      )
+      .option(
+        '--gitea-token-file <path>',
+        'open pull requests on Gitea or Forgejo with the token in this file',
+      )
+      .option(
+        '--gitea-url <url>',
+        'the Gitea or Forgejo instance, e.g. https://codeberg.org (default https://gitea.com)',
+      )
+      .option('--gitea-repo <owner/repo>', 'the repository there (default: from the id gitea/OWNER/REPO)')
+      .option('--default-branch <branch>', 'branch used when a session names none (default: the remote HEAD)')
+      .option('--private', 'mark the repository private')
+      .option('--allow-network', "let this source's sessions' commands use the network (default: no network)")
+      .option('--tenant <tenant>', 'tenant the source belongs to', DEFAULT_TENANT),
   ).action(async (id: string, opts: AddOptions) => {
     if (!isValidSourceId(id)) throw new Error(`source id must look like provider/owner/repo; got '${id}'`);
     const setup = applySetupOptions(undefined, opts);
@@ -128,6 +120,9 @@ export function registerSourceCommands(program: Command): void {
     });
   });
 
+  addSetupOptions(sources.commands.find((c) => c.name() === 'add')!);
+  registerSourceUpdate(sources);
+
   addDataDirOption(
     sources
       .command('list')
@@ -142,6 +137,22 @@ export function registerSourceCommands(program: Command): void {
     });
   });
 
+  addDataDirOption(
+    sources
+      .command('remove <id>')
+      .alias('rm')
+      .description('Unregister a source.')
+      .option('--tenant <tenant>', 'tenant', DEFAULT_TENANT),
+  ).action(async (id: string, opts: { tenant: string; dataDir?: string }) => {
+    await withStore(opts, async (store) => {
+      if (!(await store.deleteSource(opts.tenant, id))) throw new Error(`no source ${id}`);
+      process.stdout.write(`Removed ${sourceName(id)}\n`);
+    });
+  });
+}
+
+/** `stint sources update ID …`: changes a registered source's settings (setup, its cache). */
+function registerSourceUpdate(sources: Command): void {
   addDataDirOption(
     addSetupOptions(
       sources
@@ -163,19 +174,6 @@ export function registerSourceCommands(program: Command): void {
         config: { ...rest, ...(setup ? { setup } : {}) },
       });
       process.stdout.write(`Updated ${sourceName(id)}${setup ? `: setup ${JSON.stringify(setup)}` : ''}\n`);
-    });
-  });
-
-  addDataDirOption(
-    sources
-      .command('remove <id>')
-      .alias('rm')
-      .description('Unregister a source.')
-      .option('--tenant <tenant>', 'tenant', DEFAULT_TENANT),
-  ).action(async (id: string, opts: { tenant: string; dataDir?: string }) => {
-    await withStore(opts, async (store) => {
-      if (!(await store.deleteSource(opts.tenant, id))) throw new Error(`no source ${id}`);
-      process.stdout.write(`Removed ${sourceName(id)}\n`);
     });
   });
 }
