@@ -15,6 +15,7 @@ import { benchLiveDelivery } from './live-delivery.ts';
 import { benchPatch } from './patch.ts';
 import { benchPins } from './pins.ts';
 import { benchSandboxNetwork } from './sandbox-network.ts';
+import { benchSetupCache } from './setup-cache.ts';
 import { benchThroughput } from './throughput.ts';
 import { benchTranscriptReads } from './transcript-reads.ts';
 import { benchTurnOverhead } from './turn-overhead.ts';
@@ -58,6 +59,7 @@ const benches: { key: string; run: () => Promise<Section> }[] = [
   },
   { key: 'transcript', run: () => benchTranscriptReads({ turns: 1000, samples: 1000 }) },
   { key: 'network', run: () => benchSandboxNetwork(15) },
+  { key: 'setup', run: () => benchSetupCache({ packages: 300, samples: 5 }) },
 ];
 
 /** Scale-out on PostgreSQL, next to the single-node SQLite figure of this run (measured again if absent). */

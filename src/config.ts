@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { type AgentConfig, buildAgentConfig } from './agents/agent-config.ts';
 import { buildExtensionsConfig, type ExtensionsConfig } from './api/extensions-config.ts';
 import { buildSecurityConfig, type SecurityConfig } from './security/security-config.ts';
+import { buildSetupSettings, type SetupSettings } from './setup/setup-settings.ts';
 import { buildRepoConfig, type RepoConfig } from './sources/repo-config.ts';
 
 export interface StintConfig {
@@ -37,6 +38,8 @@ export interface StintConfig {
   extensions: ExtensionsConfig;
   /** Workspaces, pushed branches and GitHub (src/sources/repo-config.ts). */
   repos: RepoConfig;
+  /** Source setup: its time limit and cache (src/setup/setup-settings.ts). */
+  setup: SetupSettings;
 }
 
 export interface ServeFlags {
@@ -115,5 +118,6 @@ export function buildConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.
     security: Object.freeze(buildSecurityConfig(flags, env, (m) => new ConfigError(m))),
     extensions: buildExtensionsConfig(env, (m) => new ConfigError(m)),
     repos: buildRepoConfig(flags, env, (m) => new ConfigError(m)),
+    setup: buildSetupSettings(env, (m) => new ConfigError(m)),
   });
 }

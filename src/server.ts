@@ -25,6 +25,7 @@ import { setupSecurity } from './security/setup.ts';
 import { SessionEvents } from './services/events.ts';
 import { SessionService } from './services/session-service.ts';
 import { SourceService } from './services/source-service.ts';
+import { SetupCache } from './setup/setup-cache.ts';
 import { createRepoServices, type RepoServices } from './sources/repo-services.ts';
 import { openStore } from './store/index.ts';
 import { lockDataDir } from './store/sqlite/data-dir-lock.ts';
@@ -194,9 +195,12 @@ async function assemble(config: Readonly<StintConfig>): Promise<Stint> {
       isDriving: (id) => worker?.isDriving(id) ?? false,
     });
   }
-  worker = config.worker
+  const deps = config.worker
+    ? runnerDeps(config, { store, agent, sandbox, events, log, security: security.sessionSecurity, repos })
+    : undefined;
+  worker = deps
     ? new Worker(
-        runnerDeps(config, { store, agent, sandbox, events, log, security: security.sessionSecurity, repos }),
+        deps,
         coordination?.queue ?? new InProcessQueue(store, events, config.leaseMs, config.retry),
         { concurrency: config.concurrency },
       )
@@ -224,6 +228,7 @@ async function assemble(config: Readonly<StintConfig>): Promise<Stint> {
       await app.close();
       await extensions.stop();
       await worker?.stop();
+      await deps?.setup?.cache?.close();
       await coordination?.close();
       await store.close();
     },
@@ -245,9 +250,25 @@ export function runnerDeps(
       publicUrl: () => config.publicUrl ?? `http://${config.host}:${config.port || 8080}`,
       log: parts.log,
     });
+  const { cache } = config.setup;
   return {
     ...parts,
     repos,
+    setup: {
+      settings: config.setup,
+      ...(cache.enabled
+        ? {
+            cache: new SetupCache({
+              // Beside the checkouts (a restore renames into one); each worker's data dir has its own.
+              root: join(repos.workspaces.dir, '.setup-cache'),
+              maxBytes: cache.maxBytes,
+              entriesPerSource: cache.entriesPerSource,
+              spares: cache.spares,
+              onError: (err) => parts.log.warn({ err }, 'setup cache background work failed'),
+            }),
+          }
+        : {}),
+    },
     config: {
       workspacesDir: join(config.dataDir, 'workspaces'),
       commandTimeoutMs: config.commandTimeoutMs,

@@ -6,10 +6,11 @@ import { type RegistrationInput, resolveRegistration } from '../sources/registra
 import { redactUrl } from '../workspace/redact.ts';
 import { isSafeRefName } from '../workspace/refs.ts';
 import { listRemoteBranches } from '../workspace/remote.ts';
+import { addSetupOptions, applySetupOptions, type SetupOptions } from './source-setup-options.ts';
 import { allowHostsOption, collect, registerSourceUpdate } from './source-update.ts';
 import { addDataDirOption, withStore } from './store-option.ts';
 
-interface AddOptions extends Omit<RegistrationInput, 'id'> {
+interface AddOptions extends Omit<RegistrationInput, 'id'>, SetupOptions {
   defaultBranch?: string;
   private?: boolean;
   allowNetwork?: boolean;
@@ -83,6 +84,7 @@ export function registerSourceCommands(program: Command): void {
       .option('--tenant <tenant>', 'tenant the source belongs to', DEFAULT_TENANT),
   ).action(async (id: string, opts: AddOptions) => {
     if (!isValidSourceId(id)) throw new Error(`source id must look like provider/owner/repo; got '${id}'`);
+    const setup = applySetupOptions(undefined, opts);
     if (opts.defaultBranch !== undefined && !isSafeRefName(opts.defaultBranch)) {
       throw new Error(`--default-branch is not a valid branch name: '${opts.defaultBranch}'`);
     }
@@ -109,6 +111,7 @@ export function registerSourceCommands(program: Command): void {
         config: {
           ...(opts.allowNetwork ? { network: true } : {}),
           ...(allowHosts.length > 0 ? { allowHosts } : {}),
+          ...(setup ? { setup } : {}),
           ...(reg.github ? { github: reg.github } : {}),
           ...(reg.gitlab ? { gitlab: reg.gitlab } : {}),
           ...(reg.gitea ? { gitea: reg.gitea } : {}),
@@ -127,6 +130,7 @@ export function registerSourceCommands(program: Command): void {
     });
   });
 
+  addSetupOptions(sources.commands.find((c) => c.name() === 'add')!);
   registerSourceUpdate(sources);
 
   addDataDirOption(

@@ -67,18 +67,15 @@ export async function startWorkerNode(config: Readonly<StintConfig>): Promise<Wo
       forwardChanges: false,
       isDriving: (id) => worker?.isDriving(id) ?? false,
     });
-    worker = new Worker(
-      runnerDeps(config, {
-        store,
-        agent,
-        sandbox: security.sandbox,
-        events,
-        log,
-        security: security.sessionSecurity,
-      }),
-      coordination.queue,
-      { concurrency: config.concurrency },
-    );
+    const deps = runnerDeps(config, {
+      store,
+      agent,
+      sandbox: security.sandbox,
+      events,
+      log,
+      security: security.sessionSecurity,
+    });
+    worker = new Worker(deps, coordination.queue, { concurrency: config.concurrency });
     await worker.start();
     const running = worker;
     const coord = coordination;
@@ -89,6 +86,7 @@ export async function startWorkerNode(config: Readonly<StintConfig>): Promise<Wo
       warnings: security.warnings,
       async stop() {
         await running.stop();
+        await deps.setup?.cache?.close();
         await coord.close();
         await store.close();
       },

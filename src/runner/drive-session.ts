@@ -16,6 +16,7 @@ import type { GitRemote } from '../workspace/git-auth.ts';
 import { applyDelivered, applyEvent } from './apply-event.ts';
 import { collectChanges, deliverPending } from './outputs.ts';
 import type { RunnerDeps } from './runner-deps.ts';
+import { sessionSetup } from './session-setup.ts';
 import { prepareSessionWorkspace, releaseSessionWorkspace } from './session-workspace.ts';
 import { replayTranscript, TranscriptLog } from './transcript-log.ts';
 import { WorkspaceTracker } from './workspace-tracker.ts';
@@ -105,6 +106,32 @@ export async function driveSession(
   } catch (e) {
     signal.throwIfAborted();
     const reason = `Could not load the session's secrets: ${(e as Error).message}`;
+    await commit((r) => failChange(r, reason));
+    return;
+  }
+
+  // The source's setup (or its cache), before the agent's first step.
+  let setupFailed: string | undefined;
+  try {
+    setupFailed = await sessionSetup(deps, {
+      record,
+      workdir,
+      guard,
+      signal,
+      post: async (activities) => {
+        record = await commit((r) => {
+          if (r.session.state !== 'PLANNING' && r.session.state !== 'IN_PROGRESS') throw new SessionGone();
+          return { activities };
+        });
+      },
+    });
+  } catch (e) {
+    signal.throwIfAborted();
+    if (e instanceof SessionGone) throw e;
+    setupFailed = `Setup could not run: ${(e as Error).message}`;
+  }
+  if (setupFailed !== undefined) {
+    const reason = setupFailed;
     await commit((r) => failChange(r, reason));
     return;
   }

@@ -5,6 +5,7 @@ import type { SessionSecurity } from '../security/session-guard.ts';
 import type { SessionEvents } from '../services/events.ts';
 import type { RepoServices } from '../sources/repo-services.ts';
 import type { Store } from '../store/store.ts';
+import type { SessionSetupDeps } from './session-setup.ts';
 
 export interface RunnerConfig {
   /** Where per-session checkouts live. */
@@ -39,5 +40,7 @@ export interface RunnerDeps {
   security?: SessionSecurity;
   /** Sources, their providers, session workspaces (mirrors, warm pool) and branch settings. */
   repos: RepoServices;
+  /** Source setup settings and the setup cache (src/setup); without: built-in defaults, no cache. */
+  setup?: SessionSetupDeps;
   hooks?: RunnerHooks;
 }

@@ -12,6 +12,7 @@ import type { SessionRecord, SourceRecord } from '../store/store.ts';
 import type { GitRemote } from '../workspace/git-auth.ts';
 import { isSafeRefName } from '../workspace/refs.ts';
 import type { RunnerDeps } from './runner-deps.ts';
+import { discardSetupOutputs } from './session-setup.ts';
 
 export interface SessionSource {
   record: SourceRecord;
@@ -88,6 +89,7 @@ export async function releaseSessionWorkspace(deps: RunnerDeps, record: SessionR
   if (!isTerminal(record.session.state) || record.work.wantsWork) return;
   if (deps.repos.config.retentionMs > 0) return; // the janitor removes it when retention is over
   try {
+    await discardSetupOutputs(deps, record.session.id);
     await deps.repos.workspaces.release(record.session.id);
   } catch (e) {
     deps.log.warn({ err: e, session: record.session.id }, 'removing a workspace failed');

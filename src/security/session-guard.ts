@@ -30,6 +30,16 @@ export interface SessionGuardOptions {
   maxWorkspaceBytes: number;
   /** The session's id: its firewall report names each blocked host once per session. */
   sessionId?: string;
+  /** What the source's setup commands get instead of `env` and `network` (src/setup). */
+  setup?: SetupRules;
+}
+
+export interface SetupRules {
+  /** Pass-through variables and only the secrets configured for setup. */
+  env: Record<string, string>;
+  /** Their values (redacted like the session's). */
+  secrets: string[];
+  network: RunRequest['network'];
 }
 
 const DISK_RECHECK_MS = 5000;
@@ -44,7 +54,7 @@ export class SessionGuard {
 
   constructor(opts: SessionGuardOptions) {
     this.#opts = opts;
-    this.#redactor = new Redactor(opts.secrets);
+    this.#redactor = new Redactor([...opts.secrets, ...(opts.setup?.secrets ?? [])]);
     this.#firewall = new FirewallReport(opts.sessionId);
   }
 
@@ -91,17 +101,28 @@ export class SessionGuard {
 
   /**
    * `inner` with this session's environment, root, network rule, redaction and disk check. `network`
-   * overrides the session's rule for trusted callers (e.g. setup commands); the agent cannot grant
-   * itself the network: what a request says is ignored.
+   * overrides the session's rule for trusted callers; the agent cannot grant itself the network:
+   * what a request says is ignored.
    */
   sandbox(inner: Sandbox, network: boolean | NetworkAllowlist = this.#opts.network): Sandbox {
+    return this.#confined(inner, this.#opts.env, network);
+  }
+
+  /** `inner` for the source's setup: its own environment (setup's secrets only) and network rule. */
+  setupSandbox(inner: Sandbox): Sandbox {
+    const setup = this.#opts.setup ?? { env: {}, network: this.#opts.network };
+    return this.#confined(inner, setup.env, setup.network ?? false);
+  }
+
+  #confined(inner: Sandbox, env: Record<string, string>, network: RunRequest['network']): Sandbox {
     return {
       kind: inner.kind,
       run: async (req: RunRequest): Promise<RunResult> => {
         const result = await inner.run({
           ...req,
-          env: { ...this.#opts.env, ...req.env },
+          env: { ...env, ...req.env },
           root: this.#opts.workdir,
+          // The agent cannot grant itself the network: only the session's rule counts.
           network,
         });
         this.#dirty = true;

@@ -13,8 +13,9 @@ import type { Session } from '../domain/session.ts';
 import { type Sandbox, SandboxUnavailableError, selectSandbox } from '../sandbox/index.ts';
 import type { NetworkAllowlist } from '../sandbox/sandbox.ts';
 import type { Principal } from '../services/session-service.ts';
+import { sourceSetupOf } from '../sources/setup-config.ts';
 import { parseSourceConfig, type SourceConfig } from '../sources/source-config.ts';
-import type { Store } from '../store/store.ts';
+import type { SourceRecord, Store } from '../store/store.ts';
 import { registerAdminApi } from './admin-api.ts';
 import { AuditLog } from './audit-log.ts';
 import { rememberReported, remembersSession } from './firewall-report.ts';
@@ -131,12 +132,13 @@ async function build(opts: SecuritySetupOptions): Promise<SecuritySetup> {
         const v = process.env[name];
         if (v !== undefined) env[name] = v;
       }
+      const all = await secrets.forSession(session.tenantId, sourceId);
       // sourceContext.environmentVariablesEnabled: false keeps the secrets out of the commands.
-      const values =
-        session.sourceContext?.environmentVariablesEnabled === false
-          ? {}
-          : await secrets.forSession(session.tenantId, sourceId);
-      logScrubber.add(Object.values(values));
+      const values = session.sourceContext?.environmentVariablesEnabled === false ? {} : all;
+      // Setup sees the secrets its source names for it, and no other.
+      const setupValues = source ? setupSecrets(source, all) : {};
+      logScrubber.add([...Object.values(values), ...Object.values(setupValues)]);
+      // Setup and the agent's commands share the network rule: all, none, or the allowlist proxy.
       const network = sessionNetwork(security, source ? parseSourceConfig(source.config) : {});
       if (typeof network === 'object') await recallFirewallReport(store, session.id);
       return new SessionGuard({
@@ -146,6 +148,7 @@ async function build(opts: SecuritySetupOptions): Promise<SecuritySetup> {
         network,
         maxWorkspaceBytes: security.maxWorkspaceBytes,
         sessionId: session.id,
+        setup: { env: { ...env, ...setupValues }, secrets: Object.values(setupValues), network },
       });
     },
   };
@@ -180,4 +183,17 @@ async function build(opts: SecuritySetupOptions): Promise<SecuritySetup> {
       registerAdminApi(app, { store, secrets, limiter });
     },
   };
+}
+
+/** The secrets named in the source's setup settings (names without a secret are skipped). */
+function setupSecrets(source: SourceRecord, all: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  let names: string[] = [];
+  try {
+    names = sourceSetupOf(source).secrets ?? [];
+  } catch {
+    // Invalid settings fail the session's setup with a reason (src/runner/session-setup.ts).
+  }
+  for (const name of names) if (all[name] !== undefined) out[name] = all[name];
+  return out;
 }

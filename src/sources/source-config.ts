@@ -2,6 +2,7 @@
 // here, only where to find them when needed (an environment variable of the server, or a file).
 import { parseHostPatterns } from '../sandbox/network/host-patterns.ts';
 import type { SourceRecord } from '../store/store.ts';
+import type { SourceSetupConfig } from './setup-config.ts';
 
 export interface GitHubSourceConfig {
   /** The repository on GitHub; default: owner and repo of the source id. */
@@ -42,6 +43,8 @@ export interface SourceConfig {
   network?: boolean;
   /** Hosts sessions' commands may reach through the allowlist proxy (`--allow-host`). */
   allowHosts?: string[];
+  /** Setup commands and their cache (src/sources/setup-config.ts). */
+  setup?: SourceSetupConfig;
 }
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;

@@ -154,3 +154,21 @@ test('stint serve --agent cli: approval, streamed output, the changes as the pat
     'Append a line to src/app.txt\n\nFollow-up from the user:\nAnd mention it in TASK.txt.\n',
   );
 });
+
+test("the CLI runs in the checkout, so it finds the repository's AGENTS.md itself", async () => {
+  const bare = makeBareRepo({ 'AGENTS.md': 'Run `make check` before finishing.\n' });
+  dirs.push(join(bare, '..'));
+  const dir = await checkout(bare);
+  const h = harness(dir);
+  const agent = new CliAgent({
+    name: 'reader',
+    template: [standIn('#!/bin/sh\necho "cwd=$(pwd -P)"\ncat AGENTS.md\n'), '{prompt}'],
+    timeoutMs: 20_000,
+  });
+  const events: AgentEvent[] = [];
+  for await (const e of agent.run(h.ctx(undefined, session('Read the instructions')))) events.push(e);
+  const done = events.at(-1) as Extract<AgentEvent, { type: 'done' }>;
+  assert.equal(done.type, 'done', JSON.stringify(events));
+  assert.match(done.summary ?? '', new RegExp(`cwd=${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\n`));
+  assert.match(done.summary ?? '', /Run `make check` before finishing\./);
+});
