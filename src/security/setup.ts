@@ -15,7 +15,7 @@ import type { NetworkAllowlist } from '../sandbox/sandbox.ts';
 import type { Principal } from '../services/session-service.ts';
 import { parseSourceConfig, type SourceConfig } from '../sources/source-config.ts';
 import type { Store } from '../store/store.ts';
-import { registerAdminApi } from './admin-api.ts';
+import { adminApi } from './admin-api.ts';
 import { AuditLog } from './audit-log.ts';
 import { rememberReported, remembersSession } from './firewall-report.ts';
 import { RateLimiter } from './rate-limiter.ts';
@@ -177,7 +177,7 @@ async function build(opts: SecuritySetupOptions): Promise<SecuritySetup> {
         else done();
       });
       audit?.register(app);
-      registerAdminApi(app, { store, secrets, limiter });
+      app.register(adminApi, { store, secrets, limiter });
     },
   };
 }
