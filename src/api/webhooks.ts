@@ -2,6 +2,7 @@
  * webhooks: endpoints of the caller's tenant (create, list, get, patch, delete, :rotateSecret,
  * :test) and each endpoint's delivery log (list, get with every attempt, :redeliver).
  */
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { invalidArgument } from '../domain/errors.ts';
@@ -20,7 +21,7 @@ import {
   WebhookResource,
 } from './resource-schemas.ts';
 import { answers, docsOnly, idempotencyHeaders, pageParams, pathParams } from './route-docs.ts';
-import { CreateWebhookBody, EmptyBody, UpdateWebhookBody } from './schemas.ts';
+import { CreateWebhookBody, EmptyBody, UpdateWebhookBody, type UpdateWebhookRequest } from './schemas.ts';
 import { strictBody } from './strict-body.ts';
 import { attemptResource, deliveryResource, webhookResource } from './webhook-resources.ts';
 
@@ -59,10 +60,12 @@ function deliveryFilter(text: unknown): DeliveryStatus | undefined {
 }
 
 export async function webhooksApi(
-  app: FastifyInstance,
+  root: FastifyInstance,
   { ctx, webhooks }: { ctx: ApiContext; webhooks: WebhookService },
 ): Promise<void> {
-  app.post<{ Body: Body }>(
+  // Bodies typed from their schemas (CreateWebhookRequest, UpdateWebhookRequest).
+  const app = root.withTypeProvider<TypeBoxTypeProvider>();
+  app.post(
     WEBHOOKS,
     {
       schema: {
@@ -111,7 +114,7 @@ export async function webhooksApi(
     async (req) => webhookResource(await webhooks.get(req.principal.tenantId, req.params.id)),
   );
 
-  app.patch<{ Params: { id: string }; Body: Body }>(
+  app.patch<{ Params: { id: string }; Body: UpdateWebhookRequest }>(
     `${WEBHOOKS}/:id`,
     {
       schema: {
@@ -167,7 +170,7 @@ export async function webhooksApi(
     },
     async (req) => deliveryResource(await webhooks.sendTest(req.principal.tenantId, req.params.id)),
   );
-  catchAllMethods(app, WEBHOOKS, (_req, idVerb) => {
+  catchAllMethods(root, WEBHOOKS, (_req, idVerb) => {
     const { verb } = splitVerb(idVerb, WEBHOOKS);
     throw unknownMethod('webhooks', verb, 'rotateSecret or test');
   });
