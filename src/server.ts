@@ -13,6 +13,7 @@ import { buildApi } from './api/app.ts';
 import { Authenticator, generateApiKey, registerApiKey } from './api/auth.ts';
 import type { ApiContext } from './api/context.ts';
 import { createExtensions } from './api/extensions.ts';
+import { healthApi } from './api/openapi.ts';
 import { PageTokens } from './api/paging.ts';
 import { registerReviewWebhooks } from './api/review-webhooks.ts';
 import { ConfigError, type StintConfig } from './config.ts';
@@ -167,7 +168,7 @@ async function assemble(config: Readonly<StintConfig>): Promise<Stint> {
     bodyLimit: config.bodyLimitBytes,
     beforeRoutes: (a) => extensions.register(a, ctx),
     extend: (a) => {
-      a.get('/healthz', async () => ({ status: 'ok' }));
+      a.register(healthApi);
       security.register(a);
       registerWeb(a, { sessions, sources, events, auth: ctx.auth, store, publicUrl: ctx.publicUrl });
       registerReviewWebhooks(a, {

@@ -1,11 +1,14 @@
 /** sessions/{id}/activities: oldest first, resumable with a create_time filter. */
 import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
 import { invalidArgument } from '../domain/errors.ts';
 import { type Micros, parseTimestamp } from '../domain/time.ts';
 import type { ApiContext } from './context.ts';
 import { fieldKey, parseFilterExpr, toDnf } from './filter.ts';
 import { parsePageSize, splitPage } from './paging.ts';
+import { ActivityResource, ListActivitiesResponse, ref } from './resource-schemas.ts';
 import { activityResource } from './resources.ts';
+import { answers, docsOnly, pageParams, pathParams } from './route-docs.ts';
 
 function timeArg(value: string, where: string): Micros {
   const t = parseTimestamp(value);
@@ -48,9 +51,24 @@ function afterTime(query: Record<string, string>): Micros | undefined {
   return after;
 }
 
-export function activityRoutes(app: FastifyInstance, ctx: ApiContext): void {
+export async function activitiesApi(app: FastifyInstance, { ctx }: { ctx: ApiContext }): Promise<void> {
   app.get<{ Params: { id: string }; Querystring: Record<string, string> }>(
     '/v1alpha/sessions/:id/activities',
+    {
+      schema: {
+        operationId: 'activities.list',
+        tags: ['activities'],
+        summary: 'List activities, oldest first',
+        response: answers(ref(ListActivitiesResponse)),
+      },
+      config: docsOnly({
+        params: pathParams({ id: 'The session id.' }),
+        querystring: Type.Object({
+          ...pageParams,
+          filter: Type.Optional(Type.String({ description: 'create_time>"RFC 3339 time"' })),
+        }),
+      }),
+    },
     async (req) => {
       const limit = parsePageSize(req.query.pageSize, 50);
       const time = afterTime(req.query);
@@ -72,7 +90,18 @@ export function activityRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
   );
 
-  app.get<{ Params: { id: string; aid: string } }>('/v1alpha/sessions/:id/activities/:aid', async (req) => {
-    return activityResource(await ctx.sessions.getActivity(req.principal, req.params.id, req.params.aid));
-  });
+  app.get<{ Params: { id: string; aid: string } }>(
+    '/v1alpha/sessions/:id/activities/:aid',
+    {
+      schema: {
+        operationId: 'activities.get',
+        tags: ['activities'],
+        summary: 'Get an activity',
+        response: answers(ref(ActivityResource)),
+      },
+      config: docsOnly({ params: pathParams({ id: 'The session id.', aid: 'The activity id.' }) }),
+    },
+    async (req) =>
+      activityResource(await ctx.sessions.getActivity(req.principal, req.params.id, req.params.aid)),
+  );
 }

@@ -1,4 +1,9 @@
-/** The HTTP API: a Fastify app with one plugin per resource, one error handler and key auth on /v1alpha. */
+/**
+ * The HTTP API: a Fastify app with one encapsulated plugin per resource, one error handler and key
+ * auth on /v1alpha. Hooks that must see every route (auth here; metrics, idempotency, rate limits
+ * and the audit log from `beforeRoutes`/`extend`) are added to the root synchronously, before any
+ * plugin loads, so every resource plugin inherits them.
+ */
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
@@ -8,20 +13,21 @@ import Fastify, {
 import type { Logger } from 'pino';
 import { invalidArgument } from '../domain/errors.ts';
 import type { Principal } from '../services/session-service.ts';
-import { activityRoutes } from './activities.ts';
+import { activitiesApi } from './activities.ts';
 import { checkBodySize } from './body-limit.ts';
 import type { ApiContext } from './context.ts';
 import { registerErrorHandling, sendError, toStintError } from './errors.ts';
 import { isApiRoute } from './request-path.ts';
-import { sessionRoutes } from './sessions.ts';
-import { sourceRoutes } from './sources.ts';
+import { SHARED_SCHEMAS } from './resource-schemas.ts';
+import { sessionsApi } from './sessions.ts';
+import { sourcesApi } from './sources.ts';
 
 export interface ApiOptions {
   logger: Logger;
   bodyLimit: number;
-  /** Extra routes (health, web UI) registered by the server. */
+  /** Extra routes (health, web UI) registered by the server: as plugins, hooks on the root. */
   extend?: (app: FastifyInstance) => void;
-  /** Plugins that must see every route or wrap every handler (idempotency, metrics, streams, OpenAPI). */
+  /** Hooks and plugins that must see every route (idempotency, metrics, the OpenAPI generator), then more resources. */
   beforeRoutes?: (app: FastifyInstance) => void;
 }
 
@@ -45,7 +51,10 @@ export function buildApi(ctx: ApiContext, opts: ApiOptions): FastifyInstance {
     try {
       done(null, JSON.parse(text));
     } catch (e) {
-      done(invalidArgument(`Invalid JSON payload received: ${(e as Error).message}`), undefined);
+      done(
+        invalidArgument(`Invalid JSON payload received: ${(e as Error).message}`, { reason: 'INVALID_JSON' }),
+        undefined,
+      );
     }
   });
 
@@ -53,10 +62,17 @@ export function buildApi(ctx: ApiContext, opts: ApiOptions): FastifyInstance {
   // 413, like every other), then refused as before; unknown routes still answer 404.
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (req, _body, done) => {
     if (req.is404) return done(null, undefined);
-    done(invalidArgument('Content-Type must be application/json.'), undefined);
+    done(
+      invalidArgument('Content-Type must be application/json.', { reason: 'UNSUPPORTED_MEDIA_TYPE' }),
+      undefined,
+    );
   });
 
   registerErrorHandling(app);
+  // Response schemas document what routes answer (OpenAPI); answers are serialised as they always
+  // were, with JSON.stringify, so a schema can never drop or reshape a field.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
 
   // Callback style: no promise per request when the key is cached and the body needs no counting.
   app.addHook('onRequest', (req, _reply, done) => {
@@ -84,9 +100,9 @@ export function buildApi(ctx: ApiContext, opts: ApiOptions): FastifyInstance {
   const authenticate = async (req: FastifyRequest) => setPrincipal(req, await ctx.auth.authenticate(req));
 
   opts.beforeRoutes?.(app);
-  sessionRoutes(app, ctx);
-  activityRoutes(app, ctx);
-  sourceRoutes(app, ctx);
+  app.register(sessionsApi, { ctx });
+  app.register(activitiesApi, { ctx });
+  app.register(sourcesApi, { ctx });
   opts.extend?.(app);
   return app;
 }

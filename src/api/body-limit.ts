@@ -14,7 +14,10 @@ export const PAYLOAD_TOO_LARGE = 413;
 /** INVALID_ARGUMENT (as Google APIs word it), sent with HTTP 413: clients do not retry it. */
 export class BodyTooLarge extends StintError {
   constructor(limit: number) {
-    super('INVALID_ARGUMENT', `Request payload size exceeds the limit: ${limit} bytes.`);
+    super('INVALID_ARGUMENT', `Request payload size exceeds the limit: ${limit} bytes.`, {
+      reason: 'BODY_TOO_LARGE',
+      metadata: { limitBytes: String(limit) },
+    });
   }
 }
 

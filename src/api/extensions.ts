@@ -1,7 +1,7 @@
 /**
  * Stint's additions to the Jules API, registered before the core routes: route recording (for the
- * OpenAPI check), HTTP metrics, Idempotency-Key handling, live streams, webhooks, /openapi.json,
- * /docs and /metrics.
+ * OpenAPI check), the OpenAPI generator, HTTP metrics and Idempotency-Key hooks on the root; live
+ * streams, webhooks, /openapi.json with /docs, and /metrics, each an encapsulated plugin.
  */
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -13,11 +13,11 @@ import type { ApiContext } from './context.ts';
 import type { ExtensionsConfig } from './extensions-config.ts';
 import { IDEMPOTENCY_DEFAULTS, registerIdempotency } from './idempotency.ts';
 import { type MetricsAccess, StintMetrics } from './metrics.ts';
-import { openApiRoutes } from './openapi.ts';
+import { openApiDocs, registerOpenApi } from './openapi.ts';
 import { recordRoutes } from './route-list.ts';
 import type { SseStream } from './sse.ts';
-import { streamRoutes } from './stream.ts';
-import { webhookRoutes } from './webhooks.ts';
+import { streamsApi } from './stream.ts';
+import { webhooksApi } from './webhooks.ts';
 
 export interface ExtensionsOptions {
   store: Store;
@@ -33,17 +33,14 @@ export interface ExtensionsOptions {
 
 export function registerExtensions(app: FastifyInstance, ctx: ApiContext, ext: ExtensionsOptions): void {
   recordRoutes(app);
+  registerOpenApi(app);
   ext.metrics.registerHttpHooks(app);
   registerIdempotency(app, { store: ext.store.idempotency, ...ext.idempotency });
-  streamRoutes(app, ctx, {
-    events: ext.events,
-    feed: ext.store.sessionFeed,
-    open: ext.openStreams,
-    ...ext.stream,
-  });
-  webhookRoutes(app, ctx, ext.webhooks);
-  openApiRoutes(app, ctx.publicUrl);
-  ext.metrics.registerRoute(app, ext.metricsAccess, ctx.auth);
+  const opts = { events: ext.events, feed: ext.store.sessionFeed, open: ext.openStreams, ...ext.stream };
+  app.register(streamsApi, { ctx, opts });
+  app.register(webhooksApi, { ctx, webhooks: ext.webhooks });
+  app.register(openApiDocs, { publicUrl: ctx.publicUrl });
+  app.register(async (metrics) => ext.metrics.registerRoute(metrics, ext.metricsAccess, ctx.auth));
 }
 
 export interface ExtensionsDeps {

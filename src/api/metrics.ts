@@ -26,6 +26,7 @@ import {
   PROMETHEUS_CONTENT_TYPE,
   Registry,
 } from './metrics-registry.ts';
+import { metricsRouteDocs } from './route-docs.ts';
 
 export type MetricsAccess = 'admin' | 'public' | 'off';
 
@@ -54,7 +55,10 @@ export function routeLabel(req: FastifyRequest): string {
   const plain = plainLabels.get(url);
   if (plain !== undefined) return plain;
   if (!/:(\w+)Verb$/.test(url)) {
-    const label = url.replace(/::/g, ':').replace(/\/:(\w+)/g, '/{$1}');
+    const label = url
+      .replace(/\([^)]*\)/g, '')
+      .replace(/::/g, ':')
+      .replace(/\/:(\w+)/g, '/{$1}');
     plainLabels.set(url, label);
     return label;
   }
@@ -245,7 +249,7 @@ export class StintMetrics {
   }
 
   registerRoute(app: FastifyInstance, access: MetricsAccess, auth: Authenticator): void {
-    app.get('/metrics', async (req, reply) => {
+    app.get('/metrics', metricsRouteDocs, async (req, reply) => {
       if (access === 'off') throw new StintError('NOT_FOUND', 'Metrics are turned off (STINT_METRICS=off).');
       if (access === 'admin') {
         const who = await auth.authenticate(req);

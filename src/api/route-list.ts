@@ -6,6 +6,8 @@ export interface ServedRoute {
   url: string;
   /** The JSON schema the route validates its body with, if any. */
   bodySchema?: unknown;
+  /** Left out of the OpenAPI document (`schema.hide`: the catch-alls answering unknown custom methods). */
+  hidden?: boolean;
 }
 
 const lists = new WeakMap<FastifyInstance, ServedRoute[]>();
@@ -17,8 +19,13 @@ export function recordRoutes(app: FastifyInstance): void {
   app.addHook('onRoute', (r) => {
     for (const method of [r.method].flat()) {
       if (method === 'HEAD') continue;
-      const body = (r.schema as { body?: unknown } | undefined)?.body;
-      list.push({ method, url: r.url, ...(body === undefined ? {} : { bodySchema: body }) });
+      const schema = r.schema as { body?: unknown; hide?: boolean } | undefined;
+      list.push({
+        method,
+        url: r.url,
+        ...(schema?.body === undefined ? {} : { bodySchema: schema.body }),
+        ...(schema?.hide ? { hidden: true } : {}),
+      });
     }
   });
 }

@@ -6,10 +6,12 @@
  * a session is sent again only if it changed, so a dashboard sees every session's latest state.
  */
 import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
 import { invalidArgument } from '../domain/errors.ts';
 import { ChangeSignal } from './change-signal.ts';
 import type { ApiContext } from './context.ts';
 import { sessionResource } from './resources.ts';
+import { answersMedia, docsOnly, lastEventIdHeader } from './route-docs.ts';
 import { SseStream } from './sse.ts';
 import { lastEventId, type StreamOptions } from './stream-options.ts';
 
@@ -18,7 +20,18 @@ const PAGE = 100;
 const LAG_US = 2_000_000;
 
 export function sessionStreamRoute(app: FastifyInstance, ctx: ApiContext, opts: StreamOptions): void {
-  app.get<{ Querystring: Record<string, string> }>('/v1alpha/sessions::stream', async (req, reply) => {
+  const docs = {
+    schema: {
+      operationId: 'sessions.stream',
+      tags: ['streams'],
+      summary: "Stream the tenant's session changes (server-sent events)",
+      description:
+        "Each event's data is a Session as GET returns it, sent when it changes; `id:` is a cursor for Last-Event-ID. Comment lines are heartbeats.",
+      response: answersMedia('text/event-stream', 'An endless event stream.'),
+    },
+    config: docsOnly({ headers: Type.Object(lastEventIdHeader) }),
+  };
+  app.get<{ Querystring: Record<string, string> }>('/v1alpha/sessions::stream', docs, async (req, reply) => {
     const tenantId = req.principal.tenantId;
     const resume = lastEventId(req.headers, req.query);
     let cursor = 0;

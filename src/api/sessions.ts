@@ -1,39 +1,41 @@
-/** sessions: create, list, get, delete and the custom methods (POST sessions/{id}:verb). */
+/** sessions: create, list, get and delete; the custom methods are in session-methods.ts. */
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import { invalidArgument, notFound } from '../domain/errors.ts';
-import type { AutomationMode } from '../domain/states.ts';
+import { Type } from 'typebox';
 import type { Micros } from '../domain/time.ts';
 import type { ApiContext } from './context.ts';
-import { toStintError } from './errors.ts';
 import { parsePageSize, splitPage } from './paging.ts';
+import { EmptyResource, ListSessionsResponse, ref, SessionResource } from './resource-schemas.ts';
 import { sessionResource } from './resources.ts';
-import { createSessionBody as createBody, emptyBody, sendMessageBody } from './schemas.ts';
+import { answers, docsOnly, idempotencyHeaders, pageParams, pathParams } from './route-docs.ts';
+import { CreateSessionBody } from './schemas.ts';
 import { listBranches, sessionFilterBranches } from './session-filter.ts';
-import { checkBodyFields, strictBody } from './strict-body.ts';
-
-interface CreateBody {
-  prompt: string;
-  title?: string;
-  requirePlanApproval?: boolean;
-  automationMode?: AutomationMode;
-  sourceContext?: {
-    source: string;
-    githubRepoContext?: { startingBranch?: string };
-    workingBranch?: string;
-    environmentVariablesEnabled?: boolean;
-  };
-}
-
-const VERBS = new Set(['approvePlan', 'sendMessage', 'archive', 'unarchive', 'pause', 'resume', 'cancel']);
+import { sessionMethodRoutes } from './session-methods.ts';
+import { strictBody } from './strict-body.ts';
 
 type Cursor = { t: Micros; id: string };
 
-export function sessionRoutes(app: FastifyInstance, ctx: ApiContext): void {
+const sessionId = pathParams({ id: 'The session id.' });
+
+export async function sessionsApi(root: FastifyInstance, { ctx }: { ctx: ApiContext }): Promise<void> {
+  const app = root.withTypeProvider<TypeBoxTypeProvider>();
   const wire = (s: Parameters<typeof sessionResource>[0]) => sessionResource(s, ctx.publicUrl());
 
-  app.post<{ Body: CreateBody }>(
+  app.post(
     '/v1alpha/sessions',
-    { schema: { body: createBody }, preValidation: strictBody(createBody) },
+    {
+      schema: {
+        operationId: 'sessions.create',
+        tags: ['sessions'],
+        summary: 'Create a session',
+        description:
+          'A retry with the same Idempotency-Key returns the same session instead of creating another.',
+        body: CreateSessionBody,
+        response: answers(ref(SessionResource)),
+      },
+      config: docsOnly({ headers: idempotencyHeaders }),
+      preValidation: strictBody(CreateSessionBody),
+    },
     async (req) => {
       const b = req.body;
       const session = await ctx.sessions.create(req.principal, {
@@ -56,75 +58,74 @@ export function sessionRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
   );
 
-  app.get<{ Querystring: Record<string, string> }>('/v1alpha/sessions', async (req) => {
-    const limit = parsePageSize(req.query.pageSize, 30);
-    const branches = sessionFilterBranches(req.query.filter);
-    const scope = `sessions|${req.principal.tenantId}|${JSON.stringify(branches)}`;
-    const after = ctx.tokens.decode<Cursor>(scope, req.query.pageToken);
-    // One keyset walk of the index per (archived, source) branch of the filter, merged newest first.
-    const rows = await listBranches(
-      (page) => ctx.sessions.list(req.principal, page),
-      branches,
-      after ? { createTime: after.t, id: after.id } : undefined,
-      limit + 1,
-    );
-    const { items, more } = splitPage(rows, limit);
-    const res: Record<string, unknown> = { sessions: items.map(wire) };
-    const last = items[items.length - 1];
-    if (more && last) res.nextPageToken = ctx.tokens.encode(scope, { t: last.createTime, id: last.id });
-    return res;
-  });
-
-  app.get<{ Params: { id: string } }>('/v1alpha/sessions/:id', async (req) => {
-    return wire(await ctx.sessions.get(req.principal, req.params.id));
-  });
-
-  app.delete<{ Params: { id: string } }>('/v1alpha/sessions/:id', async (req) => {
-    await ctx.sessions.delete(req.principal, req.params.id);
-    return {};
-  });
-
-  app.post<{ Params: { idVerb: string }; Body: Record<string, unknown> | undefined }>(
-    '/v1alpha/sessions/:idVerb',
+  app.get<{ Querystring: Record<string, string> }>(
+    '/v1alpha/sessions',
+    {
+      schema: {
+        operationId: 'sessions.list',
+        tags: ['sessions'],
+        summary: 'List sessions, newest first',
+        response: answers(ref(ListSessionsResponse)),
+      },
+      config: docsOnly({
+        querystring: Type.Object({
+          ...pageParams,
+          filter: Type.Optional(
+            Type.String({ description: 'archived = true, state = X, source = "sources/..." (AND)' }),
+          ),
+        }),
+      }),
+    },
     async (req) => {
-      const at = req.params.idVerb.lastIndexOf(':');
-      if (at <= 0) throw notFound(`No route for POST /v1alpha/sessions/${req.params.idVerb}.`);
-      const id = req.params.idVerb.slice(0, at);
-      const verb = req.params.idVerb.slice(at + 1);
-      const who = req.principal;
-      const raw = req.body ?? {};
-      if (typeof raw !== 'object' || Array.isArray(raw))
-        throw invalidArgument('Request body must be a JSON object.');
-      // Every method refuses fields it does not know; sendMessage takes `prompt`, the others nothing.
-      const body = (
-        VERBS.has(verb) ? checkBodyFields(raw, verb === 'sendMessage' ? sendMessageBody : emptyBody) : raw
-      ) as Record<string, unknown>;
-      switch (verb) {
-        case 'approvePlan':
-          await ctx.sessions.approvePlan(who, id);
-          return {};
-        case 'sendMessage': {
-          // The same schema the OpenAPI document publishes (src/api/schemas.ts).
-          const valid = req.compileValidationSchema(sendMessageBody, 'body');
-          if (!valid(body)) throw toStintError({ validation: valid.errors, validationContext: 'body' });
-          await ctx.sessions.sendMessage(who, id, body.prompt as string);
-          return {};
-        }
-        case 'archive':
-          return wire(await ctx.sessions.setArchived(who, id, true));
-        case 'unarchive':
-          return wire(await ctx.sessions.setArchived(who, id, false));
-        case 'pause':
-          return wire(await ctx.sessions.pause(who, id));
-        case 'resume':
-          return wire(await ctx.sessions.resume(who, id));
-        case 'cancel':
-          return wire(await ctx.sessions.cancel(who, id));
-        default:
-          throw notFound(
-            `Unknown method '${verb}' on sessions; expected approvePlan, sendMessage, archive, unarchive, pause, resume or cancel.`,
-          );
-      }
+      const limit = parsePageSize(req.query.pageSize, 30);
+      const branches = sessionFilterBranches(req.query.filter);
+      const scope = `sessions|${req.principal.tenantId}|${JSON.stringify(branches)}`;
+      const after = ctx.tokens.decode<Cursor>(scope, req.query.pageToken);
+      // One keyset walk of the index per (archived, source) branch of the filter, merged newest first.
+      const rows = await listBranches(
+        (page) => ctx.sessions.list(req.principal, page),
+        branches,
+        after ? { createTime: after.t, id: after.id } : undefined,
+        limit + 1,
+      );
+      const { items, more } = splitPage(rows, limit);
+      const res: Record<string, unknown> = { sessions: items.map(wire) };
+      const last = items[items.length - 1];
+      if (more && last) res.nextPageToken = ctx.tokens.encode(scope, { t: last.createTime, id: last.id });
+      return res;
     },
   );
+
+  app.get<{ Params: { id: string } }>(
+    '/v1alpha/sessions/:id',
+    {
+      schema: {
+        operationId: 'sessions.get',
+        tags: ['sessions'],
+        summary: 'Get a session',
+        response: answers(ref(SessionResource)),
+      },
+      config: docsOnly({ params: sessionId }),
+    },
+    async (req) => wire(await ctx.sessions.get(req.principal, req.params.id)),
+  );
+
+  app.delete<{ Params: { id: string } }>(
+    '/v1alpha/sessions/:id',
+    {
+      schema: {
+        operationId: 'sessions.delete',
+        tags: ['sessions'],
+        summary: 'Delete a session (stops its work)',
+        response: answers(ref(EmptyResource)),
+      },
+      config: docsOnly({ params: sessionId }),
+    },
+    async (req) => {
+      await ctx.sessions.delete(req.principal, req.params.id);
+      return {};
+    },
+  );
+
+  sessionMethodRoutes(root, ctx, wire);
 }

@@ -1,11 +1,14 @@
 /** sources: list (with a name filter) and get. */
 import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
 import { invalidArgument, StintError } from '../domain/errors.ts';
 import { isValidSourceId, parseSourceName } from '../domain/names.ts';
 import type { ApiContext } from './context.ts';
 import { fieldKey, parseFilterExpr, toDnf } from './filter.ts';
 import { parsePageSize, splitPage } from './paging.ts';
+import { ListSourcesResponse, ref, SourceResource } from './resource-schemas.ts';
 import { sourceResource } from './resources.ts';
+import { answers, docsOnly, pageParams, pathParams } from './route-docs.ts';
 
 /**
  * The sources filter: `name` (or `id`) compared with `=`, combined with OR, AND and parentheses, as
@@ -34,8 +37,22 @@ export function sourceFilterNames(text: unknown): string[] | undefined {
   return [...ids].sort();
 }
 
-export function sourceRoutes(app: FastifyInstance, ctx: ApiContext): void {
-  app.get<{ Querystring: Record<string, string> }>('/v1alpha/sources', async (req) => {
+export async function sourcesApi(app: FastifyInstance, { ctx }: { ctx: ApiContext }): Promise<void> {
+  const listDocs = {
+    schema: {
+      operationId: 'sources.list',
+      tags: ['sources'],
+      summary: 'List sources',
+      response: answers(ref(ListSourcesResponse)),
+    },
+    config: docsOnly({
+      querystring: Type.Object({
+        ...pageParams,
+        filter: Type.Optional(Type.String({ description: 'e.g. name=sources/github/acme/widgets' })),
+      }),
+    }),
+  };
+  app.get<{ Querystring: Record<string, string> }>('/v1alpha/sources', listDocs, async (req) => {
     const limit = parsePageSize(req.query.pageSize, 30);
     const names = sourceFilterNames(req.query.filter);
     if (names !== undefined) {
@@ -65,6 +82,17 @@ export function sourceRoutes(app: FastifyInstance, ctx: ApiContext): void {
 
   app.get<{ Params: { provider: string; owner: string; repo: string } }>(
     '/v1alpha/sources/:provider/:owner/:repo',
+    {
+      schema: {
+        operationId: 'sources.get',
+        tags: ['sources'],
+        summary: 'Get a source',
+        response: answers(ref(SourceResource)),
+      },
+      config: docsOnly({
+        params: pathParams({ provider: 'The provider.', owner: 'The owner.', repo: 'The repo.' }),
+      }),
+    },
     async (req) => {
       const { provider, owner, repo } = req.params;
       return sourceResource(await ctx.sources.get(req.principal.tenantId, `${provider}/${owner}/${repo}`));

@@ -11,18 +11,23 @@
  * Comment heartbeats keep proxies from closing idle streams.
  */
 import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
 import { isTerminalActivity } from '../domain/activity.ts';
 import { invalidArgument, isStintError } from '../domain/errors.ts';
 import { ActivityFanout } from './activity-fanout.ts';
 import { ChangeSignal } from './change-signal.ts';
 import type { ApiContext } from './context.ts';
+import { answersMedia, docsOnly, lastEventIdHeader, pathParams } from './route-docs.ts';
 import { sessionStreamRoute } from './session-stream.ts';
 import { SseStream } from './sse.ts';
 import { lastEventId, type StreamOptions } from './stream-options.ts';
 
 const PAGE = 100;
 
-export function streamRoutes(app: FastifyInstance, ctx: ApiContext, opts: StreamOptions): void {
+export async function streamsApi(
+  app: FastifyInstance,
+  { ctx, opts }: { ctx: ApiContext; opts: StreamOptions },
+): Promise<void> {
   const fanout = new ActivityFanout(ctx.sessions);
   app.addHook('preClose', (done) => {
     for (const s of opts.open) s.close();
@@ -31,6 +36,26 @@ export function streamRoutes(app: FastifyInstance, ctx: ApiContext, opts: Stream
 
   app.get<{ Params: { id: string }; Querystring: Record<string, string> }>(
     '/v1alpha/sessions/:id/activities::stream',
+    {
+      schema: {
+        operationId: 'activities.stream',
+        tags: ['streams'],
+        summary: "Stream a session's activities (server-sent events)",
+        description:
+          'Each event: `id:` the activity id, `data:` the Activity as GET returns it. Last-Event-ID resumes exactly after that activity, across restarts. The stream ends after a terminal activity (sessionCompleted, sessionFailed); reconnecting after it answers 204 unless the session was re-opened. Comment lines are heartbeats.',
+        response: {
+          ...answersMedia('text/event-stream', 'The event stream.'),
+          204: {
+            description: 'The stream had already ended (resumed after the terminal activity).',
+            type: 'null',
+          },
+        },
+      },
+      config: docsOnly({
+        params: pathParams({ id: 'The session id.' }),
+        headers: Type.Object(lastEventIdHeader),
+      }),
+    },
     async (req, reply) => {
       const who = req.principal;
       const id = req.params.id;

@@ -32,11 +32,13 @@ export function checkBodyFields(body: unknown, schema: ObjectSchema, at = ''): u
     if (name === undefined) {
       throw invalidArgument(
         `Invalid JSON payload received. Unknown name ${JSON.stringify(key)}${at ? ` at '${at}'` : ''}: Cannot find field.`,
+        { reason: 'UNKNOWN_FIELD', metadata: { field: at ? `${at}.${key}` : key } },
       );
     }
     if (Object.hasOwn(out, name)) {
       throw invalidArgument(
         `Invalid JSON payload received. Field ${JSON.stringify(name)}${at ? ` at '${at}'` : ''} is given twice.`,
+        { reason: 'INVALID_JSON', metadata: { field: at ? `${at}.${name}` : name } },
       );
     }
     const sub = props[name] as ObjectSchema;

@@ -16,7 +16,7 @@ import type { Principal } from '../services/session-service.ts';
 import { sourceSetupOf } from '../sources/setup-config.ts';
 import { parseSourceConfig, type SourceConfig } from '../sources/source-config.ts';
 import type { SourceRecord, Store } from '../store/store.ts';
-import { registerAdminApi } from './admin-api.ts';
+import { adminApi } from './admin-api.ts';
 import { AuditLog } from './audit-log.ts';
 import { rememberReported, remembersSession } from './firewall-report.ts';
 import { RateLimiter } from './rate-limiter.ts';
@@ -180,7 +180,7 @@ async function build(opts: SecuritySetupOptions): Promise<SecuritySetup> {
         else done();
       });
       audit?.register(app);
-      registerAdminApi(app, { store, secrets, limiter });
+      app.register(adminApi, { store, secrets, limiter });
     },
   };
 }

@@ -1,6 +1,7 @@
 /** Every error path of the contract: right status, a message naming the problem, never a 5xx. */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { ERROR_DOMAIN, ERROR_REASONS } from '../../src/domain/errors.ts';
 import { addSource, makeBareRepo, scriptPrompt } from '../support/git-fixtures.ts';
 import { api, makeTempDir, type StartedServer, startServer, waitUntil } from '../support/server.ts';
 
@@ -355,9 +356,38 @@ describe('API errors', () => {
       assert.equal(res.body.error?.code, c.status);
       assert.equal(res.body.error?.status, c.grpc);
       assert.match(res.body.error?.message, c.message);
-      assert.deepEqual(res.body.error?.details, []);
+      // One google.rpc.ErrorInfo, its reason from the catalogue (src/domain/errors.ts).
+      const [info, ...rest] = res.body.error?.details ?? [];
+      assert.equal(rest.length, 0);
+      assert.equal(info?.['@type'], 'type.googleapis.com/google.rpc.ErrorInfo');
+      assert.equal(info?.domain, ERROR_DOMAIN);
+      assert.ok(ERROR_REASONS.includes(info?.reason), String(info?.reason));
     });
   }
+
+  test('ErrorInfo reasons name the cause clients switch on', async () => {
+    const reason = async (method: string, path: string, body?: unknown, headers?: Record<string, string>) =>
+      (await api(server, method, path, body, headers)).body.error?.details?.[0];
+    assert.equal(
+      (await reason('GET', '/sessions', undefined, { 'x-goog-api-key': 'wrong' })).reason,
+      'UNAUTHENTICATED',
+    );
+    assert.equal((await reason('GET', '/nothing/here')).reason, 'ROUTE_NOT_FOUND');
+    assert.equal((await reason('GET', '/sessions/nope')).reason, 'NOT_FOUND');
+    assert.deepEqual(await reason('POST', `/sessions/${plainSession}:bogus`, {}), {
+      '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+      reason: 'METHOD_NOT_FOUND',
+      domain: ERROR_DOMAIN,
+      metadata: { method: 'bogus' },
+    });
+    assert.deepEqual((await reason('POST', '/sessions', { prompt: 'x', bogus: 1 })).metadata, {
+      field: 'bogus',
+    });
+    assert.equal((await reason('POST', '/sessions', { prompt: 'x', bogus: 1 })).reason, 'UNKNOWN_FIELD');
+    const missing = await reason('POST', '/sessions', { sourceContext: { source: 'sources/x' } });
+    assert.equal(missing.reason, 'INVALID_FIELD');
+    assert.deepEqual(missing.metadata, { field: 'prompt' });
+  });
 
   test('Authorization: Bearer works as well as X-Goog-Api-Key', async () => {
     const res = await api(server, 'GET', '/sessions', undefined, {

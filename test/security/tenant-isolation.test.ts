@@ -114,6 +114,8 @@ function fill(
   const [provider, owner, repo] = ids.source.split('/');
   return (
     path
+      // A custom method's own route: `/:id(.+)::cancel` is `/ID:cancel`.
+      .replace(/\([^)]*\)::(\w+)$/, ':$1')
       .replace(/:idVerb\b/g, `${ids.session}:${verb}`)
       .replace(/:aid\b/g, ids.activity)
       .replace(/:provider\b/g, provider!)
@@ -124,6 +126,9 @@ function fill(
       .replace(/\*/g, `sessions/${ids.session}`)
   );
 }
+
+/** The verb of a custom method's own route (`/v1alpha/sessions/:id(.+)::cancel`), if it is one. */
+const ownVerb = (path: string) => /\([^)]*\)::(\w+)$/.exec(path)?.[1];
 
 function bodyFor(verb: string) {
   return verb === 'sendMessage' ? { prompt: 'from A' } : {};
@@ -147,7 +152,7 @@ test("tenant A gets 404 on every endpoint for tenant B's session, activity and s
   for (const key of [keyA, adminA]) {
     for (const route of routes) {
       const withParams = /\/:|\*/.test(route.path);
-      for (const verb of route.path.includes(':idVerb') ? allVerbs : ['-']) {
+      for (const verb of route.path.includes(':idVerb') ? allVerbs : [ownVerb(route.path) ?? '-']) {
         const real = fill(route.path, { session: bSession, activity: bActivity, source: bSource }, verb);
         const res = await t.call(key, route.method, real, route.method === 'GET' ? undefined : bodyFor(verb));
         const text = JSON.stringify(res.body);

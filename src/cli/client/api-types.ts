@@ -1,108 +1,33 @@
-/** The v1alpha wire resources as the client reads them (only the fields it uses are typed). */
+/**
+ * The v1alpha wire resources as the client reads them: the types derived from the API's own
+ * response schemas (src/api/resource-schemas.ts), so the server and the client cannot disagree.
+ */
+import type { Static } from 'typebox';
+import type {
+  ActivityResource,
+  Session,
+  SessionResource,
+  Source,
+  Activity as WireActivity,
+} from '../../api/resource-schemas.ts';
 
-export type SessionState =
-  | 'QUEUED'
-  | 'PLANNING'
-  | 'AWAITING_PLAN_APPROVAL'
-  | 'AWAITING_USER_FEEDBACK'
-  | 'IN_PROGRESS'
-  | 'PAUSED'
-  | 'COMPLETED'
-  | 'FAILED';
+export type { Session, Source };
 
-export interface GitPatch {
-  baseCommitId?: string;
-  unidiffPatch?: string;
-  suggestedCommitMessage?: string;
-}
-
-export interface ChangeSet {
-  source?: string;
-  gitPatch?: GitPatch;
-}
-
-export interface PullRequest {
-  url: string;
-  title?: string;
-  description?: string;
-  baseRef?: string;
-  headRef?: string;
-}
-
-export interface SessionOutput {
-  changeSet?: ChangeSet;
-  /** Stint's addition beside changeSet: the branch AUTO_CREATE_PR pushed. */
-  branch?: { name?: string; commitId?: string; remote?: string };
-  pullRequest?: PullRequest;
-}
-
-export interface Session {
-  name: string;
-  id: string;
-  prompt: string;
-  title?: string;
-  sourceContext?: { source: string; githubRepoContext?: { startingBranch?: string } };
-  requirePlanApproval?: boolean;
-  automationMode?: string;
-  createTime: string;
-  updateTime?: string;
-  state: SessionState;
-  url?: string;
-  outputs?: SessionOutput[];
-  archived?: boolean;
-  /** Stint's extension: the model usage of the session's agent. */
-  usage?: {
-    model?: string;
-    modelTurns?: number;
-    inputTokens?: number;
-    outputTokens?: number;
-    costUsd?: number;
-  };
-}
-
-export interface PlanStep {
-  id?: string;
-  title: string;
-  description?: string;
-  index?: number;
-}
-
-export interface Artifact {
-  changeSet?: ChangeSet;
-  media?: { data?: string; mimeType?: string };
-  bashOutput?: { command?: string; output?: string; exitCode?: number };
-}
-
-export interface Activity {
-  name: string;
-  id: string;
-  createTime: string;
-  originator?: 'user' | 'agent' | 'system';
-  description?: string;
-  agentMessaged?: { agentMessage: string };
-  userMessaged?: { userMessage: string };
-  planGenerated?: { plan: { id?: string; steps?: PlanStep[] } };
-  planApproved?: { planId?: string };
-  progressUpdated?: { title?: string; description?: string };
-  sessionCompleted?: Record<string, never>;
-  sessionFailed?: { reason?: string };
-  artifacts?: Artifact[];
-}
-
-export interface Source {
-  name: string;
-  id: string;
-  githubRepo?: RepoInfo;
-  gitRepo?: RepoInfo;
-}
-
-export interface RepoInfo {
-  owner?: string;
-  repo?: string;
-  isPrivate?: boolean;
-  defaultBranch?: { displayName?: string };
-  branches?: { displayName?: string }[];
-}
+/** An activity; what Stint always sends (originator, artifacts) may be absent from other Jules servers. */
+export type Activity = Omit<WireActivity, 'originator' | 'artifacts'> &
+  Partial<Pick<WireActivity, 'originator' | 'artifacts'>>;
+export type SessionState = Session['state'];
+export type SessionOutput = NonNullable<Session['outputs']>[number];
+export type ChangeSet = NonNullable<SessionOutput['changeSet']>;
+export type GitPatch = NonNullable<ChangeSet['gitPatch']>;
+export type PullRequest = NonNullable<SessionOutput['pullRequest']>;
+export type Artifact = Static<typeof ActivityResource>['artifacts'][number];
+export type PlanStep = NonNullable<
+  NonNullable<Static<typeof ActivityResource>['planGenerated']>['plan']['steps']
+>[number];
+export type RepoInfo = Source['githubRepo'];
+/** Session as the schema declares it (for code that wants the schema itself). */
+export type SessionSchema = typeof SessionResource;
 
 export const TERMINAL: ReadonlySet<string> = new Set(['COMPLETED', 'FAILED']);
 export const WAITING: ReadonlySet<string> = new Set([

@@ -1,4 +1,5 @@
 /** The v1alpha calls the CLI makes, typed, with paging helpers. */
+import type { NewSession } from '../../api/schemas.ts';
 import type { Activity, Session, Source } from './api-types.ts';
 import type { HttpClient } from './http-client.ts';
 
@@ -7,13 +8,8 @@ export interface SessionPage {
   nextPageToken?: string;
 }
 
-export interface CreateSessionBody {
-  prompt: string;
-  title?: string;
-  requirePlanApproval?: boolean;
-  automationMode?: 'AUTOMATION_MODE_UNSPECIFIED' | 'AUTO_CREATE_PR';
-  sourceContext?: { source: string; githubRepoContext?: { startingBranch: string } };
-}
+/** The create-session body, derived from the schema the server validates it with. */
+export type CreateSessionBody = NewSession;
 
 const seg = (id: string) => encodeURIComponent(id);
 
