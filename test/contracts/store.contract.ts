@@ -321,31 +321,34 @@ export function runStoreContract(
       await store.releaseAllLeases();
       assert.equal(await store.claimSession('w2', 60_000, backoff), undefined, 'not due yet');
 
-      // A failed attempt: its error is kept and the next claim waits for the backoff.
-      const fast = { baseMs: 40, maxMs: 10_000 };
+      // A failed attempt: its error is kept and the next claim waits for the backoff. The waits are
+      // seconds, not milliseconds: the claim right after a release must still fall inside them when a
+      // busy machine takes a second or more between two statements.
+      const fast = { baseMs: 3000, maxMs: 60_000 };
+      const untilClaimed = async (): Promise<string | undefined> => {
+        const deadline = Date.now() + 120_000;
+        let got: string | undefined;
+        while (!got && Date.now() < deadline) {
+          await new Promise((res) => setTimeout(res, 25));
+          got = await store.claimSession('w1', 60_000, fast);
+        }
+        return got;
+      };
       const t = sessionFixture('t-attempts');
       await store.createSession(t, { wantsWork: true }, []);
       assert.equal(await store.claimSession('w1', 60_000, fast), t.id);
       await store.releaseLease(t.id, 'w1', { kind: 'failed', error: 'boom' }, fast);
+      assert.equal(await store.claimSession('w1', 60_000, fast), undefined, 'backing off');
       r = await store.getSession(t.id);
       assert.equal(r?.work.lastError, 'boom');
       assert.equal(r?.work.attempts, 1);
-      assert.equal(await store.claimSession('w1', 60_000, fast), undefined, 'backing off');
-      let again: string | undefined;
-      for (let i = 0; i < 500 && !again; i++) {
-        await new Promise((res) => setTimeout(res, 10));
-        again = await store.claimSession('w1', 60_000, fast);
-      }
+      let again = await untilClaimed();
       assert.equal(again, t.id);
       assert.equal((await store.getSession(t.id))?.work.attempts, 2);
       // (How long each wait is, is the store's clock's business: PostgreSQL's differs from ours.)
       await store.releaseLease(t.id, 'w1', { kind: 'failed', error: 'boom 2' }, fast);
       assert.equal(await store.claimSession('w1', 60_000, fast), undefined, 'backing off again');
-      again = undefined;
-      for (let i = 0; i < 500 && !again; i++) {
-        await new Promise((res) => setTimeout(res, 10));
-        again = await store.claimSession('w1', 60_000, fast);
-      }
+      again = await untilClaimed();
       assert.equal(again, t.id);
       assert.equal((await store.getSession(t.id))?.work.attempts, 3);
       // Interrupted (a shutdown): not counted, no wait.
