@@ -7,7 +7,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { invalidArgument } from '../domain/errors.ts';
-import { ChangeSignal } from './change-signal.ts';
+import { ChangeSignal } from '../services/wake-signal.ts';
 import type { ApiContext } from './context.ts';
 import { sessionResource } from './resources.ts';
 import { SseStream } from './sse.ts';

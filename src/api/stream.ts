@@ -13,8 +13,8 @@
 import type { FastifyInstance } from 'fastify';
 import { isTerminalActivity } from '../domain/activity.ts';
 import { invalidArgument, isStintError } from '../domain/errors.ts';
+import { ChangeSignal } from '../services/wake-signal.ts';
 import { ActivityFanout } from './activity-fanout.ts';
-import { ChangeSignal } from './change-signal.ts';
 import type { ApiContext } from './context.ts';
 import { sessionStreamRoute } from './session-stream.ts';
 import { SseStream } from './sse.ts';

@@ -3,15 +3,15 @@
  * UPDATE ... RETURNING), wake-ups come from in-process events.
  */
 import type { SessionEvents } from '../../services/events.ts';
+import { WakeSignal } from '../../services/wake-signal.ts';
 import { type Backoff, DEFAULT_BACKOFF, type ReleaseOutcome, type Store } from '../../store/store.ts';
 import type { WorkQueue } from '../queue.ts';
-import { Wakeups } from '../wakeups.ts';
 
 export class InProcessQueue implements WorkQueue {
   readonly kind = 'in-process';
   readonly leaseMs: number;
   readonly #store: Store;
-  readonly #wakeups = new Wakeups();
+  readonly #wakeups = new WakeSignal();
   readonly #unsubscribe: () => void;
   readonly #backoff: Backoff;
 

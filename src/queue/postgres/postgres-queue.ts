@@ -8,9 +8,9 @@
 import type { Logger } from 'pino';
 import { backgroundFaults } from '../../services/background-faults.ts';
 import type { SessionEvents } from '../../services/events.ts';
+import { WakeSignal } from '../../services/wake-signal.ts';
 import { type Backoff, DEFAULT_BACKOFF, type ReleaseOutcome, type Store } from '../../store/store.ts';
 import type { WorkQueue } from '../queue.ts';
-import { Wakeups } from '../wakeups.ts';
 import type { PgListener } from './pg-listener.ts';
 
 export const WORK_CHANNEL = 'stint_work';
@@ -27,7 +27,7 @@ export class PostgresQueue implements WorkQueue {
   readonly leaseMs: number;
   readonly #store: Store;
   readonly #log: Pick<Logger, 'warn'> | undefined;
-  readonly #wakeups = new Wakeups();
+  readonly #wakeups = new WakeSignal();
   readonly #unsubscribe: (() => void)[];
   readonly #backoff: Backoff;
   #reaper: NodeJS.Timeout | undefined;
