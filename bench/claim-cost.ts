@@ -72,7 +72,7 @@ async function measure(
 
 async function onSqlite(queued: number, samples: number) {
   const dir = makeTempDir('stint-bench-claim-');
-  const store = openSqliteStore({ dataDir: dir });
+  const store = await openSqliteStore({ dataDir: dir });
   try {
     return await measure(store, queued, samples);
   } finally {

@@ -20,10 +20,10 @@ export interface ListingOptions {
 
 const BASE_TIME = 1_780_000_000_000_000;
 
-function generate(dataDir: string, o: ListingOptions): { deepId: string; deepCount: number } {
+async function generate(dataDir: string, o: ListingOptions): Promise<{ deepId: string; deepCount: number }> {
   // Create the schema through the real store, then bulk-load with one prepared statement per table.
-  const store = openSqliteStore({ dataDir });
-  void store.close();
+  const store = await openSqliteStore({ dataDir });
+  await store.close();
   const db = new Database(join(dataDir, 'stint.db'));
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = OFF');
@@ -89,7 +89,7 @@ export async function benchListing(o: ListingOptions): Promise<Section> {
   const dataDir = makeTempDir('stint-bench-listing-');
   try {
     const t0 = performance.now();
-    const { deepId, deepCount } = generate(dataDir, o);
+    const { deepId, deepCount } = await generate(dataDir, o);
     const genSeconds = (performance.now() - t0) / 1000;
     log(
       `listing: generated ${o.sessions} sessions / ${o.activities} activities in ${genSeconds.toFixed(0)} s`,

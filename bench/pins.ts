@@ -55,7 +55,7 @@ export async function benchPins(o: PinsOptions): Promise<Section> {
   };
   const open = async (name: string): Promise<Side> => {
     const dataDir = join(root, name);
-    const store = openSqliteStore({ dataDir });
+    const store = await openSqliteStore({ dataDir });
     const pins = new MirrorPins(store.pins);
     const workspaces = new Workspaces({
       dir: join(dataDir, 'workspaces'),

@@ -2,6 +2,7 @@
 import { resolve } from 'node:path';
 import { type AgentConfig, buildAgentConfig } from './agents/agent-config.ts';
 import { buildExtensionsConfig, type ExtensionsConfig } from './api/extensions-config.ts';
+import { envInt } from './env-int.ts';
 import { buildSecurityConfig, type SecurityConfig } from './security/security-config.ts';
 import { buildSetupSettings, type SetupSettings } from './setup/setup-settings.ts';
 import { buildRepoConfig, type RepoConfig } from './sources/repo-config.ts';
@@ -62,43 +63,38 @@ export interface ServeFlags {
 
 export class ConfigError extends Error {}
 
-function int(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw new ConfigError(`${name} must be an integer between ${min} and ${max}; got '${raw}'.`);
-  }
-  return n;
-}
-
 const bool = (raw: string | undefined) => raw !== undefined && /^(1|true|yes|on)$/i.test(raw);
 
+const fail = (message: string) => new ConfigError(message);
+
 export function buildConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.env): Readonly<StintConfig> {
-  const agentConfig = buildAgentConfig(flags, env, (m) => new ConfigError(m));
+  const agentConfig = buildAgentConfig(flags, env, fail);
   return Object.freeze({
     host: flags.host ?? env.STINT_HOST ?? '127.0.0.1',
-    port: int('--port', flags.port ?? env.STINT_PORT, 8080, 0, 65535),
+    port: envInt(fail, '--port', flags.port ?? env.STINT_PORT, 8080, 0, 65535),
     dataDir: resolve(flags.dataDir ?? env.STINT_DATA_DIR ?? '.stint'),
     databaseUrl: env.STINT_DATABASE_URL || undefined,
     publicUrl: (flags.publicUrl ?? env.STINT_PUBLIC_URL)?.replace(/\/+$/, '') || undefined,
     ...agentConfig,
     agentScript: flags.agentScript ?? env.STINT_AGENT_SCRIPT ?? undefined,
     worker: flags.worker ?? !bool(env.STINT_NO_WORKER),
-    concurrency: int('--concurrency', flags.concurrency ?? env.STINT_CONCURRENCY, 32, 1, 10_000),
-    leaseMs: int('STINT_LEASE_MS', env.STINT_LEASE_MS, 30_000, 1000, 3600_000),
-    maxAttempts: int('STINT_MAX_ATTEMPTS', env.STINT_MAX_ATTEMPTS, 5, 1, 1000),
+    concurrency: envInt(fail, '--concurrency', flags.concurrency ?? env.STINT_CONCURRENCY, 32, 1, 10_000),
+    leaseMs: envInt(fail, 'STINT_LEASE_MS', env.STINT_LEASE_MS, 30_000, 1000, 3600_000),
+    maxAttempts: envInt(fail, 'STINT_MAX_ATTEMPTS', env.STINT_MAX_ATTEMPTS, 5, 1, 1000),
     retry: Object.freeze({
-      baseMs: int('STINT_RETRY_BASE_MS', env.STINT_RETRY_BASE_MS, 2000, 1, 3600_000),
-      maxMs: int('STINT_RETRY_MAX_MS', env.STINT_RETRY_MAX_MS, 5 * 60_000, 1, 24 * 3600_000),
+      baseMs: envInt(fail, 'STINT_RETRY_BASE_MS', env.STINT_RETRY_BASE_MS, 2000, 1, 3600_000),
+      maxMs: envInt(fail, 'STINT_RETRY_MAX_MS', env.STINT_RETRY_MAX_MS, 5 * 60_000, 1, 24 * 3600_000),
     }),
-    commandTimeoutMs: int(
+    commandTimeoutMs: envInt(
+      fail,
       'STINT_COMMAND_TIMEOUT_MS',
       env.STINT_COMMAND_TIMEOUT_MS,
       10 * 60_000,
       100,
       24 * 3600_000,
     ),
-    maxOutputBytes: int(
+    maxOutputBytes: envInt(
+      fail,
       'STINT_MAX_OUTPUT_BYTES',
       env.STINT_MAX_OUTPUT_BYTES,
       256 * 1024,
@@ -106,18 +102,26 @@ export function buildConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.
       64 * 1024 * 1024,
     ),
     bashOutputArtifacts: flags.bashOutput ?? bool(env.STINT_BASH_OUTPUT_ARTIFACTS),
-    bodyLimitBytes: int(
+    bodyLimitBytes: envInt(
+      fail,
       'STINT_BODY_LIMIT_BYTES',
       env.STINT_BODY_LIMIT_BYTES,
       2 * 1024 * 1024,
       1024,
       1024 ** 3,
     ),
-    maxPromptBytes: int('STINT_MAX_PROMPT_BYTES', env.STINT_MAX_PROMPT_BYTES, 512 * 1024, 16, 1024 ** 3),
+    maxPromptBytes: envInt(
+      fail,
+      'STINT_MAX_PROMPT_BYTES',
+      env.STINT_MAX_PROMPT_BYTES,
+      512 * 1024,
+      16,
+      1024 ** 3,
+    ),
     logLevel: env.STINT_LOG_LEVEL ?? 'info',
-    security: Object.freeze(buildSecurityConfig(flags, env, (m) => new ConfigError(m))),
-    extensions: buildExtensionsConfig(env, (m) => new ConfigError(m)),
-    repos: buildRepoConfig(flags, env, (m) => new ConfigError(m)),
-    setup: buildSetupSettings(env, (m) => new ConfigError(m)),
+    security: Object.freeze(buildSecurityConfig(flags, env, fail)),
+    extensions: buildExtensionsConfig(env, fail),
+    repos: buildRepoConfig(flags, env, fail),
+    setup: buildSetupSettings(env, fail),
   });
 }

@@ -1,4 +1,6 @@
 /** Configuration of streams, webhooks, idempotency and metrics (environment > defaults). */
+
+import { envInt } from '../env-int.ts';
 import { type Cidr, parseAllowlist } from '../webhooks/address-filter.ts';
 import type { MetricsAccess } from './metrics.ts';
 
@@ -31,15 +33,8 @@ export function buildExtensionsConfig(
   env: NodeJS.ProcessEnv,
   error: (message: string) => Error,
 ): ExtensionsConfig {
-  const int = (name: string, fallback: number, min: number, max: number): number => {
-    const raw = env[name];
-    if (raw === undefined || raw === '') return fallback;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < min || n > max) {
-      throw error(`${name} must be an integer between ${min} and ${max}; got '${raw}'.`);
-    }
-    return n;
-  };
+  const int = (name: string, fallback: number, min: number, max: number) =>
+    envInt(error, name, env[name], fallback, min, max);
   const metrics = (env.STINT_METRICS || 'admin').toLowerCase();
   if (metrics !== 'admin' && metrics !== 'public' && metrics !== 'off') {
     throw error(`STINT_METRICS must be admin, public or off; got '${env.STINT_METRICS}'.`);

@@ -8,7 +8,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { invalidArgument } from '../domain/errors.ts';
-import { ChangeSignal } from './change-signal.ts';
+import { ChangeSignal } from '../services/wake-signal.ts';
 import type { ApiContext } from './context.ts';
 import { sessionResource } from './resources.ts';
 import { answersMedia, docsOnly, lastEventIdHeader } from './route-docs.ts';

@@ -1,49 +1,13 @@
 #!/usr/bin/env node
-/** The `stint` command. */
-import { Command, CommanderError } from 'commander';
-import { ConfigError } from '../config.ts';
-import { StintError } from '../domain/errors.ts';
-import { registerAuditCommand } from './audit.ts';
-import { registerClientCommands } from './client/register.ts';
-import { registerEvalCommand } from './eval.ts';
-import { registerKeyCommands } from './keys.ts';
-import { registerMcpCommand } from './mcp.ts';
-import { registerSecretCommands } from './secrets.ts';
-import { registerServeCommand } from './serve.ts';
-import { registerSourceCommands } from './sources.ts';
-import { registerTenantCommands } from './tenants.ts';
-import { registerWebhookCommands } from './webhooks.ts';
-import { registerWorkerCommand } from './worker.ts';
+/**
+ * The `stint` command's entry point (dist/cli/main.js when run directly). It says which Node it
+ * needs before loading the program, whose imports (native modules, Node 24 APIs) would fail first.
+ */
+import { nodeVersionProblem } from './node-version.ts';
 
-const program = new Command();
-program
-  .name('stint')
-  .description(
-    'Stint: a self-hosted server for the Jules API that runs coding-agent sessions on git repositories.',
-  )
-  .version('0.1.0')
-  .showHelpAfterError();
-
-registerServeCommand(program);
-registerKeyCommands(program);
-registerSourceCommands(program);
-registerTenantCommands(program);
-registerSecretCommands(program);
-registerAuditCommand(program);
-registerWorkerCommand(program);
-registerWebhookCommands(program);
-registerClientCommands(program);
-registerMcpCommand(program);
-registerEvalCommand(program);
-
-try {
-  await program.parseAsync(process.argv);
-} catch (e) {
-  if (e instanceof CommanderError) process.exit(e.exitCode);
-  if (e instanceof ConfigError || e instanceof StintError) {
-    process.stderr.write(`stint: ${e.message}\n`);
-    process.exit(2);
-  }
-  process.stderr.write(`stint: ${(e as Error)?.message ?? String(e)}\n`);
+const problem = nodeVersionProblem(process.versions.node);
+if (problem) {
+  process.stderr.write(problem);
   process.exit(1);
 }
+await import('./program.ts');

@@ -6,6 +6,7 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { COMMIT_ID } from '../domain/commit-id.ts';
 
 export interface EvalTask {
   instanceId: string;
@@ -27,7 +28,6 @@ export interface EvalTask {
 export class TaskError extends Error {}
 
 const INSTANCE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
-const COMMIT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 /** What SWE-bench's Python tasks use when a task names no command. */
 export const DEFAULT_TEST_COMMAND = 'python3 -m pytest -q {test}';
 

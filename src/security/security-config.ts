@@ -1,4 +1,6 @@
 /** Isolation and security settings: environment (and the --sandbox flag) > defaults. */
+
+import { envInt, type Fail } from '../env-int.ts';
 import type { SandboxChoice } from '../sandbox/index.ts';
 import { parseHostPatterns } from '../sandbox/network/host-patterns.ts';
 import { type Cidr, parseAllowlist } from '../webhooks/address-filter.ts';
@@ -44,17 +46,6 @@ export interface SecurityConfig {
 
 const GiB = 1024 ** 3;
 
-type Fail = (message: string) => Error;
-
-function int(fail: Fail, name: string, raw: string | undefined, fallback: number, min: number, max: number) {
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw fail(`${name} must be an integer between ${min} and ${max}; got '${raw}'.`);
-  }
-  return n;
-}
-
 const list = (raw: string | undefined, sep: RegExp) =>
   (raw ?? '')
     .split(sep)
@@ -94,7 +85,7 @@ export function buildSecurityConfig(
     sandboxAllowHosts: allowHosts,
     sandboxAllowPrivate: allowPrivate,
     sandboxReadOnlyPaths: readOnly,
-    sandboxTmpBytes: int(
+    sandboxTmpBytes: envInt(
       fail,
       'STINT_SANDBOX_TMP_BYTES',
       env.STINT_SANDBOX_TMP_BYTES,
@@ -105,8 +96,8 @@ export function buildSecurityConfig(
     sandboxEnv: passEnv,
     secretKeyFile: env.STINT_SECRET_KEY_FILE || undefined,
     secretKey: env.STINT_SECRET_KEY || undefined,
-    rateLimitPerKey: int(fail, 'STINT_RATE_LIMIT_PER_KEY', env.STINT_RATE_LIMIT_PER_KEY, 0, 0, 10_000_000),
-    rateLimitPerTenant: int(
+    rateLimitPerKey: envInt(fail, 'STINT_RATE_LIMIT_PER_KEY', env.STINT_RATE_LIMIT_PER_KEY, 0, 0, 10_000_000),
+    rateLimitPerTenant: envInt(
       fail,
       'STINT_RATE_LIMIT_PER_TENANT',
       env.STINT_RATE_LIMIT_PER_TENANT,
@@ -114,7 +105,7 @@ export function buildSecurityConfig(
       0,
       10_000_000,
     ),
-    maxWorkingSessionsPerTenant: int(
+    maxWorkingSessionsPerTenant: envInt(
       fail,
       'STINT_MAX_WORKING_SESSIONS_PER_TENANT',
       env.STINT_MAX_WORKING_SESSIONS_PER_TENANT,
@@ -122,7 +113,7 @@ export function buildSecurityConfig(
       0,
       1_000_000,
     ),
-    maxWorkspaceBytes: int(
+    maxWorkspaceBytes: envInt(
       fail,
       'STINT_MAX_WORKSPACE_BYTES',
       env.STINT_MAX_WORKSPACE_BYTES,

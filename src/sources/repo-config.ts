@@ -1,6 +1,8 @@
 // Server settings for repositories: workspaces (pool, retention), pushed branches, and the server's
 // GitHub credentials. Flags win over environment variables. Only the NAMES of the variables holding
 // secrets are kept here, so logging the configuration can never reveal them.
+
+import { envInt, type Fail } from '../env-int.ts';
 import { isSafeRefName } from '../workspace/refs.ts';
 import { REVIEW_HOSTS, type ReviewHost } from './reviews/review-comment.ts';
 
@@ -55,8 +57,6 @@ export interface RepoFlags {
 
 export const DEFAULT_GITHUB_API_URL = 'https://api.github.com';
 
-type Fail = (message: string) => Error;
-
 export function buildRepoConfig(
   flags: RepoFlags,
   env: NodeJS.ProcessEnv,
@@ -74,9 +74,9 @@ export function buildRepoConfig(
       0,
       fail,
     ),
-    poolSize: count('STINT_WORKSPACE_POOL_SIZE', env.STINT_WORKSPACE_POOL_SIZE, 2, 16, fail),
+    poolSize: envInt(fail, 'STINT_WORKSPACE_POOL_SIZE', env.STINT_WORKSPACE_POOL_SIZE, 2, 0, 16),
     poolIdleMs: duration('STINT_WORKSPACE_POOL_IDLE', env.STINT_WORKSPACE_POOL_IDLE, 3600_000, fail),
-    maxPooledCheckouts: count('STINT_WORKSPACE_POOL_MAX', env.STINT_WORKSPACE_POOL_MAX, 16, 1000, fail),
+    maxPooledCheckouts: envInt(fail, 'STINT_WORKSPACE_POOL_MAX', env.STINT_WORKSPACE_POOL_MAX, 16, 0, 1000),
     mirrorFetchIntervalMs: duration(
       'STINT_MIRROR_FETCH_INTERVAL',
       env.STINT_MIRROR_FETCH_INTERVAL,
@@ -125,12 +125,13 @@ function githubConfig(flags: RepoFlags, env: NodeJS.ProcessEnv, fail: Fail): Git
       );
     }
     if (env.STINT_GITHUB_APP_INSTALLATION_ID) {
-      app.installationId = count(
+      app.installationId = envInt(
+        fail,
         'STINT_GITHUB_APP_INSTALLATION_ID',
         env.STINT_GITHUB_APP_INSTALLATION_ID,
         0,
+        0,
         2 ** 53,
-        fail,
       );
     }
   }
@@ -152,15 +153,6 @@ function githubConfig(flags: RepoFlags, env: NodeJS.ProcessEnv, fail: Fail): Git
   if (tokenEnv) config.tokenEnv = tokenEnv;
   if (app) config.app = app;
   return config;
-}
-
-function count(name: string, raw: string | undefined, fallback: number, max: number, fail: Fail): number {
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0 || n > max) {
-    throw fail(`${name} must be an integer between 0 and ${max}; got '${raw}'.`);
-  }
-  return n;
 }
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3600_000, d: 86_400_000 };

@@ -4,6 +4,7 @@
 // could rewrite it.
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, parse, resolve } from 'node:path';
+import { COMMIT_ID } from '../domain/commit-id.ts';
 import { runGit } from './git.ts';
 import { remoteFromUrl } from './git-auth.ts';
 import { isSafeRefName } from './refs.ts';
@@ -25,7 +26,6 @@ export interface PrepareCheckoutOptions {
 
 /** Name of the file holding the base commit, in the checkout's server git dir. */
 export const BASE_MARKER = 'stint-base';
-const COMMIT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 const DEFAULT_CLONE_TIMEOUT_MS = 10 * 60_000;
 
 export async function prepareCheckout(opts: PrepareCheckoutOptions): Promise<{ baseCommitId: string }> {

@@ -7,6 +7,7 @@
 // pool): no git command reads the checkout's own .git, so what the previous agent left there does
 // not matter, and the stat cache of the server's index makes a reset cost what differs.
 import { chmod, mkdir, stat } from 'node:fs/promises';
+import { COMMIT_ID } from '../domain/commit-id.ts';
 import type { Mirror } from './mirror/mirror.ts';
 import { isSafeRefName } from './refs.ts';
 import { removeTree } from './remove-tree.ts';
@@ -73,6 +74,6 @@ async function isDir(path: string): Promise<boolean> {
 
 function checked(branch: string, commitId: string) {
   if (!isSafeRefName(branch)) throw new Error(`unsafe branch name ${JSON.stringify(branch)}`);
-  if (!/^(?:[0-9a-f]{40}|[0-9a-f]{64})$/.test(commitId)) throw new Error(`invalid commit id ${commitId}`);
+  if (!COMMIT_ID.test(commitId)) throw new Error(`invalid commit id ${commitId}`);
   return { branch, commitId };
 }

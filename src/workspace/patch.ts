@@ -4,6 +4,7 @@
 import { isUtf8 } from 'node:buffer';
 import { copyFile, lstat, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { COMMIT_ID } from '../domain/commit-id.ts';
 import { type ChangedFile, parseNumstatZ, parseRawZ, type RawEntry, toChangedFiles } from './change-list.ts';
 import { DEFAULT_GIT_MAX_BUFFER, GitError, runGit, runGitRaw } from './git.ts';
 import { binaryAttributeLine, pathsWithInvalidUtf8 } from './non-utf8.ts';
@@ -37,8 +38,6 @@ export interface ChangeSetOptions {
    */
   serverGitDir?: string;
 }
-
-const COMMIT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 
 // Standard output whatever any configuration says (the shadow repo reads no user config anyway).
 const DIFF_CONFIG = ['-c', 'diff.noprefix=false', '-c', 'diff.mnemonicPrefix=false'];

@@ -9,6 +9,7 @@
 // process) whenever the checkout is set to a commit, so nothing a previous session did to it stays.
 import { copyFile, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { COMMIT_ID } from '../domain/commit-id.ts';
 import { type GitOptions, runGit } from './git.ts';
 import type { Mirror } from './mirror/mirror.ts';
 import { removeTree } from './remove-tree.ts';
@@ -19,7 +20,6 @@ export interface ServerGitRun {
   background: boolean;
 }
 
-const COMMIT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 const BASE_FILE = 'stint-base';
 // More packs than this (one per commit fetched): start the objects over at the next reset.
 const MAX_PACKS = 4;

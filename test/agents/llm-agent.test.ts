@@ -190,6 +190,50 @@ test('planning is read-only: a write is refused before the plan; bad calls get e
   assert.throws(() => readFileSync(join(dir, 'evil.txt')));
 });
 
+test('the SDK checks each call against its tool schema; a bad call is reported back to the model', async () => {
+  const fake = await startFakeOpenAI([
+    {
+      toolCalls: [
+        { name: 'read_file', args: {} },
+        { name: 'read_file', args: { path: 7 } },
+        { name: 'list_files', args: { depth: 'deep' } },
+        { name: 'propose_plan', args: { steps: [] } },
+        { name: 'list_files', args: { path: null, depth: null } },
+      ],
+    },
+    { toolCalls: [{ name: 'propose_plan', args: { steps: [{ title: '  ', description: 'blank title' }] } }] },
+    { toolCalls: [PLAN] },
+    { toolCalls: [{ name: 'run_command', args: { command: '   ' } }] },
+    { text: 'Nothing to change.' },
+  ]);
+  fakes.push(fake);
+  const dir = await checkout();
+  const h = harness(dir);
+  const agent = new LlmAgent({ config: modelConfig(fake.baseUrl), budgets: NO_BUDGET });
+  const events = await runAll(agent, h.ctx(undefined, session('Try bad calls')));
+  const toolResults = (i: number) => fake.requests[i]!.body.messages.filter((m: any) => m.role === 'tool');
+  const first = toolResults(1);
+  assert.equal(first.length, 5);
+  assert.match(first[0].content, /^Error: invalid arguments for read_file: "path": .*expected string/);
+  assert.match(
+    first[1].content,
+    /^Error: invalid arguments for read_file: "path": .*expected string, received number/,
+  );
+  assert.match(first[2].content, /^Error: invalid arguments for list_files: "depth": .*expected number/);
+  assert.match(first[3].content, /^Error: invalid arguments for propose_plan: "steps": Too small/);
+  assert.doesNotMatch(first[4].content, /Error/, 'null stands for an optional argument not given');
+  assert.match(
+    toolResults(2).at(-1).content,
+    /invalid arguments for propose_plan: "steps\.0\.title": Too small/,
+  );
+  assert.match(
+    toolResults(4).at(-1).content,
+    /invalid arguments for run_command: "command": must not be empty/,
+  );
+  assert.equal(events.filter((e) => e.type === 'plan').length, 1, 'only the valid plan was taken');
+  assert.equal(events.at(-1)?.type, 'done');
+});
+
 test('a permanent model error fails with a clear reason that never holds the key', async () => {
   const key = 'sk-test-harness-key-123';
   const fake = await startFakeOpenAI([

@@ -184,7 +184,7 @@ describe('Idempotency-Key mechanics', () => {
   }
 
   before(async () => {
-    store = openSqliteStore({ dataDir: ':memory:' });
+    store = await openSqliteStore({ dataDir: ':memory:' });
     app = await makeApp(3_600_000);
   });
   after(async () => {

@@ -153,7 +153,7 @@ describe('metrics', () => {
 });
 
 test("agent turns and tokens count what grew, once, from the sessions' reported usage", async () => {
-  const store = openSqliteStore({ dataDir: ':memory:' });
+  const store = await openSqliteStore({ dataDir: ':memory:' });
   try {
     const metrics = new StintMetrics(store, () => 0);
     const usage = (turns: number, input: number, output: number) => ({

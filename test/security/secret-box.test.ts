@@ -91,7 +91,7 @@ test('a key file readable by others, a missing explicit file or a malformed key 
 
 test('a store opened with a different server key is refused; with its own, secrets round-trip', async () => {
   const dir = tmp();
-  const store = openSqliteStore({ dataDir: dir });
+  const store = await openSqliteStore({ dataDir: dir });
   try {
     const key = randomBytes(32);
     const secrets = await SecretsService.open(store, key);

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { MIGRATIONS } from '../../src/store/migrations/index.ts';
+import { migrationName } from '../../src/store/migrations/migrate.ts';
 import { openPostgresStore } from '../../src/store/postgres/open.ts';
 import type { SqlStore } from '../../src/store/sql/sql-store.ts';
 import { runStoreContract, sessionFixture } from '../contracts/store.contract.ts';
@@ -47,21 +48,21 @@ describe('PostgreSQL store', () => {
   }
 
   test('migrations are applied once and recorded per version', async () => {
-    const rows = await query<{ version: number }>('select version from stint_migrations order by version');
-    const versions = MIGRATIONS.map((m) => m.version).sort((a, b) => a - b);
+    const rows = await query<{ name: string }>('select name from kysely_migration order by name');
     assert.deepEqual(
-      rows.map((r) => r.version),
-      versions,
+      rows.map((r) => r.name),
+      MIGRATIONS.map(migrationName).sort(),
     );
+    const versions = MIGRATIONS.map((m) => m.version).sort((a, b) => a - b);
     assert.equal(await store.getMeta('schema_version'), String(versions.at(-1)));
   });
 
   test('a database upgraded by a newer Stint is refused', async () => {
-    await query("insert into stint_migrations (version, name) values (9999, 'from the future')");
+    await query("insert into kysely_migration (name, timestamp) values ('9999-from-the-future', 'x')");
     try {
       await assert.rejects(openPostgresStore({ url: database.url }), /does not know \(9999\)/);
     } finally {
-      await query('delete from stint_migrations where version = 9999');
+      await query("delete from kysely_migration where name = '9999-from-the-future'");
     }
   });
 

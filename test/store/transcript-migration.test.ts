@@ -2,7 +2,8 @@
  * Sessions stored before the transcript moved out of the session row keep resuming: migration 74
  * moves each saved checkpoint (here the LLM agent's v1 fixture, waiting for an answer) into a base
  * row of session_turns and the plan into sessions.plan, on SQLite and on PostgreSQL; the agent's
- * loader reads it back unchanged.
+ * loader reads it back unchanged. The databases are made by the runner Stint used before Kysely's
+ * Migrator (test/support/legacy-migrate.ts), so this is also the upgrade of such a database.
  */
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync } from 'node:fs';
@@ -13,10 +14,10 @@ import pg from 'pg';
 import { loadCheckpoint } from '../../src/agents/llm/checkpoint.ts';
 import { replayTranscript } from '../../src/runner/transcript-log.ts';
 import { MIGRATIONS } from '../../src/store/migrations/index.ts';
-import { migratePostgres } from '../../src/store/postgres/migrate.ts';
 import { openPostgresStore } from '../../src/store/postgres/open.ts';
-import { migrateSqlite, openSqliteStore } from '../../src/store/sqlite/open.ts';
+import { openSqliteStore } from '../../src/store/sqlite/open.ts';
 import type { Store } from '../../src/store/store.ts';
+import { legacyMigratePostgres, legacyMigrateSqlite } from '../support/legacy-migrate.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
 import { makeTempDir } from '../support/server.ts';
 
@@ -52,10 +53,10 @@ test('SQLite: a checkpoint saved in agent_state moves into session_turns', async
   const dir = makeTempDir('stint-migrate-');
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   const raw = new Database(join(dir, 'stint.db'));
-  migrateSqlite(raw, before74);
+  legacyMigrateSqlite(raw, before74);
   raw.prepare(insertLegacy.replace('$1', '?')).run(legacyState);
   raw.close();
-  const store = openSqliteStore({ dataDir: dir });
+  const store = await openSqliteStore({ dataDir: dir });
   try {
     await checkMigrated(store);
   } finally {
@@ -69,7 +70,7 @@ test('PostgreSQL: a checkpoint saved in agent_state moves into session_turns', a
   const client = new pg.Client({ connectionString: database.url });
   await client.connect();
   try {
-    await migratePostgres(client, before74);
+    await legacyMigratePostgres(client, before74);
     await client.query(insertLegacy, [legacyState]);
   } finally {
     await client.end();

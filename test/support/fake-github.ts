@@ -3,8 +3,7 @@
 // Every request is recorded, so tests can check exactly which calls Octokit made.
 import { execFileSync } from 'node:child_process';
 import { createPublicKey, verify } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type HostCall, pageOf, startFakeHost } from './fake-host.ts';
 
 export interface FakeRepo {
   owner: string;
@@ -15,14 +14,8 @@ export interface FakeRepo {
   path: string;
 }
 
-export interface RecordedCall {
-  method: string;
-  path: string;
-  query: Record<string, string>;
-  body: any;
-  /** 'token', 'bearer' or 'none' (the credential itself is not kept). */
-  auth: string;
-}
+/** A recorded request; `auth`: 'token', 'bearer' or 'none' (the credential itself is not kept). */
+export type RecordedCall = HostCall;
 
 export interface FakePull {
   number: number;
@@ -57,8 +50,6 @@ export async function startFakeGitHub(repos: FakeRepo[], opts: FakeGitHubOptions
   const byName = new Map<string, FakeRepo>();
   const pulls = new Map<string, FakePull[]>();
   const installationTokens = new Map<string, number>();
-  const calls: RecordedCall[] = [];
-  let url = '';
   const addRepo = (r: FakeRepo) => {
     byName.set(`${r.owner}/${r.repo}`.toLowerCase(), r);
     pulls.set(`${r.owner}/${r.repo}`.toLowerCase(), []);
@@ -84,156 +75,114 @@ export async function startFakeGitHub(repos: FakeRepo[], opts: FakeGitHubOptions
     base: { ref: p.base },
   });
 
-  const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    const u = new URL(req.url ?? '/', 'http://x');
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const text = Buffer.concat(chunks).toString('utf8');
-    const body = text ? JSON.parse(text) : undefined;
-    const authHeader = req.headers.authorization ?? '';
-    const [scheme = 'none', credential = ''] = authHeader.split(' ');
-    calls.push({
-      method: req.method ?? 'GET',
-      path: u.pathname,
-      query: Object.fromEntries(u.searchParams),
-      body,
-      auth: scheme.toLowerCase() || 'none',
-    });
-    const send = (status: number, json: unknown, headers: Record<string, string> = {}) => {
-      res.writeHead(status, { 'content-type': 'application/json', ...headers });
-      res.end(JSON.stringify(json));
-    };
-    const page = <T>(items: T[], wrap?: (xs: T[]) => unknown) => {
-      const per = Number(u.searchParams.get('per_page') ?? 30);
-      const n = Number(u.searchParams.get('page') ?? 1);
-      const slice = items.slice((n - 1) * per, n * per);
-      const headers: Record<string, string> = {};
-      if (n * per < items.length) {
-        const next = new URL(u.toString().replace('http://x', url));
-        next.searchParams.set('page', String(n + 1));
-        headers.link = `<${next}>; rel="next"`;
-      }
-      send(200, wrap ? wrap(slice) : slice, headers);
-    };
+  const host = await startFakeHost({
+    auth: (req) => (req.headers.authorization ?? '').split(' ')[0]?.toLowerCase() || 'none',
+    route: async ({ method, url: u, path, body, headers: requestHeaders, send }) => {
+      const [scheme = 'none', credential = ''] = (requestHeaders.authorization ?? '').split(' ');
+      const page = <T>(items: T[], wrap?: (xs: T[]) => unknown) => {
+        const p = pageOf(u, items, 'per_page', 30);
+        send(200, wrap ? wrap(p.items) : p.items, p.next ? { link: `<${p.next}>; rel="next"` } : {});
+      };
 
-    // Who is calling.
-    let installation: number | undefined;
-    let appCaller = false;
-    if (scheme.toLowerCase() === 'bearer' && opts.app) {
-      appCaller = verifyJwt(credential, opts.app.id, opts.app.publicKey);
-      if (!appCaller) return send(401, { message: 'Bad JWT' });
-    } else if (scheme.toLowerCase() === 'token') {
-      installation = installationTokens.get(credential);
-      if (installation === undefined && !(opts.tokens ?? []).includes(credential)) {
-        return send(401, { message: 'Bad credentials' });
-      }
-    } else {
-      return send(401, { message: 'Requires authentication' });
-    }
-    const visible = (r: FakeRepo) =>
-      installation === undefined ||
-      (opts.app?.installations[installation] ?? []).includes(`${r.owner}/${r.repo}`);
-    const path = u.pathname;
-
-    if (appCaller) {
-      if (req.method === 'GET' && path === '/app/installations') {
-        return page(Object.keys(opts.app!.installations).map((id) => ({ id: Number(id) })));
-      }
-      const tokenFor = /^\/app\/installations\/(\d+)\/access_tokens$/.exec(path);
-      if (req.method === 'POST' && tokenFor) {
-        const id = Number(tokenFor[1]);
-        if (!opts.app!.installations[id]) return send(404, { message: 'Not Found' });
-        const token = `ghs_${id}_${Math.random().toString(36).slice(2)}`;
-        installationTokens.set(token, id);
-        return send(201, { token, expires_at: new Date(Date.now() + 3600_000).toISOString() });
-      }
-      const installationOf = /^\/repos\/([^/]+)\/([^/]+)\/installation$/.exec(path);
-      if (req.method === 'GET' && installationOf) {
-        const full = `${installationOf[1]}/${installationOf[2]}`;
-        const id = Object.entries(opts.app!.installations).find(([, rs]) => rs.includes(full))?.[0];
-        return id ? send(200, { id: Number(id) }) : send(404, { message: 'Not Found' });
-      }
-      return send(403, { message: 'An app JWT cannot do this' });
-    }
-
-    if (req.method === 'GET' && path === '/user/repos' && installation === undefined) {
-      return page([...byName.values()].map(repoJson));
-    }
-    if (req.method === 'GET' && path === '/installation/repositories' && installation !== undefined) {
-      const list = [...byName.values()].filter(visible).map(repoJson);
-      return page(list, (xs) => ({ total_count: list.length, repositories: xs }));
-    }
-    const m = /^\/repos\/([^/]+)\/([^/]+)(\/.*)?$/.exec(path);
-    if (m) {
-      const repo = byName.get(`${m[1]}/${m[2]}`.toLowerCase());
-      if (!repo || !visible(repo)) return send(404, { message: 'Not Found' });
-      const rest = m[3] ?? '';
-      const prs = pulls.get(`${repo.owner}/${repo.repo}`.toLowerCase())!;
-      if (req.method === 'GET' && rest === '') return send(200, repoJson(repo));
-      if (req.method === 'GET' && rest === '/branches') {
-        return page(branchesOf(repo.path).map((name) => ({ name, protected: false })));
-      }
-      if (req.method === 'GET' && rest === '/pulls') {
-        const state = u.searchParams.get('state') ?? 'open';
-        const head = u.searchParams.get('head');
-        const list = prs.filter(
-          (p) => (state === 'all' || p.state === state) && (!head || `${repo.owner}:${p.head}` === head),
-        );
-        return page(list.map((p) => pullJson(repo, p)));
-      }
-      if (req.method === 'POST' && rest === '/pulls') {
-        const branches = branchesOf(repo.path);
-        if (!branches.includes(body?.head))
-          return send(422, { message: `head ${body?.head} does not exist` });
-        if (!branches.includes(body?.base))
-          return send(422, { message: `base ${body?.base} does not exist` });
-        if (prs.some((p) => p.state === 'open' && p.head === body.head)) {
-          return send(422, { message: `A pull request already exists for ${repo.owner}:${body.head}.` });
+      // Who is calling.
+      let installation: number | undefined;
+      let appCaller = false;
+      if (scheme.toLowerCase() === 'bearer' && opts.app) {
+        appCaller = verifyJwt(credential, opts.app.id, opts.app.publicKey);
+        if (!appCaller) return send(401, { message: 'Bad JWT' });
+      } else if (scheme.toLowerCase() === 'token') {
+        installation = installationTokens.get(credential);
+        if (installation === undefined && !(opts.tokens ?? []).includes(credential)) {
+          return send(401, { message: 'Bad credentials' });
         }
-        const pr: FakePull = {
-          number: prs.length + 1,
-          title: body.title,
-          body: body.body ?? '',
-          head: body.head,
-          base: body.base,
-          state: 'open',
-        };
-        prs.push(pr);
-        await opts.afterCreatePull?.(pr);
-        return send(201, pullJson(repo, pr));
+      } else {
+        return send(401, { message: 'Requires authentication' });
       }
-      const patchPull = /^\/pulls\/(\d+)$/.exec(rest);
-      if (req.method === 'PATCH' && patchPull) {
-        const pr = prs.find((p) => p.number === Number(patchPull[1]));
-        if (!pr) return send(404, { message: 'Not Found' });
-        if (body.title !== undefined) pr.title = body.title;
-        if (body.body !== undefined) pr.body = body.body;
-        if (body.state !== undefined) pr.state = body.state;
-        return send(200, pullJson(repo, pr));
-      }
-    }
-    return send(404, { message: `No fake for ${req.method} ${path}` });
-  };
+      const visible = (r: FakeRepo) =>
+        installation === undefined ||
+        (opts.app?.installations[installation] ?? []).includes(`${r.owner}/${r.repo}`);
 
-  const server: Server = createServer((req, res) => {
-    handle(req, res).catch((e) => {
-      res.writeHead(500, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ message: String(e) }));
-    });
+      if (appCaller) {
+        if (method === 'GET' && path === '/app/installations') {
+          return page(Object.keys(opts.app!.installations).map((id) => ({ id: Number(id) })));
+        }
+        const tokenFor = /^\/app\/installations\/(\d+)\/access_tokens$/.exec(path);
+        if (method === 'POST' && tokenFor) {
+          const id = Number(tokenFor[1]);
+          if (!opts.app!.installations[id]) return send(404, { message: 'Not Found' });
+          const token = `ghs_${id}_${Math.random().toString(36).slice(2)}`;
+          installationTokens.set(token, id);
+          return send(201, { token, expires_at: new Date(Date.now() + 3600_000).toISOString() });
+        }
+        const installationOf = /^\/repos\/([^/]+)\/([^/]+)\/installation$/.exec(path);
+        if (method === 'GET' && installationOf) {
+          const full = `${installationOf[1]}/${installationOf[2]}`;
+          const id = Object.entries(opts.app!.installations).find(([, rs]) => rs.includes(full))?.[0];
+          return id ? send(200, { id: Number(id) }) : send(404, { message: 'Not Found' });
+        }
+        return send(403, { message: 'An app JWT cannot do this' });
+      }
+
+      if (method === 'GET' && path === '/user/repos' && installation === undefined) {
+        return page([...byName.values()].map(repoJson));
+      }
+      if (method === 'GET' && path === '/installation/repositories' && installation !== undefined) {
+        const list = [...byName.values()].filter(visible).map(repoJson);
+        return page(list, (xs) => ({ total_count: list.length, repositories: xs }));
+      }
+      const m = /^\/repos\/([^/]+)\/([^/]+)(\/.*)?$/.exec(path);
+      if (m) {
+        const repo = byName.get(`${m[1]}/${m[2]}`.toLowerCase());
+        if (!repo || !visible(repo)) return send(404, { message: 'Not Found' });
+        const rest = m[3] ?? '';
+        const prs = pulls.get(`${repo.owner}/${repo.repo}`.toLowerCase())!;
+        if (method === 'GET' && rest === '') return send(200, repoJson(repo));
+        if (method === 'GET' && rest === '/branches') {
+          return page(branchesOf(repo.path).map((name) => ({ name, protected: false })));
+        }
+        if (method === 'GET' && rest === '/pulls') {
+          const state = u.searchParams.get('state') ?? 'open';
+          const head = u.searchParams.get('head');
+          const list = prs.filter(
+            (p) => (state === 'all' || p.state === state) && (!head || `${repo.owner}:${p.head}` === head),
+          );
+          return page(list.map((p) => pullJson(repo, p)));
+        }
+        if (method === 'POST' && rest === '/pulls') {
+          const branches = branchesOf(repo.path);
+          if (!branches.includes(body?.head))
+            return send(422, { message: `head ${body?.head} does not exist` });
+          if (!branches.includes(body?.base))
+            return send(422, { message: `base ${body?.base} does not exist` });
+          if (prs.some((p) => p.state === 'open' && p.head === body.head)) {
+            return send(422, { message: `A pull request already exists for ${repo.owner}:${body.head}.` });
+          }
+          const pr: FakePull = {
+            number: prs.length + 1,
+            title: body.title,
+            body: body.body ?? '',
+            head: body.head,
+            base: body.base,
+            state: 'open',
+          };
+          prs.push(pr);
+          await opts.afterCreatePull?.(pr);
+          return send(201, pullJson(repo, pr));
+        }
+        const patchPull = /^\/pulls\/(\d+)$/.exec(rest);
+        if (method === 'PATCH' && patchPull) {
+          const pr = prs.find((p) => p.number === Number(patchPull[1]));
+          if (!pr) return send(404, { message: 'Not Found' });
+          if (body.title !== undefined) pr.title = body.title;
+          if (body.body !== undefined) pr.body = body.body;
+          if (body.state !== undefined) pr.state = body.state;
+          return send(200, pullJson(repo, pr));
+        }
+      }
+      return send(404, { message: `No fake for ${method} ${path}` });
+    },
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    url,
-    calls,
-    pulls: (owner, repo) => pulls.get(`${owner}/${repo}`.toLowerCase()) ?? [],
-    addRepo,
-    close: () =>
-      new Promise<void>((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
-  };
+  return { ...host, pulls: (owner, repo) => pulls.get(`${owner}/${repo}`.toLowerCase()) ?? [], addRepo };
 }
 
 export function branchesOf(bare: string): string[] {

@@ -1,9 +1,8 @@
 // A fake GitLab REST v4 API on 127.0.0.1 for tests: projects backed by real local bare repositories
 // (their http_url_to_repo is the path), branches, merge requests. Every request is recorded, so tests
 // can check exactly which calls the GitLab provider made.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { branchesOf } from './fake-github.ts';
+import { type HostCall, pageOf, startFakeHost } from './fake-host.ts';
 
 export interface FakeProject {
   /** Full path, e.g. acme/widgets or acme/sub/widgets. */
@@ -14,15 +13,8 @@ export interface FakeProject {
   repo: string;
 }
 
-export interface GitLabCall {
-  method: string;
-  /** Path with the project id decoded, e.g. /api/v4/projects/acme/widgets/merge_requests. */
-  path: string;
-  query: Record<string, string>;
-  body: any;
-  /** Whether the right PRIVATE-TOKEN came along ('ok', 'bad' or 'none'; the token itself is not kept). */
-  auth: 'ok' | 'bad' | 'none';
-}
+/** A recorded request (the path URL-decoded); `auth`: whether a known PRIVATE-TOKEN came along. */
+export type GitLabCall = HostCall<'ok' | 'bad' | 'none'>;
 
 export interface FakeMergeRequest {
   iid: number;
@@ -43,8 +35,6 @@ export interface FakeGitLab {
 export async function startFakeGitLab(projects: FakeProject[], tokens: string[]): Promise<FakeGitLab> {
   const byPath = new Map(projects.map((p, i) => [p.path.toLowerCase(), { ...p, id: i + 1 }]));
   const mrs = new Map<string, FakeMergeRequest[]>(projects.map((p) => [p.path.toLowerCase(), []]));
-  const calls: GitLabCall[] = [];
-  let url = '';
 
   const projectJson = (p: FakeProject & { id: number }) => ({
     id: p.id,
@@ -59,99 +49,72 @@ export async function startFakeGitLab(projects: FakeProject[], tokens: string[])
     web_url: `https://gitlab.example/${p.path}/-/merge_requests/${m.iid}`,
   });
 
-  const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    const u = new URL(req.url ?? '/', 'http://x');
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const text = Buffer.concat(chunks).toString('utf8');
-    const body = text ? JSON.parse(text) : undefined;
-    const token = req.headers['private-token'];
-    const auth = token === undefined ? 'none' : tokens.includes(String(token)) ? 'ok' : 'bad';
-    // The project id is URL-encoded (acme%2Fwidgets): decode it for the record.
-    const rawPath = u.pathname;
-    const path = decodeURIComponent(rawPath);
-    calls.push({ method: req.method ?? 'GET', path, query: Object.fromEntries(u.searchParams), body, auth });
-    const send = (status: number, json: unknown, headers: Record<string, string> = {}) => {
-      res.writeHead(status, { 'content-type': 'application/json', ...headers });
-      res.end(JSON.stringify(json));
-    };
-    const page = <T>(items: T[]) => {
-      const per = Number(u.searchParams.get('per_page') ?? 20);
-      const n = Number(u.searchParams.get('page') ?? 1);
-      const headers: Record<string, string> = { 'x-total': String(items.length), 'x-page': String(n) };
-      if (n * per < items.length) {
-        const next = new URL(`${url}${rawPath}${u.search}`);
-        next.searchParams.set('page', String(n + 1));
-        headers.link = `<${next}>; rel="next"`;
-        headers['x-next-page'] = String(n + 1);
-      }
-      send(200, items.slice((n - 1) * per, n * per), headers);
-    };
-    if (auth !== 'ok') return send(401, { message: '401 Unauthorized' });
-
-    const m = /^\/api\/v4\/projects\/(.+?)(\/repository\/branches|\/merge_requests(?:\/(\d+))?)?$/.exec(path);
-    const project = m ? byPath.get(m[1]!.toLowerCase()) : undefined;
-    if (!m || !project) return send(404, { message: '404 Project Not Found' });
-    const list = mrs.get(project.path.toLowerCase())!;
-    const rest = m[2] ?? '';
-    if (req.method === 'GET' && rest === '') return send(200, projectJson(project));
-    if (req.method === 'GET' && rest === '/repository/branches') {
-      return page(branchesOf(project.repo).map((name) => ({ name, protected: false })));
-    }
-    if (req.method === 'GET' && rest === '/merge_requests') {
-      const state = u.searchParams.get('state') ?? 'all';
-      const source = u.searchParams.get('source_branch');
-      return page(
-        list
-          .filter((x) => (state === 'all' || x.state === state) && (!source || x.source_branch === source))
-          .map((x) => mrJson(project, x)),
-      );
-    }
-    if (req.method === 'POST' && rest === '/merge_requests') {
-      const branches = branchesOf(project.repo);
-      if (!branches.includes(body?.source_branch) || !branches.includes(body?.target_branch)) {
-        return send(422, { message: ['branch does not exist'] });
-      }
-      if (list.some((x) => x.state === 'opened' && x.source_branch === body.source_branch)) {
-        return send(409, { message: ['Another open merge request already exists for this source branch'] });
-      }
-      const mr: FakeMergeRequest = {
-        iid: list.length + 1,
-        title: body.title,
-        description: body.description ?? '',
-        source_branch: body.source_branch,
-        target_branch: body.target_branch,
-        state: 'opened',
+  const host = await startFakeHost({
+    auth: (req) => {
+      const token = req.headers['private-token'];
+      return token === undefined ? 'none' : tokens.includes(String(token)) ? 'ok' : 'bad';
+    },
+    decodePath: true,
+    route: ({ method, url: u, path, body, auth, send }) => {
+      const page = <T>(items: T[]) => {
+        const p = pageOf(u, items, 'per_page', 20);
+        const headers: Record<string, string> = { 'x-total': String(items.length), 'x-page': String(p.page) };
+        if (p.next) {
+          headers.link = `<${p.next}>; rel="next"`;
+          headers['x-next-page'] = String(p.page + 1);
+        }
+        send(200, p.items, headers);
       };
-      list.push(mr);
-      return send(201, mrJson(project, mr));
-    }
-    if (req.method === 'PUT' && m[3]) {
-      const mr = list.find((x) => x.iid === Number(m[3]));
-      if (!mr) return send(404, { message: '404 Not found' });
-      if (body.title !== undefined) mr.title = body.title;
-      if (body.description !== undefined) mr.description = body.description;
-      return send(200, mrJson(project, mr));
-    }
-    return send(404, { message: `No fake for ${req.method} ${path}` });
-  };
+      if (auth !== 'ok') return send(401, { message: '401 Unauthorized' });
 
-  const server: Server = createServer((req, res) => {
-    handle(req, res).catch((e) => {
-      res.writeHead(500, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ message: String(e) }));
-    });
+      const m = /^\/api\/v4\/projects\/(.+?)(\/repository\/branches|\/merge_requests(?:\/(\d+))?)?$/.exec(
+        path,
+      );
+      const project = m ? byPath.get(m[1]!.toLowerCase()) : undefined;
+      if (!m || !project) return send(404, { message: '404 Project Not Found' });
+      const list = mrs.get(project.path.toLowerCase())!;
+      const rest = m[2] ?? '';
+      if (method === 'GET' && rest === '') return send(200, projectJson(project));
+      if (method === 'GET' && rest === '/repository/branches') {
+        return page(branchesOf(project.repo).map((name) => ({ name, protected: false })));
+      }
+      if (method === 'GET' && rest === '/merge_requests') {
+        const state = u.searchParams.get('state') ?? 'all';
+        const source = u.searchParams.get('source_branch');
+        return page(
+          list
+            .filter((x) => (state === 'all' || x.state === state) && (!source || x.source_branch === source))
+            .map((x) => mrJson(project, x)),
+        );
+      }
+      if (method === 'POST' && rest === '/merge_requests') {
+        const branches = branchesOf(project.repo);
+        if (!branches.includes(body?.source_branch) || !branches.includes(body?.target_branch)) {
+          return send(422, { message: ['branch does not exist'] });
+        }
+        if (list.some((x) => x.state === 'opened' && x.source_branch === body.source_branch)) {
+          return send(409, { message: ['Another open merge request already exists for this source branch'] });
+        }
+        const mr: FakeMergeRequest = {
+          iid: list.length + 1,
+          title: body.title,
+          description: body.description ?? '',
+          source_branch: body.source_branch,
+          target_branch: body.target_branch,
+          state: 'opened',
+        };
+        list.push(mr);
+        return send(201, mrJson(project, mr));
+      }
+      if (method === 'PUT' && m[3]) {
+        const mr = list.find((x) => x.iid === Number(m[3]));
+        if (!mr) return send(404, { message: '404 Not found' });
+        if (body.title !== undefined) mr.title = body.title;
+        if (body.description !== undefined) mr.description = body.description;
+        return send(200, mrJson(project, mr));
+      }
+      return send(404, { message: `No fake for ${method} ${path}` });
+    },
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    url,
-    calls,
-    mergeRequests: (path) => mrs.get(path.toLowerCase()) ?? [],
-    close: () =>
-      new Promise<void>((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
-  };
+  return { ...host, mergeRequests: (path) => mrs.get(path.toLowerCase()) ?? [] };
 }

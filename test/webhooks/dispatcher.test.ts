@@ -25,7 +25,7 @@ const answers: number[] = [];
 const received: { headers: Record<string, string>; body: string }[] = [];
 
 before(async () => {
-  store = openSqliteStore({ dataDir: ':memory:' });
+  store = await openSqliteStore({ dataDir: ':memory:' });
   receiver = createServer((req, res) => {
     let body = '';
     req.on('data', (c) => {

@@ -285,8 +285,8 @@ describe('sending', () => {
 
 describe('registration', () => {
   let store: SqlStore;
-  before(() => {
-    store = openSqliteStore({ dataDir: ':memory:' });
+  before(async () => {
+    store = await openSqliteStore({ dataDir: ':memory:' });
   });
   after(() => store.close());
 

@@ -22,7 +22,7 @@ const open: Workspaces[] = [];
 before(async () => {
   tmp = await makeTempDir();
   remote = await createRemote(tmp.path);
-  store = openSqliteStore({ dataDir: join(tmp.path, 'data') });
+  store = await openSqliteStore({ dataDir: join(tmp.path, 'data') });
 });
 after(async () => {
   for (const w of open) await w.close();

@@ -2,6 +2,7 @@
  * Per-session budgets (the server's defaults apply to every session): model turns, tokens and
  * working wall time. Reaching one pauses the session; a message or :resume grants a fresh budget.
  */
+import { envInt, type Fail } from '../../env-int.ts';
 
 export interface Budgets {
   /** Model calls; 0 = unlimited. */
@@ -21,22 +22,13 @@ export interface Spent {
 
 export const NOTHING_SPENT: Spent = Object.freeze({ turns: 0, tokens: 0, wallMs: 0 });
 
-type Fail = (message: string) => Error;
-
-function int(fail: Fail, name: string, raw: string | undefined, fallback: number, max: number): number {
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0 || n > max) {
-    throw fail(`${name} must be an integer between 0 (unlimited) and ${max}; got '${raw}'.`);
-  }
-  return n;
-}
-
 export function parseBudgets(env: NodeJS.ProcessEnv, fail: Fail): Budgets {
+  const budget = (name: string, fallback: number, max: number) =>
+    envInt(fail, name, env[name], fallback, 0, max, '(unlimited)');
   return {
-    maxTurns: int(fail, 'STINT_BUDGET_TURNS', env.STINT_BUDGET_TURNS, 150, 1_000_000),
-    maxTokens: int(fail, 'STINT_BUDGET_TOKENS', env.STINT_BUDGET_TOKENS, 5_000_000, 1e12),
-    maxWallMs: int(fail, 'STINT_BUDGET_MINUTES', env.STINT_BUDGET_MINUTES, 120, 525_600) * 60_000,
+    maxTurns: budget('STINT_BUDGET_TURNS', 150, 1_000_000),
+    maxTokens: budget('STINT_BUDGET_TOKENS', 5_000_000, 1e12),
+    maxWallMs: budget('STINT_BUDGET_MINUTES', 120, 525_600) * 60_000,
   };
 }
 

@@ -4,6 +4,7 @@
  * and tuning knobs. The API key is kept here only; nothing prints it.
  */
 import { readFileSync } from 'node:fs';
+import { envInt, type Fail } from '../../env-int.ts';
 
 export const MODEL_PROVIDERS = ['openai-compatible', 'openai', 'anthropic', 'google', 'ollama'] as const;
 export type ModelProvider = (typeof MODEL_PROVIDERS)[number];
@@ -46,17 +47,6 @@ const KEY_FALLBACK: Partial<Record<ModelProvider, string>> = {
 
 const DEFAULT_OLLAMA_URL = 'http://127.0.0.1:11434/v1';
 
-type Fail = (message: string) => Error;
-
-function int(fail: Fail, name: string, raw: string | undefined, fallback: number, min: number, max: number) {
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw fail(`${name} must be an integer between ${min} and ${max}; got '${raw}'.`);
-  }
-  return n;
-}
-
 export function parseModelConfig(
   flags: { model?: string | undefined },
   env: NodeJS.ProcessEnv,
@@ -88,7 +78,7 @@ export function parseModelConfig(
       `STINT_MODEL_TEMPERATURE must be a number between 0 and 2; got '${env.STINT_MODEL_TEMPERATURE}'.`,
     );
   }
-  const maxOutput = int(
+  const maxOutput = envInt(
     fail,
     'STINT_MODEL_MAX_OUTPUT_TOKENS',
     env.STINT_MODEL_MAX_OUTPUT_TOKENS,
@@ -102,7 +92,7 @@ export function parseModelConfig(
     baseUrl,
     apiKey,
     stream,
-    contextTokens: int(
+    contextTokens: envInt(
       fail,
       'STINT_MODEL_CONTEXT_TOKENS',
       env.STINT_MODEL_CONTEXT_TOKENS,
@@ -112,7 +102,7 @@ export function parseModelConfig(
     ),
     maxOutputTokens: maxOutput === 0 ? undefined : maxOutput,
     temperature,
-    requestTimeoutMs: int(
+    requestTimeoutMs: envInt(
       fail,
       'STINT_MODEL_TIMEOUT_MS',
       env.STINT_MODEL_TIMEOUT_MS,
@@ -120,8 +110,8 @@ export function parseModelConfig(
       1000,
       86_400_000,
     ),
-    maxRetries: int(fail, 'STINT_MODEL_MAX_RETRIES', env.STINT_MODEL_MAX_RETRIES, 4, 2, 100),
-    retryBaseMs: int(fail, 'STINT_MODEL_RETRY_BASE_MS', env.STINT_MODEL_RETRY_BASE_MS, 1000, 0, 600_000),
+    maxRetries: envInt(fail, 'STINT_MODEL_MAX_RETRIES', env.STINT_MODEL_MAX_RETRIES, 4, 2, 100),
+    retryBaseMs: envInt(fail, 'STINT_MODEL_RETRY_BASE_MS', env.STINT_MODEL_RETRY_BASE_MS, 1000, 0, 600_000),
     price: parsePrice(env.STINT_MODEL_PRICE, fail),
   };
 }

@@ -11,6 +11,7 @@ import {
   streamText,
   type ToolSet,
 } from 'ai';
+import { describeIssues, type SchemaIssues } from './tool-schemas.ts';
 
 export interface TurnRequest {
   model: LanguageModel;
@@ -123,11 +124,22 @@ export async function modelTurn(req: TurnRequest): Promise<TurnResult> {
 function toCallInfo(c: RawCall): CallInfo {
   const info: CallInfo = { id: c.toolCallId, name: c.toolName, input: c.input };
   if (c.invalid) {
-    const err = c.error as { name?: string; message?: string } | undefined;
+    const err = c.error as { name?: string; message?: string; cause?: unknown } | undefined;
+    const schemaError = zodErrorIn(err);
     info.invalid =
       err?.name === 'AI_NoSuchToolError'
         ? `there is no tool named '${c.toolName}' in this phase`
-        : `the arguments are not valid JSON for ${c.toolName}: ${err?.message ?? 'parse error'}`;
+        : schemaError
+          ? `invalid arguments for ${c.toolName}: ${describeIssues(schemaError)}`
+          : `the arguments are not valid JSON for ${c.toolName}: ${err?.message ?? 'parse error'}`;
   }
   return info;
+}
+
+/** The schema's complaint inside the SDK's InvalidToolInputError (-> TypeValidationError -> ZodError). */
+function zodErrorIn(err: unknown): SchemaIssues | undefined {
+  for (let e = err, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    if (Array.isArray((e as SchemaIssues).issues)) return e as SchemaIssues;
+  }
+  return undefined;
 }

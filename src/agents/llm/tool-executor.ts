@@ -13,6 +13,7 @@ import { searchFiles } from '../tools/search-files.ts';
 import { clip, oneLine } from '../tools/truncate.ts';
 import { workspaceDiff, workspaceStatus } from '../tools/workspace-diff.ts';
 import type { CallInfo } from './model-turn.ts';
+import { describeIssues, isToolName, TOOL_INPUTS, type ToolInput, type ToolName } from './tool-schemas.ts';
 import type { Phase } from './tool-set.ts';
 
 export interface PlanStepInput {
@@ -42,43 +43,22 @@ const MUTATING = new Set(['write_file', 'edit_file', 'run_command', 'start_step'
 
 class ArgError extends Error {}
 
-function args(call: CallInfo): Record<string, unknown> {
-  const a = call.input;
-  if (typeof a !== 'object' || a === null || Array.isArray(a))
-    throw new ArgError('arguments must be an object');
-  return a as Record<string, unknown>;
+/**
+ * The call's arguments as its tool's schema reads them. The SDK validated them already (a bad
+ * call arrives marked invalid); this types them, and checks calls replayed from a checkpoint.
+ */
+function input<N extends ToolName>(call: CallInfo, name: N): ToolInput<N> {
+  const parsed = TOOL_INPUTS[name].safeParse(call.input ?? {});
+  if (!parsed.success) throw new ArgError(describeIssues(parsed.error));
+  return parsed.data as ToolInput<N>;
 }
 
-function text(a: Record<string, unknown>, key: string, required = true): string | undefined {
-  const v = a[key];
-  if (v === undefined || v === null) {
-    if (required) throw new ArgError(`"${key}" is required`);
-    return undefined;
-  }
-  if (typeof v !== 'string') throw new ArgError(`"${key}" must be a string`);
-  return v;
-}
-
-function num(a: Record<string, unknown>, key: string): number | undefined {
-  const v = a[key];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new ArgError(`"${key}" must be a number`);
-  return Math.floor(v);
-}
-
-/** Validates propose_plan's steps; throws ArgError with what is wrong. */
+/** propose_plan's steps, trimmed and cut to size; throws ArgError with what is wrong. */
 export function planSteps(call: CallInfo): PlanStepInput[] {
-  const steps = args(call).steps;
-  if (!Array.isArray(steps) || steps.length === 0) throw new ArgError('"steps" must be a non-empty array');
-  if (steps.length > 30) throw new ArgError('at most 30 steps');
-  return steps.map((s, i) => {
-    if (typeof s !== 'object' || s === null) throw new ArgError(`steps[${i}] must be an object`);
-    const o = s as Record<string, unknown>;
-    const title = typeof o.title === 'string' ? o.title.trim() : '';
-    if (title === '') throw new ArgError(`steps[${i}].title must be a non-empty string`);
-    const description = typeof o.description === 'string' ? o.description.trim() : '';
-    return { title: oneLine(title, 200), description: clip(description, 4000) };
-  });
+  return input(call, 'propose_plan').steps.map((s) => ({
+    title: oneLine(s.title, 200),
+    description: clip(s.description?.trim() ?? '', 4000),
+  }));
 }
 
 export function argumentError(e: unknown): string | undefined {
@@ -131,25 +111,24 @@ async function executeUnredacted(call: CallInfo, env: ToolEnv): Promise<ToolOutc
 
 async function run(call: CallInfo, env: ToolEnv): Promise<ToolOutcome> {
   const { workdir } = env.ctx;
-  const a = args(call);
+  if (!isToolName(call.name))
+    return { result: `Error: there is no tool named '${call.name}'.`, isError: true };
   switch (call.name) {
     case 'list_files': {
-      const depth = Math.min(10, Math.max(1, num(a, 'depth') ?? 3));
-      return { result: await listFiles(workdir, text(a, 'path', false) ?? '.', { depth }) };
+      const a = input(call, 'list_files');
+      const depth = Math.min(10, Math.max(1, a.depth ?? 3));
+      return { result: await listFiles(workdir, a.path ?? '.', { depth }) };
     }
     case 'read_file': {
-      const opts = {
-        offset: num(a, 'offset') ?? 1,
-        limit: num(a, 'limit') ?? 2000,
-        maxChars: env.maxResultChars,
-      };
-      return { result: await readTextWindow(workdir, text(a, 'path')!, opts) };
+      const a = input(call, 'read_file');
+      const opts = { offset: a.offset ?? 1, limit: a.limit ?? 2000, maxChars: env.maxResultChars };
+      return { result: await readTextWindow(workdir, a.path, opts) };
     }
     case 'search_files': {
-      const path = text(a, 'path', false);
+      const a = input(call, 'search_files');
       return {
-        result: await searchFiles(workdir, text(a, 'pattern')!, {
-          ...(path === undefined ? {} : { path }),
+        result: await searchFiles(workdir, a.pattern, {
+          ...(a.path == null ? {} : { path: a.path }),
           literal: a.literal === true,
           caseInsensitive: a.case_insensitive === true,
         }),
@@ -158,10 +137,9 @@ async function run(call: CallInfo, env: ToolEnv): Promise<ToolOutcome> {
     case 'git_status':
       return { result: await workspaceStatus(workdir) };
     case 'git_diff':
-      return { result: await workspaceDiff(workdir, text(a, 'path', false)) };
+      return { result: await workspaceDiff(workdir, input(call, 'git_diff').path ?? undefined) };
     case 'write_file': {
-      const path = text(a, 'path')!;
-      const content = text(a, 'content')!;
+      const { path, content } = input(call, 'write_file');
       const existed = await resolveInside(workdir, path)
         .then((abs) => lstat(abs))
         .then(
@@ -179,38 +157,33 @@ async function run(call: CallInfo, env: ToolEnv): Promise<ToolOutcome> {
       };
     }
     case 'edit_file': {
-      const path = text(a, 'path')!;
-      const r = await editFileInside(
-        workdir,
-        path,
-        text(a, 'old_text')!,
-        text(a, 'new_text')!,
-        a.replace_all === true,
-      );
+      const a = input(call, 'edit_file');
+      const r = await editFileInside(workdir, a.path, a.old_text, a.new_text, a.replace_all === true);
       const what = `${r.replacements} replacement${r.replacements === 1 ? '' : 's'}`;
       return {
-        result: `Edited ${path}: ${what}; the file now has ${r.linesAfter} lines.`,
+        result: `Edited ${a.path}: ${what}; the file now has ${r.linesAfter} lines.`,
         progress: {
-          title: `Edited ${path}`,
+          title: `Edited ${a.path}`,
           description: `${what}, ${r.linesBefore} → ${r.linesAfter} lines`,
         },
       };
     }
-    case 'run_command':
-      return runCommand(text(a, 'command')!, num(a, 'timeout_seconds'), env);
+    case 'run_command': {
+      const a = input(call, 'run_command');
+      return runCommand(a.command, a.timeout_seconds ?? undefined, env);
+    }
     case 'start_step': {
-      const n = num(a, 'step');
+      const { step: n, note } = input(call, 'start_step');
       const steps = env.plan ?? [];
-      if (n === undefined || n < 1 || n > steps.length) {
+      if (n < 1 || n > steps.length) {
         throw new ArgError(`"step" must be between 1 and ${steps.length}`);
       }
       const step = steps[n - 1]!;
-      const note = text(a, 'note', false)?.trim();
       return {
         result: `Step ${n} started.`,
         progress: {
           title: `Step ${n} of ${steps.length}: ${step.title}`,
-          description: note || step.description,
+          description: note?.trim() || step.description,
         },
       };
     }
@@ -224,7 +197,6 @@ async function runCommand(
   timeoutSeconds: number | undefined,
   env: ToolEnv,
 ): Promise<ToolOutcome> {
-  if (command.trim() === '') throw new ArgError('"command" must not be empty');
   const { ctx } = env;
   const limit = ctx.limits.commandTimeoutMs;
   const timeoutMs = timeoutSeconds && timeoutSeconds > 0 ? Math.min(limit, timeoutSeconds * 1000) : limit;

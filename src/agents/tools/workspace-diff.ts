@@ -5,6 +5,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { splitUnifiedDiff } from '../../domain/unified-diff.ts';
 import { computeChangeSet } from '../../workspace/patch.ts';
 import { readServerBase, serverGitDirFor } from '../../workspace/server-git.ts';
 import { checkRelativePath } from './files.ts';
@@ -38,10 +39,10 @@ export async function workspaceDiff(workdir: string, path?: string): Promise<str
   if (unidiffPatch === '') return 'No changes since the start of the session.';
   if (path === undefined || path === '' || path === '.') return unidiffPatch;
   const want = checkRelativePath(path);
-  const parts = unidiffPatch.split(/(?=^diff --git )/m);
-  const kept = parts.filter((p) => {
-    const m = /^diff --git a\/(.*?) b\/(.*)$/m.exec(p);
-    return m !== null && [m[1]!, m[2]!].some((f) => f === want || f.startsWith(`${want}/`));
-  });
+  const kept = splitUnifiedDiff(unidiffPatch)
+    .filter(({ file }) =>
+      [file.oldPath, file.newPath].some((f) => f !== undefined && (f === want || f.startsWith(`${want}/`))),
+    )
+    .map((s) => s.text);
   return kept.length > 0 ? kept.join('') : `No changes under ${want}.`;
 }

@@ -1,4 +1,5 @@
 /** Unified diffs for people: per-file summary and colouring. */
+import { type DiffFile, parseUnifiedDiff } from '../../domain/unified-diff.ts';
 import type { Style } from './terminal.ts';
 
 export interface FileStat {
@@ -10,28 +11,22 @@ export interface FileStat {
   binary: boolean;
 }
 
+const STATUS: Record<DiffFile['status'], FileStat['status']> = {
+  added: 'A',
+  deleted: 'D',
+  renamed: 'R',
+  copied: 'M',
+  modified: 'M',
+};
+
 export function diffStat(patch: string): FileStat[] {
-  const files: FileStat[] = [];
-  let cur: FileStat | undefined;
-  let inHunk = false;
-  for (const line of patch.split('\n')) {
-    const header = /^diff --git a\/(.*) b\/(.*)$/.exec(line);
-    if (header) {
-      cur = { path: header[2]!, status: 'M', added: 0, removed: 0, binary: false };
-      files.push(cur);
-      inHunk = false;
-      continue;
-    }
-    if (!cur) continue;
-    if (line.startsWith('@@')) inHunk = true;
-    else if (inHunk && line.startsWith('+')) cur.added++;
-    else if (inHunk && line.startsWith('-')) cur.removed++;
-    else if (!inHunk && line.startsWith('new file mode')) cur.status = 'A';
-    else if (!inHunk && line.startsWith('deleted file mode')) cur.status = 'D';
-    else if (!inHunk && line.startsWith('rename from')) cur.status = 'R';
-    else if (line === 'GIT binary patch' || /^Binary files .* differ$/.test(line)) cur.binary = true;
-  }
-  return files;
+  return parseUnifiedDiff(patch).map((f) => ({
+    path: f.path,
+    status: STATUS[f.status],
+    added: f.additions,
+    removed: f.deletions,
+    binary: f.binary,
+  }));
 }
 
 export function statLines(files: FileStat[], style: Style): string[] {

@@ -1,16 +1,15 @@
 /**
- * The many-worker queue: leases live in the sessions table (claimed in one
- * UPDATE ... WHERE id = (SELECT ... FOR UPDATE SKIP LOCKED LIMIT 1) RETURNING statement),
- * renewed by heartbeats and claimable again once expired. Idle workers sleep until a
- * `stint_work` NOTIFY (sent by a trigger when a session starts wanting a worker, whichever
- * process committed it), a local hint, or their poll interval.
+ * The many-worker queue: leases are claimed with `FOR UPDATE SKIP LOCKED` (in the store), renewed by
+ * heartbeats and claimable again once expired, which a reaper checks every lease period. Idle
+ * workers wake on a `stint_work` NOTIFY (sent by a trigger when a session starts wanting a worker,
+ * whichever process committed it), on a LISTEN reconnect (a NOTIFY may have been missed), on a
+ * local hint, or at their poll interval.
  */
 import type { Logger } from 'pino';
 import { backgroundFaults } from '../../services/background-faults.ts';
 import type { SessionEvents } from '../../services/events.ts';
-import { type Backoff, DEFAULT_BACKOFF, type ReleaseOutcome, type Store } from '../../store/store.ts';
-import type { WorkQueue } from '../queue.ts';
-import { Wakeups } from '../wakeups.ts';
+import type { Backoff, Store } from '../../store/store.ts';
+import { LeaseQueue } from '../lease-queue.ts';
 import type { PgListener } from './pg-listener.ts';
 
 export const WORK_CHANNEL = 'stint_work';
@@ -22,23 +21,22 @@ export interface PostgresQueueOptions {
   backoff?: Backoff;
 }
 
-export class PostgresQueue implements WorkQueue {
+export class PostgresQueue extends LeaseQueue {
   readonly kind = 'postgres';
-  readonly leaseMs: number;
-  readonly #store: Store;
   readonly #log: Pick<Logger, 'warn'> | undefined;
-  readonly #wakeups = new Wakeups();
-  readonly #unsubscribe: (() => void)[];
-  readonly #backoff: Backoff;
   #reaper: NodeJS.Timeout | undefined;
 
   constructor(store: Store, listener: PgListener, events: SessionEvents, opts: PostgresQueueOptions) {
-    this.#store = store;
-    this.leaseMs = opts.leaseMs;
+    super(store, {
+      leaseMs: opts.leaseMs,
+      backoff: opts.backoff,
+      wakeSources: [
+        (wake) => listener.on(WORK_CHANNEL, wake),
+        (wake) => listener.onReconnect(wake),
+        (wake) => events.onWork(wake),
+      ],
+    });
     this.#log = opts.log;
-    this.#backoff = opts.backoff ?? DEFAULT_BACKOFF;
-    const wake = () => this.#wakeups.wake();
-    this.#unsubscribe = [listener.on(WORK_CHANNEL, wake), listener.onReconnect(wake), events.onWork(wake)];
   }
 
   /**
@@ -46,7 +44,7 @@ export class PostgresQueue implements WorkQueue {
    * dropped, now and every lease period, which also NOTIFYs idle workers of the freed sessions.
    */
   async recover(): Promise<void> {
-    await this.#store.releaseExpiredLeases();
+    await this.store.releaseExpiredLeases();
     if (this.#reaper) return;
     this.#reaper = setInterval(() => void this.reap(), this.leaseMs);
     this.#reaper.unref();
@@ -58,7 +56,7 @@ export class PostgresQueue implements WorkQueue {
    */
   async reap(): Promise<void> {
     try {
-      await this.#store.releaseExpiredLeases();
+      await this.store.releaseExpiredLeases();
     } catch (err) {
       backgroundFaults.record('lease_reaper');
       this.#log?.warn(
@@ -68,28 +66,8 @@ export class PostgresQueue implements WorkQueue {
     }
   }
 
-  claim(owner: string): Promise<string | undefined> {
-    this.#wakeups.clear();
-    return this.#store.claimSession(owner, this.leaseMs, this.#backoff);
-  }
-
-  heartbeat(sessionId: string, owner: string): Promise<boolean> {
-    return this.#store.renewLease(sessionId, owner, this.leaseMs);
-  }
-
-  async release(sessionId: string, owner: string, outcome?: ReleaseOutcome): Promise<void> {
-    await this.#store.releaseLease(sessionId, owner, outcome, this.#backoff);
-    // A slot is free here too; other processes hear of the session through the trigger if it still wants work.
-    this.#wakeups.wake();
-  }
-
-  waitForWork(timeoutMs: number, signal: AbortSignal): Promise<void> {
-    return this.#wakeups.wait(timeoutMs, signal);
-  }
-
-  async close(): Promise<void> {
+  override async close(): Promise<void> {
     clearInterval(this.#reaper);
-    for (const u of this.#unsubscribe) u();
-    this.#wakeups.releaseAll();
+    await super.close();
   }
 }

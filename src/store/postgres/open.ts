@@ -31,13 +31,7 @@ const types = {
 /** Connects, applies pending migrations under an advisory lock, and returns the store. */
 export async function openPostgresStore(opts: PostgresOptions): Promise<SqlStore> {
   const applicationName = opts.applicationName ?? 'stint';
-  const client = new pg.Client({ connectionString: opts.url, application_name: applicationName, types });
-  await client.connect();
-  try {
-    await migratePostgres(client, MIGRATIONS);
-  } finally {
-    await client.end();
-  }
+  await migratePostgres(opts.url, MIGRATIONS, applicationName);
 
   const pool = new pg.Pool({
     connectionString: opts.url,

@@ -1,6 +1,6 @@
 /** A changeSet as a unified diff: a file index with +/− counts, then one collapsible table per file. */
 import type { ChangeSet } from '../../domain/activity.ts';
-import { type DiffFile, type DiffHunk, diffTotals, parseUnifiedDiff } from '../diff/parse-unified-diff.ts';
+import { type DiffFile, type DiffHunk, diffTotals, parseUnifiedDiff } from '../../domain/unified-diff.ts';
 import { html, type SafeHtml } from '../html.ts';
 import { counts, diffstat, plural } from './format.ts';
 

@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { readdir, rename, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { COMMIT_ID } from '../../domain/commit-id.ts';
 import { GitError, type GitOptions, runGit } from '../git.ts';
 import type { GitRemote } from '../git-auth.ts';
 import { isSafeRefName } from '../refs.ts';
@@ -15,7 +16,6 @@ import { withDirLock } from './dir-lock.ts';
 import { readRefFile, writeRefFile } from './ref-files.ts';
 
 const FETCH_TIMEOUT_MS = 10 * 60_000;
-const COMMIT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 const HEADS_REFSPEC = '+refs/heads/*:refs/heads/*';
 // Repack when fetches have left this many packs behind (each pack slows every object lookup).
 const MAX_PACKS = 24;

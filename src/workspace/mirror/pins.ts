@@ -13,6 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { COMMIT_ID } from '../../domain/commit-id.ts';
 import type { PinStore } from '../../store/pin-store.ts';
 import type { Mirror } from './mirror.ts';
 
@@ -21,7 +22,6 @@ export const COMMIT_PIN_PREFIX = 'commit/';
 const LEGACY_PREFIXES = ['base/', 'pushed/'] as const;
 const PACK_AFTER_LOOSE = 64;
 const SWEEP_BATCH = 500;
-const COMMIT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 
 interface MirrorState {
   key: string;

@@ -4,21 +4,20 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-
-const OBJECT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+import { COMMIT_ID } from '../../domain/commit-id.ts';
 
 /** The object id `ref` (a full name such as refs/heads/main) points to, or undefined. */
 export async function readRefFile(gitDir: string, ref: string): Promise<string | undefined> {
   const loose = await readFile(join(gitDir, ref), 'utf8').catch(() => undefined);
   if (loose !== undefined) {
     const id = loose.trim();
-    return OBJECT_ID.test(id) ? id : undefined; // a symbolic ref: let git resolve it
+    return COMMIT_ID.test(id) ? id : undefined; // a symbolic ref: let git resolve it
   }
   const packed = await readFile(join(gitDir, 'packed-refs'), 'utf8').catch(() => '');
   for (const line of packed.split('\n')) {
     if (line.endsWith(` ${ref}`)) {
       const id = line.slice(0, line.indexOf(' '));
-      return OBJECT_ID.test(id) ? id : undefined;
+      return COMMIT_ID.test(id) ? id : undefined;
     }
   }
   return undefined;
@@ -26,7 +25,7 @@ export async function readRefFile(gitDir: string, ref: string): Promise<string |
 
 /** Points `ref` at `id` by writing its loose ref file atomically. */
 export async function writeRefFile(gitDir: string, ref: string, id: string): Promise<void> {
-  if (!OBJECT_ID.test(id)) throw new Error(`invalid object id ${id}`);
+  if (!COMMIT_ID.test(id)) throw new Error(`invalid object id ${id}`);
   const file = join(gitDir, ref);
   await mkdir(dirname(file), { recursive: true });
   // The temporary file lives outside refs/: a concurrent fetch walking refs/ would otherwise read

@@ -63,3 +63,17 @@ test('read, list, search, edit and diff a checkout', async () => {
   assert.match(await workspaceDiff(dir, 'src'), /^diff --git a\/src\/deep\/b.ts b\/src\/deep\/b.ts/);
   assert.equal(await workspaceDiff(dir, 'nowhere'), 'No changes under nowhere.');
 });
+
+test('git_diff narrows to a path git has to quote', async () => {
+  const dir = await checkout();
+  mkdirSync(join(dir, 'dir "q"'));
+  mkdirSync(join(dir, 'naïve'));
+  writeFileSync(join(dir, 'dir "q"/x.txt'), 'x\n');
+  writeFileSync(join(dir, 'naïve/y.txt'), 'y\n');
+  const quoted = await workspaceDiff(dir, 'dir "q"');
+  assert.match(quoted, /^diff --git "a\/dir \\"q\\"\/x.txt" "b\/dir \\"q\\"\/x.txt"$/m);
+  assert.doesNotMatch(quoted, /y\.txt/);
+  const accented = await workspaceDiff(dir, 'naïve');
+  assert.match(accented, /y\.txt/);
+  assert.doesNotMatch(accented, /x\.txt/);
+});
