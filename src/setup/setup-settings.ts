@@ -1,4 +1,5 @@
 /** Server-wide settings of source setup and its cache: environment > defaults. */
+import { envInt } from '../env-int.ts';
 import { duration } from '../sources/repo-config.ts';
 
 export interface SetupSettings {
@@ -20,15 +21,6 @@ export interface SetupCacheSettings {
 
 type Fail = (message: string) => Error;
 
-function int(fail: Fail, name: string, raw: string | undefined, fallback: number, min: number, max: number) {
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw fail(`${name} must be an integer between ${min} and ${max}; got '${raw}'.`);
-  }
-  return n;
-}
-
 export function buildSetupSettings(env: NodeJS.ProcessEnv, fail: Fail = (m) => new Error(m)): SetupSettings {
   const timeoutMs = duration('STINT_SETUP_TIMEOUT', env.STINT_SETUP_TIMEOUT, 20 * 60_000, fail);
   if (timeoutMs < 1000 || timeoutMs > 24 * 3600_000)
@@ -38,7 +30,7 @@ export function buildSetupSettings(env: NodeJS.ProcessEnv, fail: Fail = (m) => n
     timeoutMs,
     cache: Object.freeze({
       enabled: !off,
-      maxBytes: int(
+      maxBytes: envInt(
         fail,
         'STINT_SETUP_CACHE_MAX_BYTES',
         env.STINT_SETUP_CACHE_MAX_BYTES,
@@ -46,8 +38,8 @@ export function buildSetupSettings(env: NodeJS.ProcessEnv, fail: Fail = (m) => n
         0,
         2 ** 50,
       ),
-      entriesPerSource: int(fail, 'STINT_SETUP_CACHE_ENTRIES', env.STINT_SETUP_CACHE_ENTRIES, 3, 1, 1000),
-      spares: int(fail, 'STINT_SETUP_CACHE_SPARES', env.STINT_SETUP_CACHE_SPARES, 1, 0, 8),
+      entriesPerSource: envInt(fail, 'STINT_SETUP_CACHE_ENTRIES', env.STINT_SETUP_CACHE_ENTRIES, 3, 1, 1000),
+      spares: envInt(fail, 'STINT_SETUP_CACHE_SPARES', env.STINT_SETUP_CACHE_SPARES, 1, 0, 8),
     }),
   });
 }
