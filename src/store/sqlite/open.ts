@@ -6,7 +6,7 @@ import { MIGRATIONS } from '../migrations/index.ts';
 import type { Migration } from '../migrations/migration.ts';
 import type { DB } from '../sql/schema.ts';
 import { SqlStore } from '../sql/sql-store.ts';
-import { sqliteAdapter } from './sqlite-adapter.ts';
+import { sqliteAdapterFor } from './sqlite-adapter.ts';
 import { withStatementCache } from './statement-cache.ts';
 
 export interface SqliteOptions {
@@ -28,7 +28,7 @@ export function openSqliteStore(opts: SqliteOptions): SqlStore {
   database.pragma('foreign_keys = ON');
   migrateSqlite(database);
   const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
-  return new SqlStore(db, sqliteAdapter);
+  return new SqlStore(db, sqliteAdapterFor(database));
 }
 
 /**
