@@ -169,7 +169,7 @@ async function assemble(config: Readonly<StintConfig>): Promise<Stint> {
     beforeRoutes: (a) => extensions.register(a, ctx),
     extend: (a) => {
       a.register(healthApi);
-      security.register(a);
+      security.register(a, ctx.auth);
       registerWeb(a, { sessions, sources, events, auth: ctx.auth, store, publicUrl: ctx.publicUrl });
       registerReviewWebhooks(a, {
         store,

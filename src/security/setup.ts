@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import type { Authenticator } from '../api/auth.ts';
 import { ConfigError } from '../config.ts';
 import type { Activity } from '../domain/activity.ts';
 import { StintError } from '../domain/errors.ts';
@@ -34,8 +35,11 @@ export interface SecuritySetup {
   sessionSecurity: SessionSecurity;
   limiter: RateLimiter;
   audit: AuditLog | undefined;
-  /** Adds the rate limit (after authentication), the audit log and the admin API to the API. */
-  register(app: FastifyInstance): void;
+  /**
+   * Adds the rate limit (after authentication), the audit log and the admin API to the API; `auth`
+   * is told when the admin API revokes a key.
+   */
+  register(app: FastifyInstance, auth?: Pick<Authenticator, 'forgetKeys'>): void;
 }
 
 export interface SecuritySetupOptions {
@@ -166,7 +170,7 @@ async function build(opts: SecuritySetupOptions): Promise<SecuritySetup> {
     sessionSecurity,
     limiter,
     audit,
-    register(app) {
+    register(app, auth) {
       // Callback style: no promise per request when the limits are cached (the hot path).
       app.addHook('onRequest', (req, _reply, done) => {
         const who = (req as FastifyRequest & { principal?: Principal }).principal;
@@ -180,7 +184,7 @@ async function build(opts: SecuritySetupOptions): Promise<SecuritySetup> {
         else done();
       });
       audit?.register(app);
-      app.register(adminApi, { store, secrets, limiter });
+      app.register(adminApi, { store, secrets, limiter, ...(auth ? { auth } : {}) });
     },
   };
 }
