@@ -9,7 +9,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { api, startServer } from '../test/support/server.ts';
+import { api, startServer, waitUntil } from '../test/support/server.ts';
 import { log, round, type Section } from './lib.ts';
 
 const require = createRequire(import.meta.url);
@@ -83,8 +83,12 @@ export async function measureApiOverhead(seconds: number, rounds: number): Promi
   try {
     const created = await api(server, 'POST', '/sessions', { prompt: 'benchmark session' });
     const id = created.body.id as string;
-    const one = await api(server, 'GET', `/sessions/${id}`);
-    const body = JSON.stringify(one.body);
+    // Measure the read path alone: the session's own run (its agent, workspace, checks) is over first.
+    const one = await waitUntil(async () => {
+      const r = await api(server, 'GET', `/sessions/${id}`);
+      return ['COMPLETED', 'FAILED'].includes(r.body.state) ? r : false;
+    });
+    const body = JSON.stringify((one as Awaited<ReturnType<typeof api>>).body);
     const bare = await spawnBaseline('bare-server.ts', body);
     procs.push(bare.proc);
     const fastify = await spawnBaseline('bare-fastify.ts', body);

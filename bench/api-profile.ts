@@ -8,7 +8,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { api, startServer } from '../test/support/server.ts';
+import { api, startServer, waitUntil } from '../test/support/server.ts';
 
 const require = createRequire(import.meta.url);
 const autocannon = require('autocannon') as (opts: Record<string, unknown>) => Promise<any>;
@@ -88,6 +88,9 @@ if (import.meta.main) {
   try {
     const created = await api(server, 'POST', '/sessions', { prompt: 'profile session' });
     const url = `${server.baseUrl}/sessions/${created.body.id}`;
+    await waitUntil(async () =>
+      ['COMPLETED', 'FAILED'].includes((await api(server, 'GET', `/sessions/${created.body.id}`)).body.state),
+    );
     const headers = { 'x-goog-api-key': server.apiKey, 'content-type': 'application/json' };
     await autocannon({ url, headers, connections: 32, duration: 2 });
     from = Number(process.hrtime.bigint() / 1000n);
