@@ -167,6 +167,7 @@ async function assemble(config: Readonly<StintConfig>): Promise<Stint> {
     logger: log,
     bodyLimit: config.bodyLimitBytes,
     beforeRoutes: (a) => extensions.register(a, ctx),
+    admit: (who) => security.limiter.checkFast(who),
     extend: (a) => {
       a.register(healthApi);
       security.register(a, ctx.auth);
