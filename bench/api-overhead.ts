@@ -15,7 +15,7 @@ import { log, round, type Section } from './lib.ts';
 const require = createRequire(import.meta.url);
 const autocannon = require('autocannon') as (opts: Record<string, unknown>) => Promise<any>;
 
-interface Load {
+export interface Load {
   rps: number;
   p99: number;
   errors: number;
@@ -29,7 +29,7 @@ function cpuMs(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
-async function load(
+export async function load(
   url: string,
   headers: Record<string, string>,
   seconds: number,
@@ -46,7 +46,10 @@ async function load(
   };
 }
 
-async function spawnBaseline(script: string, body: string): Promise<{ url: string; proc: ChildProcess }> {
+export async function spawnBaseline(
+  script: string,
+  body: string,
+): Promise<{ url: string; proc: ChildProcess }> {
   const proc = spawn(process.execPath, [join(import.meta.dirname, script)], {
     env: { ...process.env, BARE_BODY: body },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -61,7 +64,7 @@ async function spawnBaseline(script: string, body: string): Promise<{ url: strin
   return { url, proc };
 }
 
-const median = (xs: number[]) => {
+export const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
