@@ -8,6 +8,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { api, startServer, waitUntil } from '../test/support/server.ts';
 import { log, round, type Section } from './lib.ts';
@@ -129,7 +130,9 @@ export async function measureApiOverhead(seconds: number, rounds: number): Promi
 }
 
 export async function benchApiOverhead(seconds = 5, rounds = 5): Promise<Section> {
+  const loadBefore = loadavg()[0]!;
   const m = await measureApiOverhead(seconds, rounds);
+  const loadAfter = loadavg()[0]!;
   const med = (k: 'bare' | 'fastify' | 'stint', f: 'rps' | 'p99' | 'cpuUs') =>
     median(m.rounds.map((r) => r[k][f]));
   const errors = (k: 'bare' | 'fastify' | 'stint') => m.rounds.reduce((n, r) => n + r[k].errors, 0);
@@ -182,7 +185,7 @@ export async function benchApiOverhead(seconds = 5, rounds = 5): Promise<Section
       },
     ],
     notes: [
-      `autocannon, 32 connections, ${m.rounds.length} rounds of ${seconds} s per server, the three servers loaded in turn within each round (order rotated); each ratio is the median over rounds of that round's ratio, the req/s figures are medians too. Errors: stint ${errors('stint')}, Fastify ${errors('fastify')}, bare ${errors('bare')}.`,
+      `autocannon, 32 connections, ${m.rounds.length} rounds of ${seconds} s per server, the three servers loaded in turn within each round (order rotated); each ratio is the median over rounds of that round's ratio, the req/s figures are medians too. Errors: stint ${errors('stint')}, Fastify ${errors('fastify')}, bare ${errors('bare')}. Load average (1 min) of the machine: ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after, on ${cpus().length} cores.`,
       `Per round (stint / Fastify / bare req/s, then server CPU µs per request): ${m.rounds.map((r) => `${Math.round(r.stint.rps)} / ${Math.round(r.fastify.rps)} / ${Math.round(r.bare.rps)} (${Math.round(r.stint.cpuUs)} / ${Math.round(r.fastify.cpuUs)} / ${Math.round(r.bare.cpuUs)} µs)`).join('; ')}.`,
       `Server CPU per request is each server process's user + system time (/proc) over the requests it answered in that load; bare / Stint is ${round(m.cpuBareToStint, 3)}, bare / Fastify ${round(m.cpuBareToFastify, 3)} (medians over rounds). On a machine shared with other work it is steadier than req/s, which depends on how much CPU the three processes and the load generator get.`,
       "Stint does the API-key check (cached by the key's hash), the rate-limit check (cached limits, in the same hook), a SQLite read (a prepared statement run at once on the connection) and JSON serialisation per request; the load generator shares the machine with all three. The throughput target counts as met only if the CPU-per-request ratio (bare / Stint) is ≥ 0.60 too.",
