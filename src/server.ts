@@ -167,9 +167,10 @@ async function assemble(config: Readonly<StintConfig>): Promise<Stint> {
     logger: log,
     bodyLimit: config.bodyLimitBytes,
     beforeRoutes: (a) => extensions.register(a, ctx),
+    admit: (who) => security.limiter.checkFast(who),
     extend: (a) => {
       a.register(healthApi);
-      security.register(a);
+      security.register(a, ctx.auth);
       registerWeb(a, { sessions, sources, events, auth: ctx.auth, store, publicUrl: ctx.publicUrl });
       registerReviewWebhooks(a, {
         store,

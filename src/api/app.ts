@@ -29,6 +29,11 @@ export interface ApiOptions {
   extend?: (app: FastifyInstance) => void;
   /** Hooks and plugins that must see every route (idempotency, metrics, the OpenAPI generator), then more resources. */
   beforeRoutes?: (app: FastifyInstance) => void;
+  /**
+   * Run on every authenticated API request right after its key is checked, in the same hook (the
+   * rate limit): throws to refuse; a promise only when it must wait (e.g. a store read).
+   */
+  admit?: (who: Principal) => Promise<void> | undefined;
 }
 
 export function buildApi(ctx: ApiContext, opts: ApiOptions): FastifyInstance {
@@ -74,7 +79,9 @@ export function buildApi(ctx: ApiContext, opts: ApiOptions): FastifyInstance {
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
 
-  // Callback style: no promise per request when the key is cached and the body needs no counting.
+  // One hook, callback style, for the body limit, the key and the rate limit: no promise per request
+  // when the key and its limits are cached and the body needs no counting.
+  const admit = opts.admit;
   app.addHook('onRequest', (req, _reply, done) => {
     let pending: Promise<unknown> | undefined;
     try {
@@ -86,7 +93,10 @@ export function buildApi(ctx: ApiContext, opts: ApiOptions): FastifyInstance {
       else if (api) {
         const who = ctx.auth.authenticateFast(req);
         if (who instanceof Promise) pending = who.then((p) => setPrincipal(req, p));
-        else req.principal = who;
+        else {
+          req.principal = who;
+          pending = admit?.(who);
+        }
       }
     } catch (e) {
       return done(e as Error);
@@ -96,6 +106,7 @@ export function buildApi(ctx: ApiContext, opts: ApiOptions): FastifyInstance {
   });
   const setPrincipal = (req: FastifyRequest, p: Principal) => {
     req.principal = p;
+    return admit?.(p);
   };
   const authenticate = async (req: FastifyRequest) => setPrincipal(req, await ctx.auth.authenticate(req));
 

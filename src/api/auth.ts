@@ -61,25 +61,37 @@ const missingKey = () =>
   );
 const invalidKey = () => new StintError('UNAUTHENTICATED', 'API key is not valid.');
 
+const MAX_CACHED = 10_000;
+
 /**
  * Resolves keys to principals, with a short cache so polling clients cost no store read for auth.
- * The cache is keyed by the key as sent (in memory only, like the request that carried it), so a
- * cached key costs no hashing either; the store only ever sees hashes.
+ * The cache is keyed by the key's SHA-256 (what the store holds), never by the key itself, and holds
+ * unknown and revoked keys too (a client retrying a bad key costs no store read either). A key
+ * revoked in this process is refused from the next request on (`forgetKeys`); one revoked by another
+ * process (the CLI, another API process on PostgreSQL) within `ttlMs`.
  */
 export class Authenticator {
-  readonly #store: Store;
+  readonly #store: Pick<Store, 'findApiKeyByHash'>;
   readonly #cache = new Map<string, CacheEntry>();
   readonly #ttlMs: number;
+  readonly #now: () => number;
+  /** Bumped by forgetKeys: a lookup that started before must not put its answer back in the cache. */
+  #generation = 0;
 
-  constructor(store: Store, ttlMs = 5000) {
+  constructor(
+    store: Pick<Store, 'findApiKeyByHash'>,
+    opts: { ttlMs?: number; now?: () => number } | number = {},
+  ) {
+    const o = typeof opts === 'number' ? { ttlMs: opts } : opts;
     this.#store = store;
-    this.#ttlMs = ttlMs;
+    this.#ttlMs = o.ttlMs ?? 5000;
+    this.#now = o.now ?? Date.now;
   }
 
   async authenticate(req: FastifyRequest): Promise<Principal> {
     const key = keyFromRequest(req);
     if (!key) throw missingKey();
-    const principal = await this.principalForKey(key);
+    const principal = await this.#principalForHash(hashApiKey(key));
     if (!principal) throw invalidKey();
     return principal;
   }
@@ -91,27 +103,44 @@ export class Authenticator {
   authenticateFast(req: FastifyRequest): Principal | Promise<Principal> {
     const key = keyFromRequest(req);
     if (!key) throw missingKey();
-    const hit = this.#cache.get(key);
-    if (hit && Date.now() - hit.at <= this.#ttlMs) {
+    const hash = hashApiKey(key);
+    const hit = this.#cache.get(hash);
+    if (hit && this.#now() - hit.at <= this.#ttlMs) {
       if (!hit.principal) throw invalidKey();
       return hit.principal;
     }
-    return this.authenticate(req);
+    return this.#principalForHash(hash).then((p) => {
+      if (!p) throw invalidKey();
+      return p;
+    });
   }
 
   /** The principal of a key, or undefined when it is unknown or revoked (the web UI's sign-in uses it). */
-  async principalForKey(key: string): Promise<Principal | undefined> {
-    let hit = this.#cache.get(key);
-    if (!hit || Date.now() - hit.at > this.#ttlMs) {
-      const rec = await this.#store.findApiKeyByHash(hashApiKey(key));
-      hit = {
-        at: Date.now(),
-        principal:
-          rec && !rec.revoked ? { tenantId: rec.tenantId, keyId: rec.id, role: rec.role } : undefined,
-      };
-      if (this.#cache.size > 10_000) this.#cache.clear();
-      this.#cache.set(key, hit);
+  principalForKey(key: string): Promise<Principal | undefined> {
+    return this.#principalForHash(hashApiKey(key));
+  }
+
+  /**
+   * Forgets every cached answer: call after revoking a key (or changing what a key may do), so the
+   * next request with it is checked against the store again.
+   */
+  forgetKeys(): void {
+    this.#generation += 1;
+    this.#cache.clear();
+  }
+
+  async #principalForHash(hash: string): Promise<Principal | undefined> {
+    const hit = this.#cache.get(hash);
+    if (hit && this.#now() - hit.at <= this.#ttlMs) return hit.principal;
+    const generation = this.#generation;
+    const rec = await this.#store.findApiKeyByHash(hash);
+    const principal: Principal | undefined =
+      rec && !rec.revoked ? { tenantId: rec.tenantId, keyId: rec.id, role: rec.role } : undefined;
+    // A revocation while the store was read: answer this request, but do not cache the answer.
+    if (generation === this.#generation) {
+      if (this.#cache.size >= MAX_CACHED) this.#cache.clear();
+      this.#cache.set(hash, { at: this.#now(), principal });
     }
-    return hit.principal;
+    return principal;
   }
 }

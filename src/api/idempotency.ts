@@ -74,7 +74,7 @@ export function registerIdempotency(app: FastifyInstance, opts: IdempotencyOptio
       set.add(done);
     });
 
-  app.addHook('preHandler', async (req: FastifyRequest, reply: FastifyReply) => {
+  const reserveKey = async (req: FastifyRequest, reply: FastifyReply) => {
     // By the routed path, as auth decides: `//v1alpha/sessions` is the same route as `/v1alpha/sessions`.
     if (req.method !== 'POST' || !isApiRoute(req)) return;
     // Admin answers can carry a new API key, which must never be stored: no replay there.
@@ -125,9 +125,9 @@ export function registerIdempotency(app: FastifyInstance, opts: IdempotencyOptio
       // Woken at once when the first request ran in this process; else poll (another process).
       await waitLocal(local, Math.min(left, 25 * 2 ** Math.min(round, 4)));
     }
-  });
+  };
 
-  app.addHook('onSend', async (req, reply, payload) => {
+  const recordResponse = async (req: FastifyRequest, reply: FastifyReply, payload: unknown) => {
     const h = held.get(req);
     if (!h) return payload;
     held.delete(req);
@@ -150,5 +150,17 @@ export function registerIdempotency(app: FastifyInstance, opts: IdempotencyOptio
       notify(local);
     }
     return payload;
+  };
+
+  // Only on the routes a POST under /v1alpha (not the admin API) can reach: a GET, the hot path of
+  // polling clients, runs neither hook, not even to return at once.
+  app.addHook('onRoute', (route) => {
+    const methods = [route.method].flat();
+    if (!methods.includes('POST') && !methods.includes('*')) return;
+    if (!under(route.url, '/v1alpha') || under(route.url, '/v1alpha/admin')) return;
+    route.preHandler = [reserveKey, ...[route.preHandler ?? []].flat()];
+    route.onSend = [...[route.onSend ?? []].flat(), recordResponse];
   });
 }
+
+const under = (path: string, prefix: string) => path === prefix || path.startsWith(`${prefix}/`);

@@ -1,5 +1,6 @@
 /**
- * Stint's metrics and GET /metrics (Prometheus text format). Store-backed gauges (sessions by state,
+ * Stint's metrics and GET /metrics (Prometheus text format, by prom-client on a registry of its own).
+ * Store-backed gauges (sessions by state,
  * queue depth, leased sessions, webhook deliveries by status) are read at scrape time and agree
  * across processes; counters and histograms (HTTP latency, session durations, agent activity,
  * webhook attempts) count what this process saw since it started, as Prometheus expects.
@@ -9,6 +10,7 @@
  * scraper on a private network); `off` answers 404.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { isTerminalActivity } from '../domain/activity.ts';
 import { StintError } from '../domain/errors.ts';
 import { SESSION_STATES } from '../domain/states.ts';
@@ -18,14 +20,6 @@ import type { Store } from '../store/store.ts';
 import type { DeliveryOutcome } from '../webhooks/dispatcher.ts';
 import type { SendResult } from '../webhooks/sender.ts';
 import type { Authenticator } from './auth.ts';
-import {
-  Counter,
-  Gauge,
-  Histogram,
-  type Labels,
-  PROMETHEUS_CONTENT_TYPE,
-  Registry,
-} from './metrics-registry.ts';
 import { metricsRouteDocs } from './route-docs.ts';
 
 export type MetricsAccess = 'admin' | 'public' | 'off';
@@ -73,8 +67,31 @@ export function routeLabel(req: FastifyRequest): string {
     .replace(/\/:(\w+)/g, '/{$1}');
 }
 
+type Labels = Record<string, string>;
+
+/**
+ * The registry's exposition text, one family after another; a family whose collector fails is left
+ * out (and reported) rather than failing the whole scrape.
+ */
+export class MetricsRegistry {
+  readonly prom = new Registry();
+  readonly contentType = this.prom.contentType;
+
+  async render(onError: (name: string, err: unknown) => void = () => {}): Promise<string> {
+    const parts: string[] = [];
+    for (const m of this.prom.getMetricsAsArray()) {
+      try {
+        parts.push(await this.prom.getSingleMetricAsString(m.name));
+      } catch (e) {
+        onError(m.name, e);
+      }
+    }
+    return `${parts.join('\n')}\n`;
+  }
+}
+
 export class StintMetrics {
-  readonly registry = new Registry();
+  readonly registry = new MetricsRegistry();
   readonly #http: Histogram;
   readonly #sessionDuration: Histogram;
   readonly #agentActivities: Counter;
@@ -86,101 +103,123 @@ export class StintMetrics {
   readonly #usageSeen = new Map<string, { turns: number; input: number; output: number }>();
 
   constructor(store: Store, openStreams: () => number) {
-    const r = this.registry;
-    r.add(
-      new Gauge('stint_sessions', 'Sessions by state (all tenants).', async () => {
-        const counts = await store.countSessionsByState();
-        return SESSION_STATES.map((state) => ({ labels: { state }, value: counts[state] ?? 0 }));
-      }),
-    );
-    r.add(
-      new Gauge('stint_queue_depth', 'Sessions waiting for a worker.', async () => [
-        { labels: {}, value: await store.stats.queueDepth() },
-      ]),
-    );
-    r.add(
-      new Gauge('stint_sessions_leased', 'Sessions a worker is driving now.', async () => [
-        { labels: {}, value: await store.stats.leasedSessions() },
-      ]),
-    );
-    this.#sessionDuration = r.add(
-      new Histogram(
-        'stint_session_duration_seconds',
-        'Time from creation to COMPLETED or FAILED, of sessions that ended in this process.',
-        SESSION_BUCKETS,
-      ),
-    );
-    this.#agentActivities = r.add(
-      new Counter('stint_agent_activities_total', 'Activities recorded by agents, by kind.'),
-    );
-    this.#agentTurns = r.add(new Counter('stint_agent_turns_total', 'Model turns reported by agents.'));
-    this.#agentTokens = r.add(
-      new Counter(
-        'stint_agent_tokens_total',
-        'Model tokens reported by agents, by direction (input, output).',
-      ),
-    );
-    this.#http = r.add(
-      new Histogram(
-        'stint_http_request_duration_seconds',
-        'HTTP request latency by method, route and status code (live streams excluded).',
-        HTTP_BUCKETS,
-      ),
-    );
-    r.add(
-      new Gauge('stint_sse_streams', 'Live event streams open now.', () => [
-        { labels: {}, value: openStreams() },
-      ]),
-    );
-    this.#webhookAttempts = r.add(
-      new Counter(
-        'stint_webhook_attempts_total',
-        'Webhook delivery attempts by outcome: succeeded, retrying (failed, will retry), failed (gave up).',
-      ),
-    );
-    this.#webhookLatency = r.add(
-      new Histogram(
-        'stint_webhook_attempt_duration_seconds',
-        'Duration of webhook delivery attempts.',
-        HTTP_BUCKETS,
-      ),
-    );
-    r.add(
-      new Gauge('stint_webhook_deliveries', 'Webhook deliveries in the log, by status.', async () => {
-        const c = await store.webhooks.countDeliveries();
-        return Object.entries(c).map(([status, value]) => ({ labels: { status }, value }));
-      }),
-    );
-    r.add(
-      new Gauge(
-        'stint_background_errors_total',
-        "Failures of background work in this process, by what failed: lease_reaper (releasing expired leases), clock_sync (reading the database clock), branch_listing (reading a source's branches).",
-        () => backgroundFaults.all().map((f) => ({ labels: { what: f.what }, value: f.count })),
-        'counter',
-      ),
-    );
-    const started = Date.now() / 1000;
-    r.add(
-      new Gauge('process_start_time_seconds', 'Start time of the process since the Unix epoch.', () => [
-        { labels: {}, value: started },
-      ]),
-    );
-    r.add(
-      new Gauge('process_resident_memory_bytes', 'Resident memory size in bytes.', () => [
-        { labels: {}, value: process.memoryUsage.rss() },
-      ]),
-    );
-    r.add(
-      new Gauge(
-        'process_cpu_seconds_total',
-        'User and system CPU time spent, in seconds.',
-        () => {
-          const u = process.cpuUsage();
-          return [{ labels: {}, value: (u.user + u.system) / 1e6 }];
+    const registers = [this.registry.prom];
+    /** A gauge read at scrape time: `read` gives its samples. */
+    const scraped = (
+      name: string,
+      help: string,
+      labelNames: string[],
+      read: () => Promise<{ labels: Labels; value: number }[]> | { labels: Labels; value: number }[],
+    ) =>
+      new Gauge({
+        name,
+        help,
+        labelNames,
+        registers,
+        async collect() {
+          const samples = await read();
+          this.reset();
+          for (const s of samples) this.set(s.labels, s.value);
         },
-        'counter',
-      ),
+      });
+    /** A counter kept elsewhere (a total that only grows), read at scrape time. */
+    const scrapedCounter = (
+      name: string,
+      help: string,
+      labelNames: string[],
+      read: () => { labels: Labels; value: number }[],
+    ) =>
+      new Counter({
+        name,
+        help,
+        labelNames,
+        registers,
+        collect() {
+          this.reset();
+          for (const s of read()) this.inc(s.labels, s.value);
+        },
+      });
+
+    scraped('stint_sessions', 'Sessions by state (all tenants).', ['state'], async () => {
+      const counts = await store.countSessionsByState();
+      return SESSION_STATES.map((state) => ({ labels: { state }, value: counts[state] ?? 0 }));
+    });
+    scraped('stint_queue_depth', 'Sessions waiting for a worker.', [], async () => [
+      { labels: {}, value: await store.stats.queueDepth() },
+    ]);
+    scraped('stint_sessions_leased', 'Sessions a worker is driving now.', [], async () => [
+      { labels: {}, value: await store.stats.leasedSessions() },
+    ]);
+    this.#sessionDuration = new Histogram({
+      name: 'stint_session_duration_seconds',
+      help: 'Time from creation to COMPLETED or FAILED, of sessions that ended in this process.',
+      labelNames: ['state'],
+      buckets: SESSION_BUCKETS,
+      registers,
+    });
+    this.#agentActivities = new Counter({
+      name: 'stint_agent_activities_total',
+      help: 'Activities recorded by agents, by kind.',
+      labelNames: ['kind'],
+      registers,
+    });
+    this.#agentTurns = new Counter({
+      name: 'stint_agent_turns_total',
+      help: 'Model turns reported by agents.',
+      labelNames: ['model'],
+      registers,
+    });
+    this.#agentTokens = new Counter({
+      name: 'stint_agent_tokens_total',
+      help: 'Model tokens reported by agents, by direction (input, output).',
+      labelNames: ['model', 'direction'],
+      registers,
+    });
+    this.#http = new Histogram({
+      name: 'stint_http_request_duration_seconds',
+      help: 'HTTP request latency by method, route and status code (live streams excluded).',
+      labelNames: ['method', 'route', 'code'],
+      buckets: HTTP_BUCKETS,
+      registers,
+    });
+    scraped('stint_sse_streams', 'Live event streams open now.', [], () => [
+      { labels: {}, value: openStreams() },
+    ]);
+    this.#webhookAttempts = new Counter({
+      name: 'stint_webhook_attempts_total',
+      help: 'Webhook delivery attempts by outcome: succeeded, retrying (failed, will retry), failed (gave up).',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.#webhookLatency = new Histogram({
+      name: 'stint_webhook_attempt_duration_seconds',
+      help: 'Duration of webhook delivery attempts.',
+      buckets: HTTP_BUCKETS,
+      registers,
+    });
+    scraped('stint_webhook_deliveries', 'Webhook deliveries in the log, by status.', ['status'], async () => {
+      const c = await store.webhooks.countDeliveries();
+      return Object.entries(c).map(([status, value]) => ({ labels: { status }, value }));
+    });
+    scrapedCounter(
+      'stint_background_errors_total',
+      "Failures of background work in this process, by what failed: lease_reaper (releasing expired leases), clock_sync (reading the database clock), branch_listing (reading a source's branches).",
+      ['what'],
+      () => backgroundFaults.all().map((f) => ({ labels: { what: f.what }, value: f.count })),
     );
+    // The process figures Prometheus expects, under their usual names (prom-client's default
+    // collectors would add a few dozen nodejs_* families on top; these three are what Stint promises).
+    const started = Date.now() / 1000;
+    scraped('process_start_time_seconds', 'Start time of the process since the Unix epoch.', [], () => [
+      { labels: {}, value: started },
+    ]);
+    scraped('process_resident_memory_bytes', 'Resident memory size in bytes.', [], () => [
+      { labels: {}, value: process.memoryUsage.rss() },
+    ]);
+    scrapedCounter('process_cpu_seconds_total', 'User and system CPU time spent, in seconds.', [], () => {
+      const u = process.cpuUsage();
+      return [{ labels: {}, value: (u.user + u.system) / 1e6 }];
+    });
   }
 
   /** Follows session changes announced in this process (changes re-announced from other processes are skipped). */
@@ -228,7 +267,7 @@ export class StintMetrics {
 
   recordWebhookAttempt(outcome: DeliveryOutcome, result: SendResult): void {
     this.#webhookAttempts.inc({ outcome });
-    this.#webhookLatency.observe({}, result.durationMs / 1000);
+    this.#webhookLatency.observe(result.durationMs / 1000);
   }
 
   /** HTTP latency of every answered request (a hijacked stream never reaches onResponse). */
@@ -258,7 +297,7 @@ export class StintMetrics {
       const text = await this.registry.render((name, err) =>
         req.log.warn({ err, metric: name }, 'metric collection failed'),
       );
-      return reply.type(PROMETHEUS_CONTENT_TYPE).send(text);
+      return reply.type(this.registry.contentType).send(text);
     });
   }
 }

@@ -9,11 +9,19 @@ export function nowMicros(): Micros {
   return Math.floor((performance.timeOrigin + performance.now()) * 1000);
 }
 
+/** `2026-11-24T16:20:03` by whole second: every read of a resource formats the same few instants. */
+const secondTexts = new Map<number, string>();
+
 export function formatTimestamp(us: Micros): string {
-  const ms = Math.floor(us / 1000);
-  const iso = new Date(ms).toISOString(); // 2026-11-24T16:20:03.123Z
-  const micro = String(us % 1_000_000).padStart(6, '0');
-  return `${iso.slice(0, 19)}.${micro}Z`;
+  const seconds = Math.floor(us / 1_000_000);
+  let text = secondTexts.get(seconds);
+  if (text === undefined) {
+    text = new Date(seconds * 1000).toISOString().slice(0, 19); // 2026-11-24T16:20:03
+    if (secondTexts.size >= 4096) secondTexts.clear();
+    secondTexts.set(seconds, text);
+  }
+  const micro = String(us - seconds * 1_000_000).padStart(6, '0');
+  return `${text}.${micro}Z`;
 }
 
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?([Zz]|[+-]\d{2}:\d{2})$/;

@@ -6,7 +6,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type TSchema, Type } from 'typebox';
-import { generateApiKey, registerApiKey } from '../api/auth.ts';
+import { type Authenticator, generateApiKey, registerApiKey } from '../api/auth.ts';
 import { methodUrl } from '../api/custom-methods.ts';
 import { EmptyResource, ref } from '../api/resource-schemas.ts';
 import { answers, docsOnly, pathParams, type RouteDocs } from '../api/route-docs.ts';
@@ -24,6 +24,8 @@ export interface AdminDeps {
   store: Store;
   secrets: SecretsService;
   limiter: RateLimiter;
+  /** Told when a key is revoked here, so its cached answer is dropped at once. */
+  auth?: Pick<Authenticator, 'forgetKeys'>;
 }
 
 type Body = Record<string, unknown>;
@@ -280,6 +282,7 @@ export async function adminApi(app: FastifyInstance, deps: AdminDeps): Promise<v
     if (verb !== 'revoke') throw notFound(`Unknown method '${verb ?? ''}' on keys; expected revoke.`);
     if (id === who.keyId) throw new StintError('FAILED_PRECONDITION', 'A key cannot revoke itself.');
     if (!(await store.revokeApiKey(id))) throw notFound(`Key '${id}' was not found.`);
+    deps.auth?.forgetKeys();
     return {};
   };
   app.post<{ Params: { id: string } }>(

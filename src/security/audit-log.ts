@@ -39,10 +39,11 @@ export class AuditLog {
 
   /** Records state-changing calls by authenticated keys once they are answered (429s excepted). */
   register(app: FastifyInstance): void {
-    app.addHook('onResponse', async (req, reply) => {
-      if (!CHANGES.has(req.method)) return;
+    // Callback style: a read (every poll) returns at once, without a promise.
+    app.addHook('onResponse', (req, reply, done) => {
+      if (!CHANGES.has(req.method)) return done();
       const who = (req as FastifyRequest & { principal?: Principal }).principal;
-      if (!who || reply.statusCode === 429) return;
+      if (!who || reply.statusCode === 429) return done();
       const entry: AuditEntry = {
         time: nowMicros(),
         tenantId: who.tenantId,
@@ -54,7 +55,7 @@ export class AuditLog {
       };
       const route = req.routeOptions?.url;
       if (route) entry.detail = { route };
-      await this.record(entry);
+      this.record(entry).then(() => done());
     });
     app.addHook('onClose', async () => this.flush());
   }

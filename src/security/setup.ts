@@ -3,8 +3,9 @@
  * (bubblewrap where it works), the secrets service under the server key, the per-session guard the
  * runner applies, and the API's rate limiter and audit log.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import type { Authenticator } from '../api/auth.ts';
 import { ConfigError } from '../config.ts';
 import type { Activity } from '../domain/activity.ts';
 import { StintError } from '../domain/errors.ts';
@@ -12,7 +13,6 @@ import { parseSourceName } from '../domain/names.ts';
 import type { Session } from '../domain/session.ts';
 import { type Sandbox, SandboxUnavailableError, selectSandbox } from '../sandbox/index.ts';
 import type { NetworkAllowlist } from '../sandbox/sandbox.ts';
-import type { Principal } from '../services/session-service.ts';
 import { sourceSetupOf } from '../sources/setup-config.ts';
 import { parseSourceConfig, type SourceConfig } from '../sources/source-config.ts';
 import type { SourceRecord, Store } from '../store/store.ts';
@@ -34,8 +34,12 @@ export interface SecuritySetup {
   sessionSecurity: SessionSecurity;
   limiter: RateLimiter;
   audit: AuditLog | undefined;
-  /** Adds the rate limit (after authentication), the audit log and the admin API to the API. */
-  register(app: FastifyInstance): void;
+  /**
+   * Adds the audit log and the admin API to the API; `auth` is told when the admin API revokes a
+   * key. The rate limit runs in the API's authentication hook (`limiter.checkFast` as buildApi's
+   * `admit`).
+   */
+  register(app: FastifyInstance, auth?: Pick<Authenticator, 'forgetKeys'>): void;
 }
 
 export interface SecuritySetupOptions {
@@ -166,21 +170,9 @@ async function build(opts: SecuritySetupOptions): Promise<SecuritySetup> {
     sessionSecurity,
     limiter,
     audit,
-    register(app) {
-      // Callback style: no promise per request when the limits are cached (the hot path).
-      app.addHook('onRequest', (req, _reply, done) => {
-        const who = (req as FastifyRequest & { principal?: Principal }).principal;
-        let pending: Promise<void> | undefined;
-        try {
-          pending = who ? limiter.checkFast(who) : undefined;
-        } catch (e) {
-          return done(e as Error);
-        }
-        if (pending) pending.then(() => done(), done);
-        else done();
-      });
+    register(app, auth) {
       audit?.register(app);
-      app.register(adminApi, { store, secrets, limiter });
+      app.register(adminApi, { store, secrets, limiter, ...(auth ? { auth } : {}) });
     },
   };
 }

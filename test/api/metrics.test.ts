@@ -182,3 +182,23 @@ test("agent turns and tokens count what grew, once, from the sessions' reported 
     await store.close();
   }
 });
+
+test('a collector that fails is left out of the scrape, and said, while the other families stay', async () => {
+  const store = await openSqliteStore({ dataDir: ':memory:' });
+  try {
+    const broken = Object.create(store, {
+      countSessionsByState: { value: async () => Promise.reject(new Error('store down')) },
+    });
+    const metrics = new StintMetrics(broken, () => 3);
+    const failed: string[] = [];
+    const text = await metrics.registry.render((name) => failed.push(name));
+    assert.deepEqual(failed, ['stint_sessions']);
+    const { samples, types } = parse(text);
+    assert.equal(types.has('stint_sessions'), false);
+    assert.equal(find(samples, 'stint_sse_streams')[0]?.value, 3);
+    assert.equal(find(samples, 'stint_queue_depth')[0]?.value, 0);
+    assert.equal(types.get('stint_http_request_duration_seconds'), 'histogram');
+  } finally {
+    await store.close();
+  }
+});

@@ -10,4 +10,11 @@ export interface SqlAdapter {
   writeTransaction<T>(db: Kysely<DB>, fn: (trx: Kysely<DB>) => Promise<T>): Promise<T>;
   /** Current time in microseconds as the database sees it (the same clock for every process). */
   now(): number;
+  /**
+   * A one-row read run at once on the connection, without Kysely's driver and its connection mutex
+   * (SQLite: a prepared better-sqlite3 statement, synchronous), for the hot reads. Answers undefined
+   * when the connection is inside a transaction: the caller then queues behind it through Kysely,
+   * so it never sees uncommitted writes. Absent where the database has no such path (PostgreSQL).
+   */
+  readNow?<R>(sql: string, params: readonly unknown[]): { row: R | undefined } | undefined;
 }

@@ -87,6 +87,7 @@ const sessionReads = new WeakMap<Kysely<DB>, { byId: string; byTenant: string }>
 
 export async function getSession(
   db: Kysely<DB>,
+  adapter: SqlAdapter,
   id: string,
   tenantId?: string,
 ): Promise<SessionRecord | undefined> {
@@ -96,12 +97,13 @@ export async function getSession(
     sql = { byId: byId.compile().sql, byTenant: byId.where('tenant_id', '=', '').compile().sql };
     sessionReads.set(db, sql);
   }
+  const text = tenantId === undefined ? sql.byId : sql.byTenant;
+  const params = tenantId === undefined ? [id] : [id, tenantId];
+  // SQLite outside a transaction: the prepared statement, run at once (no driver, no mutex, no hop).
+  const now = adapter.readNow?.<Selectable<SessionsTable>>(text, params);
+  if (now) return now.row ? rowToRecord(now.row) : undefined;
   // Runs the prepared statement (the driver caches it by SQL text) without building the query anew.
-  const { rows } = await db.executeQuery<Selectable<SessionsTable>>(
-    tenantId === undefined
-      ? CompiledQuery.raw(sql.byId, [id])
-      : CompiledQuery.raw(sql.byTenant, [id, tenantId]),
-  );
+  const { rows } = await db.executeQuery<Selectable<SessionsTable>>(CompiledQuery.raw(text, params));
   const row = rows[0];
   return row ? rowToRecord(row) : undefined;
 }

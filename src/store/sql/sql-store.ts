@@ -111,7 +111,7 @@ export class SqlStore implements Store {
     return sessions.createSession(this.#db, this.#adapter, session, work, activities);
   }
   getSession(id: string, tenantId?: string) {
-    return sessions.getSession(this.#db, id, tenantId);
+    return sessions.getSession(this.#db, this.#adapter, id, tenantId);
   }
   listSessions(tenantId: string, page: SessionPage): Promise<Session[]> {
     return sessions.listSessions(this.#db, tenantId, page);

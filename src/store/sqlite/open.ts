@@ -7,7 +7,7 @@ import { type MigrationDb, migrateToLatest } from '../migrations/migrate.ts';
 import type { Migration } from '../migrations/migration.ts';
 import type { DB } from '../sql/schema.ts';
 import { SqlStore } from '../sql/sql-store.ts';
-import { sqliteAdapter } from './sqlite-adapter.ts';
+import { sqliteAdapterFor } from './sqlite-adapter.ts';
 import { withStatementCache } from './statement-cache.ts';
 
 export interface SqliteOptions {
@@ -35,7 +35,7 @@ export async function openSqliteStore(opts: SqliteOptions): Promise<SqlStore> {
     database.close();
     throw e;
   }
-  return new SqlStore(db, sqliteAdapter);
+  return new SqlStore(db, sqliteAdapterFor(database));
 }
 
 /**

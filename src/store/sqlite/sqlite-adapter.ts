@@ -1,3 +1,4 @@
+import type Database from 'better-sqlite3';
 import { type Kysely, sql } from 'kysely';
 import { nowMicros } from '../../domain/time.ts';
 import type { SqlAdapter } from '../sql/adapter.ts';
@@ -22,3 +23,24 @@ export const sqliteAdapter: SqlAdapter = {
   },
   now: nowMicros,
 };
+
+/**
+ * The adapter for one database: sqliteAdapter plus `readNow` on that database's connection. The few
+ * SQL texts it runs are prepared once each (the callers pass constant SQL).
+ */
+export function sqliteAdapterFor(database: Database.Database): SqlAdapter {
+  const statements = new Map<string, Database.Statement>();
+  return {
+    ...sqliteAdapter,
+    readNow<R>(text: string, params: readonly unknown[]) {
+      // Inside a transaction (a write between its awaits) the row may be uncommitted: not here.
+      if (database.inTransaction) return undefined;
+      let stmt = statements.get(text);
+      if (!stmt) {
+        stmt = database.prepare(text);
+        if (statements.size < 100) statements.set(text, stmt);
+      }
+      return { row: stmt.get(...params) as R | undefined };
+    },
+  };
+}
