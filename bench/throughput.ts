@@ -53,7 +53,7 @@ export async function createMany(
   return ids;
 }
 
-async function countDone(server: StartedServer, total: number): Promise<number> {
+export async function countDone(server: StartedServer, total: number): Promise<number> {
   const res = await api(
     server,
     'GET',

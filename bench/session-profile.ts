@@ -1,0 +1,101 @@
+/**
+ * Profile of a burst of scripted sessions (not part of `npm run bench`; its findings go to
+ * bench/notes.md): N sessions created at once on a generated repository, with every child process
+ * the server spawns traced (bench/spawn-trace.ts). Prints sessions/s, the server's CPU time, and per
+ * program/git subcommand: count per session, total and median wall ms.
+ *
+ *   npx node bench/session-profile.ts [files=5000] [sessions=100] [concurrency=32]
+ * Extra server environment: PROFILE_ENV='{"STINT_WORKSPACE_POOL_MAX":"64"}'; PROFILE_CPU=dir writes a
+ * --cpu-prof of the server there.
+ */
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { addSource, scriptPrompt } from '../test/support/git-fixtures.ts';
+import { api, makeTempDir, startServer, waitUntil } from '../test/support/server.ts';
+import { makeBigRepo } from './first-step.ts';
+import { percentile, round } from './lib.ts';
+import { BENCH_SCRIPT, countDone, createMany } from './throughput.ts';
+
+const files = Number(process.argv[2] ?? 5000);
+const sessions = Number(process.argv[3] ?? 100);
+const concurrency = Number(process.argv[4] ?? 32);
+const extraEnv = JSON.parse(process.env.PROFILE_ENV ?? '{}') as Record<string, string>;
+
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+const root = makeTempDir('stint-profile-');
+const trace = join(root, 'spawns.jsonl');
+try {
+  const bare = await makeBigRepo(join(root, 'repo'), files);
+  const dataDir = join(root, 'data');
+  addSource(dataDir, 'github/bench/repo', bare);
+  const preload = resolve(import.meta.dirname, 'spawn-trace.ts');
+  const cpuProf = process.env.PROFILE_CPU;
+  const server = await startServer({
+    dataDir,
+    args: ['--concurrency', String(concurrency)],
+    env: {
+      STINT_LOG_LEVEL: 'error',
+      STINT_SPAWN_TRACE: trace,
+      NODE_OPTIONS: `--import ${preload}${cpuProf ? ` --cpu-prof --cpu-prof-dir=${cpuProf}` : ''}`,
+      ...extraEnv,
+    },
+    timeoutMs: 120_000,
+  });
+  try {
+    const [warm] = await createMany(server, 1, scriptPrompt('warm', BENCH_SCRIPT), 1);
+    await waitUntil(
+      async () => (await api(server, 'GET', `/sessions/${warm}`)).body.state === 'COMPLETED',
+      600_000,
+    );
+    rmSync(trace, { force: true });
+    const pid = server.proc.pid!;
+    const c0 = cpuMs(pid);
+    const t0 = performance.now();
+    const tStart = Date.now();
+    await createMany(server, sessions, scriptPrompt('bench', BENCH_SCRIPT), sessions);
+    await waitUntil(async () => (await countDone(server, sessions + 1)) >= sessions + 1, 900_000, 100);
+    const wall = performance.now() - t0;
+    const cpu = cpuMs(pid) - c0;
+    const lines = readFileSync(trace, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { file: string; sub: string; started: number; ms: number })
+      .filter((l) => l.started >= tStart);
+    const groups = new Map<string, number[]>();
+    for (const l of lines) {
+      const key = `${l.file.split('/').pop()} ${l.sub}`.trim();
+      groups.set(key, [...(groups.get(key) ?? []), l.ms]);
+    }
+    if (process.env.PROFILE_OUT) writeFileSync(process.env.PROFILE_OUT, server.output());
+    const vias = new Map<string, number>();
+    for (const m of server.output().matchAll(/"via":"(\w+)"/g)) vias.set(m[1]!, (vias.get(m[1]!) ?? 0) + 1);
+    const rows = [...groups].sort((a, b) => sum(b[1]) - sum(a[1]));
+    process.stdout.write(
+      `${sessions} sessions at once on ${files} files, --concurrency ${concurrency}, ${JSON.stringify(extraEnv)}\n` +
+        `load ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}\n` +
+        `wall ${round(wall / 1000, 1)} s → ${round(sessions / (wall / 1000), 2)} sessions/s; server CPU ${round(cpu / 1000, 1)} s (${round(cpu / sessions, 0)} ms/session)\n` +
+        `checkouts (debug log): ${JSON.stringify(Object.fromEntries(vias))}\n` +
+        `spawns: ${lines.length} (${round(lines.length / sessions, 1)} per session)\n` +
+        rows
+          .map(
+            ([k, ms]) =>
+              `  ${k.padEnd(28)} ${String(round(ms.length / sessions, 2)).padStart(6)}/session  total ${String(round(sum(ms) / 1000, 1)).padStart(7)} s  p50 ${round(percentile(ms, 50), 0)} ms  p90 ${round(percentile(ms, 90), 0)} ms`,
+          )
+          .join('\n') +
+        '\n',
+    );
+  } finally {
+    await server.stop();
+    await server.cleanup();
+  }
+} finally {
+  rmSync(root, { recursive: true, force: true });
+}
+
+function sum(xs: number[]): number {
+  return xs.reduce((a, b) => a + b, 0);
+}
