@@ -140,7 +140,7 @@ export async function driveSession(
   // Only here, for the agent that resumes, is the transcript read; session reads never touch it.
   const checkpoint = replayTranscript(await store.loadTranscript(sessionId));
   const transcript = new TranscriptLog(checkpoint);
-  const ctx: AgentContext = {
+  let ctx: AgentContext = {
     session: record.session,
     workdir,
     sandbox: guard ? guard.sandbox(deps.sandbox) : deps.sandbox,
@@ -162,60 +162,84 @@ export async function driveSession(
     },
   };
 
-  for await (const event of deps.agent.run(ctx) as AsyncIterable<AgentEvent>) {
-    signal.throwIfAborted();
-    const final =
-      event.type === 'done'
-        ? await collectChanges(deps, {
-            record,
-            workdir,
-            baseCommitId,
-            ...(guard ? { secrets: guard } : {}),
-            ...(event.commitMessage !== undefined ? { commitMessage: event.commitMessage } : {}),
-            ...(event.summary !== undefined ? { summary: event.summary } : {}),
-          })
-        : undefined;
-    const workspace = await tracker?.capture();
-    // The firewall report of the commands behind this event, committed just before it.
-    const firewall = guard?.takeNetworkReports() ?? [];
-    if (firewall.length > 0) {
-      record = await commit((r) => (WORKING.has(r.session.state) ? { activities: firewall } : {}));
-    }
-    if (final) await deps.hooks?.beforeDoneCommit?.(sessionId);
-    const entry = transcript.entry(event.checkpoint);
-    let stop = false;
-    record = await commit((r) => {
-      // Paused, cancelled or deleted meanwhile: stop without recording the step (it replays on resume).
-      if (r.session.state !== 'PLANNING' && r.session.state !== 'IN_PROGRESS') throw new SessionGone();
-      const applied = applyEvent(r, event, {
-        knownCount,
-        seenSeq,
-        bashOutputArtifacts: deps.config.bashOutputArtifacts,
-        now: nowMicros(),
-        transcript: entry,
-        ...(final ? { final } : {}),
+  // An agent run that ends without stopping the session (a plan approved at once, for agents that
+  // plan in a run of their own) is followed by the next run right here: same claim, same checkout.
+  // Going back to the queue instead would start every queued session before any of them finished,
+  // each holding a checkout of its own, and none would come back to the pool for the next.
+  for (let run = 0; ; run++) {
+    let committedSteps = 0;
+    let lastCheckpoint: unknown;
+    for await (const event of deps.agent.run(ctx) as AsyncIterable<AgentEvent>) {
+      signal.throwIfAborted();
+      const final =
+        event.type === 'done'
+          ? await collectChanges(deps, {
+              record,
+              workdir,
+              baseCommitId,
+              ...(guard ? { secrets: guard } : {}),
+              ...(event.commitMessage !== undefined ? { commitMessage: event.commitMessage } : {}),
+              ...(event.summary !== undefined ? { summary: event.summary } : {}),
+            })
+          : undefined;
+      const workspace = await tracker?.capture();
+      // The firewall report of the commands behind this event, committed just before it.
+      const firewall = guard?.takeNetworkReports() ?? [];
+      if (firewall.length > 0) {
+        record = await commit((r) => (WORKING.has(r.session.state) ? { activities: firewall } : {}));
+      }
+      if (final) await deps.hooks?.beforeDoneCommit?.(sessionId);
+      const entry = transcript.entry(event.checkpoint);
+      let stop = false;
+      record = await commit((r) => {
+        // Paused, cancelled or deleted meanwhile: stop without recording the step (it replays on resume).
+        if (r.session.state !== 'PLANNING' && r.session.state !== 'IN_PROGRESS') throw new SessionGone();
+        const applied = applyEvent(r, event, {
+          knownCount,
+          seenSeq,
+          bashOutputArtifacts: deps.config.bashOutputArtifacts,
+          now: nowMicros(),
+          transcript: entry,
+          ...(final ? { final } : {}),
+        });
+        stop = applied.stop;
+        return workspace ? { ...applied.change, workspace } : applied.change;
       });
-      stop = applied.stop;
-      return workspace ? { ...applied.change, workspace } : applied.change;
-    });
-    tracker?.committed(workspace);
-    // Only now, fenced by the commit above, does anything leave the machine.
-    if (record.work.delivery) record = await deliverAndRecord(deps, commit, record);
-    if (stop) {
-      if (isTerminal(record.session.state)) await tracker?.dispose();
-      else await tracker?.markClean(false);
-      await releaseSessionWorkspace(deps, record);
-      return;
+      tracker?.committed(workspace);
+      // Only now, fenced by the commit above, does anything leave the machine.
+      if (record.work.delivery) record = await deliverAndRecord(deps, commit, record);
+      if (stop) {
+        if (isTerminal(record.session.state)) await tracker?.dispose();
+        else await tracker?.markClean(false);
+        await releaseSessionWorkspace(deps, record);
+        return;
+      }
+      const overDisk = await guard?.checkDisk();
+      if (overDisk) {
+        await commit((r) => failChange(r, overDisk));
+        return;
+      }
+      committedSteps++;
+      lastCheckpoint = event.checkpoint;
     }
-    const overDisk = await guard?.checkDisk();
-    if (overDisk) {
-      await commit((r) => failChange(r, overDisk));
-      return;
-    }
+    const state = record.session.state;
+    const goOn = committedSteps > 0 && record.work.wantsWork && run < MAX_RUNS_PER_CLAIM;
+    if (!goOn || (state !== 'PLANNING' && state !== 'IN_PROGRESS')) break;
+    signal.throwIfAborted();
+    // The agent works on a copy of what the store holds, as after a resume.
+    ctx = {
+      ...ctx,
+      checkpoint: lastCheckpoint === undefined ? undefined : JSON.parse(JSON.stringify(lastCheckpoint)),
+      plan: record.work.plan,
+      session: record.session,
+    };
   }
-  // The agent ended its run without stopping (e.g. after planning): the next run may be elsewhere.
+  // The agent ended its run without stopping: the next run may be elsewhere.
   await tracker?.markClean(true);
 }
+
+/** Agent runs in one claim (each must have committed a step); then the session goes back to the queue. */
+const MAX_RUNS_PER_CLAIM = 8;
 
 /** Publishes the pending delivery, then commits its result (the pull request) and what follows. */
 async function deliverAndRecord(
