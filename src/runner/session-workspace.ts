@@ -90,7 +90,8 @@ export async function releaseSessionWorkspace(deps: RunnerDeps, record: SessionR
   if (deps.repos.config.retentionMs > 0) return; // the janitor removes it when retention is over
   try {
     await discardSetupOutputs(deps, record.session.id);
-    await deps.repos.workspaces.release(record.session.id);
+    const outcome = await deps.repos.workspaces.release(record.session.id);
+    deps.log.debug({ session: record.session.id, outcome }, 'workspace released');
   } catch (e) {
     deps.log.warn({ err: e, session: record.session.id }, 'removing a workspace failed');
   }

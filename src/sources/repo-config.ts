@@ -76,7 +76,7 @@ export function buildRepoConfig(
     ),
     poolSize: envInt(fail, 'STINT_WORKSPACE_POOL_SIZE', env.STINT_WORKSPACE_POOL_SIZE, 2, 0, 16),
     poolIdleMs: duration('STINT_WORKSPACE_POOL_IDLE', env.STINT_WORKSPACE_POOL_IDLE, 3600_000, fail),
-    maxPooledCheckouts: envInt(fail, 'STINT_WORKSPACE_POOL_MAX', env.STINT_WORKSPACE_POOL_MAX, 16, 0, 1000),
+    maxPooledCheckouts: envInt(fail, 'STINT_WORKSPACE_POOL_MAX', env.STINT_WORKSPACE_POOL_MAX, 32, 0, 1000),
     mirrorFetchIntervalMs: duration(
       'STINT_MIRROR_FETCH_INTERVAL',
       env.STINT_MIRROR_FETCH_INTERVAL,

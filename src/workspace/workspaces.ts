@@ -167,7 +167,7 @@ export class Workspaces {
    * A finished session's checkout goes back to the pool of its source and branch (reset before any
    * other session of that source gets it); removed when it cannot (no source, pool off or full).
    */
-  release(sessionId: string): Promise<void> {
+  release(sessionId: string): Promise<'pooled' | 'removed'> {
     const dir = this.dirOf(sessionId);
     const gitDir = this.gitDirOf(sessionId);
     return this.#locked(sessionId, async () => {
@@ -176,10 +176,12 @@ export class Workspaces {
       if (origin && (await this.baseOf(sessionId)) !== undefined) {
         await clearServerBase(gitDir);
         const mirror = this.mirrors.get(origin.identity);
-        if (await this.pool.give(mirror, origin.branch, { tree: dir, git: gitDir }, origin.originUrl)) return;
+        const paths = { tree: dir, git: gitDir };
+        if (await this.pool.give(mirror, origin.branch, paths, origin.originUrl)) return 'pooled';
       }
       await removeTree(dir);
       await removeTree(gitDir);
+      return 'removed';
     });
   }
 

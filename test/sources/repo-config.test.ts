@@ -13,7 +13,7 @@ test('defaults, durations and the branch prefix', () => {
       retentionMs: 0,
       poolSize: 2,
       poolIdleMs: 3600_000,
-      maxPooledCheckouts: 16,
+      maxPooledCheckouts: 32,
       mirrorFetchIntervalMs: 2000,
       github: undefined,
       reviews: undefined,

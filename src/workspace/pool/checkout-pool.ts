@@ -5,7 +5,9 @@
 //
 // A pool entry is a directory holding the checkout (`tree`), its server git dir (`git`) and a state
 // file written only by the server: `clean <commit>` once a reset completed, `dirty` for a checkout
-// an agent used. Every operation on an entry first claims it with an atomic rename out of the pool
+// an agent used. A session that finds no entry while one is being reset in the background waits for
+// that reset (it costs what differs) rather than writing a new checkout (which costs the whole
+// repository); new checkouts are built in the background at a low CPU priority. Every operation on an entry first claims it with an atomic rename out of the pool
 // directory, so a session can never receive a checkout that is being reset or moved, and a crash
 // mid-reset leaves a `.tmp-*` directory that no session takes and the sweep removes (this holds
 // across processes sharing the data dir too).
@@ -38,6 +40,8 @@ interface PoolEntry {
   originUrl?: string;
   dir: string;
   lastUsed: number;
+  /** Background resets of entries of this pool under way (each puts its entry back when done). */
+  resetting: Set<Promise<void>>;
 }
 
 /** Where a checkout lives: its files and its server git dir. */
@@ -81,36 +85,48 @@ export class CheckoutPool {
     pool.lastUsed = Date.now();
     await this.#stampUse(pool);
     try {
-      for (const name of await listEntries(pool.dir)) {
-        const tmp = this.#tmpPath();
-        if (!(await claim(join(pool.dir, name), tmp))) continue;
-        try {
-          if ((await readState(tmp)) !== `clean ${commitId}`) {
-            await materializeCheckout({
-              ...pathsOf(tmp),
-              mirror,
-              branch,
-              commitId,
-              ...(pool.originUrl !== undefined ? { originUrl: pool.originUrl } : {}),
-            });
-          }
-          await rename(join(tmp, 'git'), dest.git);
-          await rename(join(tmp, 'tree'), dest.tree);
-          await removeTree(tmp);
-          return true;
-        } catch (e) {
-          // A damaged pooled checkout: drop it and let the caller build one.
-          this.#opts.onError?.(e);
-          await removeTree(tmp);
-          await removeTree(dest.tree);
-          await removeTree(dest.git);
-          return false;
-        }
+      for (;;) {
+        const taken = await this.#takeOne(pool, commitId, dest);
+        if (taken !== undefined) return taken;
+        // None ready: wait for a reset under way (what differs) rather than write a new checkout.
+        if (pool.resetting.size === 0) return false;
+        await Promise.race([...pool.resetting]);
       }
-      return false;
     } finally {
       this.maintain(mirror, branch, originUrl);
     }
+  }
+
+  // Claims an entry and moves it to `dest` at `commitId`; undefined when there was none to claim.
+  async #takeOne(pool: PoolEntry, commitId: string, dest: CheckoutPaths): Promise<boolean | undefined> {
+    const names = await listEntries(pool.dir);
+    for (const name of names) {
+      const tmp = this.#tmpPath();
+      if (!(await claim(join(pool.dir, name), tmp))) continue;
+      try {
+        if ((await readState(tmp)) !== `clean ${commitId}`) {
+          await materializeCheckout({
+            ...pathsOf(tmp),
+            mirror: pool.mirror,
+            branch: pool.branch,
+            commitId,
+            ...(pool.originUrl !== undefined ? { originUrl: pool.originUrl } : {}),
+          });
+        }
+        await rename(join(tmp, 'git'), dest.git);
+        await rename(join(tmp, 'tree'), dest.tree);
+        await removeTree(tmp);
+        return true;
+      } catch (e) {
+        // A damaged pooled checkout: drop it and let the caller build one.
+        this.#opts.onError?.(e);
+        await removeTree(tmp);
+        await removeTree(dest.tree);
+        await removeTree(dest.git);
+        return false;
+      }
+    }
+    return undefined;
   }
 
   /**
@@ -182,7 +198,7 @@ export class CheckoutPool {
     const dir = join(this.#opts.root, basename(mirror.dir, '.git'), branchDirName(branch));
     let pool = this.#pools.get(dir);
     if (!pool) {
-      pool = { mirror, branch, dir, lastUsed: Date.now() };
+      pool = { mirror, branch, dir, lastUsed: Date.now(), resetting: new Set() };
       this.#pools.set(dir, pool);
     }
     if (originUrl !== undefined) pool.originUrl = originUrl;
@@ -199,11 +215,20 @@ export class CheckoutPool {
       for (const name of entries) {
         const path = join(pool.dir, name);
         if ((await readState(path)) === `clean ${tip}`) continue;
-        await this.#rebuild(pool, tip, path);
+        // A used checkout (or one at an older tip): costs what differs, so at normal priority,
+        // and a session finding the pool empty meanwhile waits for it.
+        const reset = this.#rebuild(pool, tip, false, path);
+        pool.resetting.add(reset);
+        try {
+          await reset;
+        } finally {
+          pool.resetting.delete(reset);
+        }
       }
-      let missing = this.#opts.size - entries.length;
+      // New checkouts: the whole repository, at a low priority.
+      let missing = this.#opts.size - (await listEntries(pool.dir)).length;
       while (missing-- > 0 && (await this.#total()) < this.#opts.maxCheckouts) {
-        await this.#rebuild(pool, tip);
+        await this.#rebuild(pool, tip, true);
       }
     } catch (e) {
       this.#opts.onError?.(e);
@@ -211,7 +236,7 @@ export class CheckoutPool {
   }
 
   // Claims `existing` (or starts from nothing), brings it to `tip`, and puts it (back) in the pool.
-  async #rebuild(pool: PoolEntry, tip: string, existing?: string): Promise<void> {
+  async #rebuild(pool: PoolEntry, tip: string, background: boolean, existing?: string): Promise<void> {
     const tmp = this.#tmpPath();
     try {
       if (existing) {
@@ -223,7 +248,7 @@ export class CheckoutPool {
         mirror: pool.mirror,
         commitId: tip,
         branch: pool.branch,
-        background: true,
+        background,
         ...(pool.originUrl !== undefined ? { originUrl: pool.originUrl } : {}),
       });
       await writeFile(join(tmp, STATE), `clean ${tip}\n`);
