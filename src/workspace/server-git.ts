@@ -7,7 +7,7 @@
 //
 // The checkout's own .git belongs to the agent: it is rebuilt from here (plain file copies, no git
 // process) whenever the checkout is set to a commit, so nothing a previous session did to it stays.
-import { copyFile, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, lstat, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { COMMIT_ID } from '../domain/commit-id.ts';
 import { type GitOptions, runGit } from './git.ts';
@@ -82,6 +82,9 @@ export async function resetWorkTree(gitDir: string, workTree: string, commitId: 
   await removeTree(join(workTree, '.git'));
   // The previous session's change-set index (src/workspace/patch.ts): the next one starts anew.
   await removeTree(join(gitDir, 'stint-session-index'));
+  // Git records no directory modes: put back those the previous agent changed (a directory it
+  // locked would also stop clean and the checkout from entering it).
+  await resetDirModes(workTree, DIR_MODE);
   const hasIndex = await readFile(join(gitDir, 'index')).then(
     () => true,
     () => false,
@@ -89,6 +92,20 @@ export async function resetWorkTree(gitDir: string, workTree: string, commitId: 
   const cfg = ['-c', 'core.trustctime=true', '-c', 'core.checkStat=default', '-c', 'core.symlinks=true'];
   if (hasIndex) await serverGit(gitDir, workTree, [...cfg, 'clean', '-ffdxq'], run);
   await serverGit(gitDir, workTree, [...cfg, 'read-tree', '--reset', '-u', commitId], run);
+}
+
+// The mode git gives the directories of a fresh checkout.
+const DIR_MODE = 0o777 & ~process.umask();
+
+/** Sets every directory under `dir` (symlinks not followed) to `mode`: one lstat per directory. */
+async function resetDirModes(dir: string, mode: number): Promise<void> {
+  const st = await lstat(dir);
+  if (!st.isDirectory()) return;
+  if ((st.mode & 0o7777) !== mode) await chmod(dir, mode);
+  const entries = await readdir(dir, { withFileTypes: true });
+  await Promise.all(
+    entries.filter((e) => e.isDirectory()).map((e) => resetDirModes(join(dir, e.name), mode)),
+  );
 }
 
 export interface AgentGitDirOptions {

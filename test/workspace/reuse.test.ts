@@ -150,6 +150,29 @@ test('a reused checkout keeps nothing of the previous session, and no git call h
   assert.equal(existsSync(canary), false, 'a command from the agent-written .git ran');
 });
 
+test('directory modes the previous session changed are put back, locked directories included', async () => {
+  const ws = workspaces('dir-modes');
+  const fresh = workspaces('dir-modes-fresh', 0);
+  await ws.prepare({ sessionId: 'm1', source: source() });
+  const dir = ws.dirOf('m1');
+  // A tracked file changed inside a directory then made read-only: the reset must write in it.
+  await writeFile(join(dir, 'src', 'app.js'), 'changed\n');
+  await chmod(join(dir, 'src'), 0o500);
+  // An untracked tree the agent locked (no search or read permission): clean must get through.
+  await mkdir(join(dir, 'locked', 'inner'), { recursive: true });
+  await writeFile(join(dir, 'locked', 'inner', 'secret.txt'), 'left behind\n');
+  await chmod(join(dir, 'locked', 'inner'), 0o000);
+  await chmod(join(dir, 'locked'), 0o311);
+  await chmod(dir, 0o700);
+  await ws.release('m1');
+
+  const next = await ws.prepare({ sessionId: 'm2', source: source() });
+  assert.equal(next.via, 'pool');
+  await fresh.prepare({ sessionId: 'f1', source: source() });
+  assert.deepEqual(await listing(ws.dirOf('m2')), await listing(fresh.dirOf('f1')));
+  assert.equal((await stat(ws.dirOf('m2'))).mode & 0o7777, (await stat(fresh.dirOf('f1'))).mode & 0o7777);
+});
+
 test('the change set ignores a base marker forged inside the checkout', async () => {
   const ws = workspaces('forged', 0);
   const { baseCommitId } = await ws.prepare({ sessionId: 'b1', source: source() });
