@@ -1,16 +1,17 @@
 // Workspace snapshots, so that a session can move between machines: the working tree of a checkout
 // as a git tree id (cheap to compare) and a binary patch from its base commit (to rebuild it).
 //
-// Both come from a persistent shadow git dir kept OUTSIDE the checkout (the agent can write
-// anything inside it): its own index (whose stat cache makes repeated snapshots cheap), the
+// Both come from a persistent shadow git dir (src/workspace/shadow-repo.ts) kept OUTSIDE the
+// checkout (the agent can write anything inside it): its own index (whose stat cache makes repeated snapshots cheap), the
 // checkout's objects borrowed read-only through alternates, no user configuration, and
 // attributes that switch off every content conversion, so snapshots are byte-exact and ASCII.
-import { copyFile, mkdir, readFile, realpath, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, realpath, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeBaseMarker } from './checkout.ts';
-import { GitError, runGit, runGitRaw } from './git.ts';
+import { GitError, runGit } from './git.ts';
 import type { GitRemote } from './git-auth.ts';
 import { removeTree } from './remove-tree.ts';
+import { initShadowGitDir, shadowGitRun } from './shadow-repo.ts';
 
 export interface Snapshot {
   baseCommitId: string;
@@ -186,18 +187,11 @@ export async function openShadow(
   const identity = `${gitDir.dev}:${gitDir.ino}:${gitDir.birthtimeMs}\n`;
   const recorded = await readFile(join(shadowDir, 'stint-checkout'), 'utf8').catch(() => undefined);
   if (recorded === identity) return;
-  const objects = join(await realpath(checkoutDir), '.git', 'objects');
   await removeTree(shadowDir);
   await mkdir(shadowDir, { recursive: true });
   const format = baseCommitId.length === 64 ? 'sha256' : 'sha1';
-  await runGitRaw(['init', '--quiet', '--bare', '--template=', `--object-format=${format}`, '--', shadowDir]);
-  await mkdir(join(shadowDir, 'objects', 'info'), { recursive: true });
-  await mkdir(join(shadowDir, 'info'), { recursive: true });
-  await writeFile(join(shadowDir, 'objects', 'info', 'alternates'), `${objects}\n`);
+  await initShadowGitDir(shadowDir, await realpath(checkoutDir), format);
   await writeFile(join(shadowDir, 'info', 'attributes'), ATTRIBUTES);
-  await copyFile(join(checkoutDir, '.git', 'info', 'exclude'), join(shadowDir, 'info', 'exclude')).catch(
-    () => {},
-  );
   // Start from the base, so that files force-added there despite .gitignore stay in the tree.
   const git = shadowGit(checkoutDir, shadowDir);
   await git(['read-tree', baseCommitId]);
@@ -206,8 +200,7 @@ export async function openShadow(
 
 function shadowGit(checkoutDir: string, shadowDir: string) {
   return async (args: string[], maxBuffer?: number, input?: string): Promise<string> => {
-    const { stdout } = await runGitRaw(['--git-dir', shadowDir, '--work-tree', checkoutDir, ...args], {
-      cwd: checkoutDir,
+    const { stdout } = await shadowGitRun(shadowDir, checkoutDir, args, {
       ...(maxBuffer !== undefined ? { maxBuffer } : {}),
       ...(input !== undefined ? { input } : {}),
     });
