@@ -42,6 +42,10 @@ export async function createServerGit(gitDir: string, format: 'sha1' | 'sha256',
 /** Makes sure the server git dir has `commitId` (fetched from the mirror at depth 1). */
 export async function ensureCommit(gitDir: string, mirror: Mirror, commitId: string, run: ServerGitRun) {
   const git = (args: string[]) => runGit(['--git-dir', gitDir, ...args], { ...run, cwd: gitDir });
+  // Fetched before at depth 1: the commit is one of the shallow boundary's (no git process needed;
+  // were its objects damaged, the reset's read-tree fails and the checkout is not used).
+  const shallow = await readFile(join(gitDir, 'shallow'), 'utf8').catch(() => '');
+  if (shallow.split('\n').includes(commitId)) return;
   const has = await git(['cat-file', '-e', `${commitId}^{commit}`]).then(
     () => true,
     () => false,
