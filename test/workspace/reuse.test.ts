@@ -275,6 +275,7 @@ type Op =
   | { kind: 'delete'; file: number }
   | { kind: 'rename'; file: number; to: string }
   | { kind: 'chmod'; file: number; exec: boolean }
+  | { kind: 'symlink'; file: number; to: string }
   | { kind: 'binary'; name: string; bytes: Uint8Array }
   | { kind: 'add'; name: string; text: string };
 
@@ -285,6 +286,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ kind: fc.constant('delete' as const), file: fc.nat(5) }),
   fc.record({ kind: fc.constant('rename' as const), file: fc.nat(5), to: name }),
   fc.record({ kind: fc.constant('chmod' as const), file: fc.nat(5), exec: fc.boolean() }),
+  fc.record({ kind: fc.constant('symlink' as const), file: fc.nat(5), to: name }),
   fc.record({
     kind: fc.constant('binary' as const),
     name,
@@ -315,6 +317,13 @@ async function apply(dir: string, ops: readonly Op[]): Promise<void> {
         break;
       case 'chmod':
         if (present) await chmod(target, o.exec ? 0o755 : 0o644);
+        break;
+      case 'symlink':
+        // A tracked file turned into a symlink (the next session's reset must bring the file back).
+        if (present) {
+          await rm(target);
+          await symlink(o.to, target);
+        }
         break;
       case 'binary':
       case 'add':
