@@ -98,17 +98,30 @@ export async function resetWorkTree(gitDir: string, workTree: string, commitId: 
   await serverGit(gitDir, workTree, [...cfg, 'read-tree', '--reset', '-u', commitId], run);
 }
 
-// The mode git gives the directories of a fresh checkout.
-const DIR_MODE = 0o777 & ~process.umask();
+// The modes git gives the directories and files of a fresh checkout.
+const UMASK = process.umask();
+const DIR_MODE = 0o777 & ~UMASK;
+const FILE_MODES = new Set([0o666 & ~UMASK, 0o777 & ~UMASK]);
 
-/** Sets every directory under `dir` (symlinks not followed) to `mode`: one lstat per directory. */
+/**
+ * Sets every directory under `dir` (symlinks not followed) to `mode`, and removes every file whose
+ * mode a fresh checkout would not have (git records only the executable bit, and a file changed
+ * within the second its checkout wrote it can look unchanged to git's stat cache): read-tree writes
+ * it again. One lstat per entry.
+ */
 async function resetDirModes(dir: string, mode: number): Promise<void> {
   const st = await lstat(dir);
   if (!st.isDirectory()) return;
   if ((st.mode & 0o7777) !== mode) await chmod(dir, mode);
   const entries = await readdir(dir, { withFileTypes: true });
   await Promise.all(
-    entries.filter((e) => e.isDirectory()).map((e) => resetDirModes(join(dir, e.name), mode)),
+    entries.map(async (e) => {
+      const path = join(dir, e.name);
+      if (e.isDirectory()) return resetDirModes(path, mode);
+      if (!e.isFile()) return;
+      const f = await lstat(path).catch(() => undefined);
+      if (f?.isFile() && !FILE_MODES.has(f.mode & 0o7777)) await removeTree(path);
+    }),
   );
 }
 
