@@ -25,7 +25,7 @@ export async function openSqliteStore(opts: SqliteOptions): Promise<SqlStore> {
   const database = new Database(file);
   // First, so that switching a new file to WAL waits for another process doing the same.
   database.pragma('busy_timeout = 10000');
-  database.pragma('journal_mode = WAL');
+  await switchToWal(database);
   database.pragma('synchronous = NORMAL');
   database.pragma('foreign_keys = ON');
   const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
@@ -36,6 +36,27 @@ export async function openSqliteStore(opts: SqliteOptions): Promise<SqlStore> {
     throw e;
   }
   return new SqlStore(db, sqliteAdapterFor(database));
+}
+
+/**
+ * Switching a file to WAL takes an exclusive lock, and SQLite answers SQLITE_BUSY at once rather
+ * than through the busy handler when another process opening the same new file holds a shared lock
+ * (waiting could deadlock): try again for a while, as the busy timeout would.
+ */
+async function switchToWal(database: Database.Database): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (let wait = 5; ; wait = Math.min(wait * 2, 200)) {
+    try {
+      database.pragma('journal_mode = WAL');
+      return;
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() > deadline) {
+        database.close();
+        throw e;
+      }
+    }
+    await new Promise((r) => setTimeout(r, wait));
+  }
 }
 
 /**
