@@ -11,6 +11,7 @@ export interface SetupOptions {
   cacheKeyFile?: string[];
   /** --setup-cache / --no-setup-cache (undefined: not given). */
   setupCache?: boolean;
+  setupAllowHost?: string[];
   clearSetup?: boolean;
 }
 
@@ -25,6 +26,11 @@ export function addSetupOptions(cmd: Command, update = false): Command {
     )
     .option('--setup-timeout <duration>', 'time limit of setup, e.g. 15m (default STINT_SETUP_TIMEOUT, 20m)')
     .option('--setup-secret <name>', 'a secret setup may see (repeatable; setup sees no other)', collect)
+    .option(
+      '--setup-allow-host <pattern>',
+      "a host setup (not the agent's commands) may reach through the allowlist proxy (repeatable)",
+      collect,
+    )
     .option(
       '--cache-path <path>',
       'a path setup produces that is cached (repeatable; default: what setup created that git ignores)',
@@ -52,6 +58,7 @@ export function applySetupOptions(current: unknown, opts: SetupOptions): SourceS
     if (!/[a-z]$/.test(opts.setupTimeout.trim())) next.timeoutMs *= 1000; // a bare number is seconds
   }
   if (opts.setupSecret) next.secrets = opts.setupSecret;
+  if (opts.setupAllowHost) next.allowHosts = opts.setupAllowHost;
   if (opts.cachePath) next.cachePaths = opts.cachePath;
   if (opts.cacheKeyFile) next.cacheKeyFiles = opts.cacheKeyFile;
   if (opts.setupCache === false) next.cache = false;

@@ -73,6 +73,19 @@ export function sessionNetwork(
   return allow.length > 0 ? { allow } : false;
 }
 
+/**
+ * Setup's network: the session's, plus the hosts the source lets only setup reach (`--setup-allow-host`,
+ * e.g. the registry `npm ci` installs from), so that the agent's commands can stay offline.
+ */
+export function setupNetwork(
+  session: boolean | NetworkAllowlist,
+  setupHosts: readonly string[],
+): boolean | NetworkAllowlist {
+  if (session === true) return true;
+  const allow = [...new Set([...(session === false ? [] : session.allow), ...setupHosts])];
+  return allow.length > 0 ? { allow } : false;
+}
+
 /** Reads the hosts a session already reported back from its activities, unless this process knows. */
 async function recallFirewallReport(store: Store, sessionId: string): Promise<void> {
   if (remembersSession(sessionId)) return;
@@ -142,7 +155,7 @@ async function build(opts: SecuritySetupOptions): Promise<SecuritySetup> {
       // Setup sees the secrets its source names for it, and no other.
       const setupValues = source ? setupSecrets(source, all) : {};
       logScrubber.add([...Object.values(values), ...Object.values(setupValues)]);
-      // Setup and the agent's commands share the network rule: all, none, or the allowlist proxy.
+      // The agent's commands: all, none, or the allowlist proxy; setup may reach more (setupNetwork).
       const network = sessionNetwork(security, source ? parseSourceConfig(source.config) : {});
       if (typeof network === 'object') await recallFirewallReport(store, session.id);
       return new SessionGuard({
@@ -152,7 +165,11 @@ async function build(opts: SecuritySetupOptions): Promise<SecuritySetup> {
         network,
         maxWorkspaceBytes: security.maxWorkspaceBytes,
         sessionId: session.id,
-        setup: { env: { ...env, ...setupValues }, secrets: Object.values(setupValues), network },
+        setup: {
+          env: { ...env, ...setupValues },
+          secrets: Object.values(setupValues),
+          network: setupNetwork(network, source ? (sourceSetupOf(source).allowHosts ?? []) : []),
+        },
       });
     },
   };

@@ -1,6 +1,7 @@
 // What a source's `config.setup` may say: the commands that prepare a checkout before the agent's
 // first step, how long they may take, which secrets they see, and what of their output is cached.
 // A repository's own `.stint/setup.sh` wins over the commands (src/setup/setup-plan.ts).
+import { parseHostPatterns } from '../sandbox/network/host-patterns.ts';
 import type { SourceRecord } from '../store/store.ts';
 
 export interface SourceSetupConfig {
@@ -16,6 +17,11 @@ export interface SourceSetupConfig {
   cacheKeyFiles?: string[];
   /** false: setup always runs (`--no-setup-cache`). */
   cache?: boolean;
+  /**
+   * Hosts setup (not the agent's commands) may reach through the allowlist proxy, besides the
+   * session's own (`--setup-allow-host`): e.g. the package registry `npm ci` needs.
+   */
+  allowHosts?: string[];
 }
 
 export const DEFAULT_CACHE_KEY_FILES: readonly string[] = [
@@ -89,6 +95,14 @@ export function parseSetupConfig(raw: unknown): SourceSetupConfig {
     if (typeof t !== 'number' || !Number.isInteger(t) || t < 1000 || t > MAX_TIMEOUT_MS)
       throw new Error('config.setup.timeoutMs must be between 1 s and 24 h');
     out.timeoutMs = t;
+  }
+  if (r.allowHosts !== undefined) {
+    if (!Array.isArray(r.allowHosts) || r.allowHosts.length > MAX_PATHS)
+      throw new Error(`config.setup.allowHosts must be a list of at most ${MAX_PATHS}`);
+    if (r.allowHosts.some((h) => typeof h !== 'string'))
+      throw new Error('config.setup.allowHosts must be a list of host patterns');
+    const hosts = parseHostPatterns(r.allowHosts as string[], 'config.setup.allowHosts').map((p) => p.text);
+    if (hosts.length > 0) out.allowHosts = hosts;
   }
   if (r.cache !== undefined) {
     if (typeof r.cache !== 'boolean') throw new Error('config.setup.cache must be true or false');
