@@ -32,7 +32,9 @@ let dataDir: string;
 before(async () => {
   if (skip) return;
   gate.require();
-  host = http.createServer((req, res) => res.end(`fake host says hello to ${req.headers.host}\n`));
+  host = http.createServer((req, res) =>
+    res.end(`fake host says hello to ${req.headers.host} for ${req.url}\n`),
+  );
   await new Promise<void>((r) => host.listen(0, '127.0.0.1', r));
   port = (host.address() as AddressInfo).port;
   bare = makeBareRepo();
@@ -54,6 +56,19 @@ before(async () => {
   const update = await cli(['sources', 'update', 'github/fw/app', '--allow-host', '127.0.0.1']);
   assert.equal(update.code, 0, update.stderr);
   assert.match(update.stdout, /commands may reach registry\.example, 127\.0\.0\.1/);
+  // A source whose agent stays offline while its setup fetches from the (fake) registry.
+  const setup = await cli([
+    'sources',
+    'add',
+    'github/fw/offline',
+    '--git-url',
+    bare,
+    '--setup',
+    `curl -sS --max-time 30 --noproxy '' http://127.0.0.1:${port}/setup > fetched.txt`,
+    '--setup-allow-host',
+    '127.0.0.1',
+  ]);
+  assert.equal(setup.code, 0, setup.stderr);
   t = await startTestStint({
     worker: true,
     dataDir,
@@ -111,6 +126,35 @@ test('a session reaches allowed hosts through the proxy, and each blocked host i
   // The report comes before the progress of the command that was refused.
   const first = acts.findIndex((a) => a.progressUpdated?.title?.includes('blocked.example:'));
   assert.ok(acts.indexOf(reports[0]) < first, text);
+});
+
+test("setup reaches the hosts only setup may reach; the agent's commands on that source stay offline", {
+  skip,
+}, async () => {
+  const stint = t!;
+  const key = await stint.key('fw');
+  const agentTry = `curl -sS --max-time 30 --noproxy '' http://127.0.0.1:${port}/agent || echo agent-offline`;
+  const created = await stint.call(key, 'POST', '/v1alpha/sessions', {
+    prompt: scriptPrompt('offline', {
+      plan: ['look'],
+      steps: [{ run: 'cat fetched.txt' }, { run: agentTry }],
+    }),
+    sourceContext: { source: 'sources/github/fw/offline' },
+  });
+  assert.equal(created.status, 200, JSON.stringify(created.body));
+  let state = '';
+  await eventually(async () => {
+    state = (await stint.call(key, 'GET', `/v1alpha/sessions/${created.body.id}`)).body.state;
+    return state === 'COMPLETED' || state === 'FAILED';
+  });
+  const acts: any[] = (
+    await stint.call(key, 'GET', `/v1alpha/sessions/${created.body.id}/activities?pageSize=100`)
+  ).body.activities;
+  const text = JSON.stringify(acts);
+  assert.equal(state, 'COMPLETED', text);
+  assert.match(text, new RegExp(`fake host says hello to 127.0.0.1:${port} for /setup`), 'setup fetched');
+  assert.match(text, /agent-offline/, "the agent's command found no network");
+  assert.doesNotMatch(text, /for \/agent/);
 });
 
 test('the rule a session gets: whole network wins, else the union of both allowlists, else none', () => {
