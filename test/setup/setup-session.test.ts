@@ -26,7 +26,12 @@ const bare = makeBareRepo({ 'package-lock.json': '{"lockfileVersion":3}\n', '.gi
 const scriptBare = makeBareRepo({ '.stint/setup.sh': 'echo from-the-script\n' });
 
 async function start(): Promise<TestStint> {
-  return startTestStint({ worker: true, dataDir, env: { STINT_SETUP_CACHE_SPARES: '1' } });
+  // A pushed lockfile must reach the very next session: no reuse of a fetch younger than 2 s.
+  return startTestStint({
+    worker: true,
+    dataDir,
+    env: { STINT_SETUP_CACHE_SPARES: '1', STINT_MIRROR_FETCH_INTERVAL: '0' },
+  });
 }
 
 async function addSource(tenant: string, id: string, gitUrl: string, setup: SourceSetupConfig) {
