@@ -68,14 +68,15 @@ export function sessionNetwork(
   security: Pick<SecurityConfig, 'sandboxNetwork' | 'sandboxAllowHosts'>,
   source: SourceConfig,
 ): boolean | NetworkAllowlist {
-  if (security.sandboxNetwork || source.network === true) return true;
-  const allow = [...new Set([...security.sandboxAllowHosts, ...(source.allowHosts ?? [])])];
-  return allow.length > 0 ? { allow } : false;
+  const whole = security.sandboxNetwork || source.network === true;
+  return setupNetwork(whole, [...security.sandboxAllowHosts, ...(source.allowHosts ?? [])]);
 }
 
 /**
- * Setup's network: the session's, plus the hosts the source lets only setup reach (`--setup-allow-host`,
- * e.g. the registry `npm ci` installs from), so that the agent's commands can stay offline.
+ * `session`'s network widened by `setupHosts` through the allowlist proxy (the whole network stays
+ * the whole network). Setup's network is the session's plus the hosts the source lets only setup
+ * reach (`--setup-allow-host`, e.g. the registry `npm ci` installs from), so that the agent's
+ * commands can stay offline; the session's own rule is this over "none" or "all".
  */
 export function setupNetwork(
   session: boolean | NetworkAllowlist,
