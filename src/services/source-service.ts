@@ -2,6 +2,7 @@
 import { failedPrecondition, invalidArgument, notFound, StintError } from '../domain/errors.ts';
 import { isValidSourceId, sourceName } from '../domain/names.ts';
 import { nowMicros } from '../domain/time.ts';
+import type { RepoBranches } from '../sources/provider.ts';
 import {
   classifyRemoteFailure,
   describeRemoteFailure,
@@ -24,15 +25,9 @@ export interface SourceView {
   provider: string;
 }
 
-interface Branches {
-  branches: string[];
-  defaultBranch?: string;
-  unreadable?: RemoteFailure;
-}
-
 interface CacheEntry {
   at: number;
-  value: Promise<Branches>;
+  value: Promise<RepoBranches>;
 }
 
 export class SourceService {
@@ -116,10 +111,10 @@ export class SourceService {
     return record;
   }
 
-  #branches(gitUrl: string): Promise<Branches> {
+  #branches(gitUrl: string): Promise<RepoBranches> {
     const hit = this.#cache.get(gitUrl);
     if (hit && Date.now() - hit.at < this.#ttlMs) return hit.value;
-    const value = listRemoteBranches(gitUrl).catch((e: unknown): Branches => {
+    const value = listRemoteBranches(gitUrl).catch((e: unknown): RepoBranches => {
       backgroundFaults.record('branch_listing');
       return { branches: [], unreadable: classifyRemoteFailure(e) };
     });
