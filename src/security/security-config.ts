@@ -40,6 +40,8 @@ export interface SecurityConfig {
   maxWorkingSessionsPerTenant: number;
   /** STINT_MAX_WORKSPACE_BYTES: disk one session's checkout may use; 0 = unlimited. */
   maxWorkspaceBytes: number;
+  /** STINT_DISK_RECHECK_MS: the longest a checkout goes unmeasured while it changes (src/security/disk-meter.ts). */
+  diskRecheckMs: number;
   /** STINT_AUDIT=0 turns the audit log of state-changing API calls off. */
   audit: boolean;
 }
@@ -121,6 +123,7 @@ export function buildSecurityConfig(
       0,
       2 ** 52,
     ),
+    diskRecheckMs: envInt(fail, 'STINT_DISK_RECHECK_MS', env.STINT_DISK_RECHECK_MS, 30_000, 0, 86_400_000),
     audit: !/^(0|false|no|off)$/i.test(env.STINT_AUDIT ?? ''),
   };
 }

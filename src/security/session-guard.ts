@@ -9,7 +9,8 @@ import type { NewActivity } from '../domain/activity.ts';
 import type { Session } from '../domain/session.ts';
 import type { NetworkAllowlist, RunRequest, RunResult, Sandbox } from '../sandbox/sandbox.ts';
 import type { SessionChange } from '../store/store.ts';
-import { diskUsage, formatBytes } from './disk-usage.ts';
+import { DiskMeter } from './disk-meter.ts';
+import { formatBytes } from './disk-usage.ts';
 import { FirewallReport } from './firewall-report.ts';
 import { Redactor } from './redactor.ts';
 
@@ -28,6 +29,8 @@ export interface SessionGuardOptions {
   network: boolean | NetworkAllowlist;
   /** 0: unlimited. */
   maxWorkspaceBytes: number;
+  /** The longest the checkout goes unmeasured (default 30 s; 0: after every command and step). */
+  diskRecheckMs?: number;
   /** The session's id: its firewall report names each blocked host once per session. */
   sessionId?: string;
   /** What the source's setup commands get instead of `env` and `network` (src/setup). */
@@ -42,13 +45,10 @@ export interface SetupRules {
   network: RunRequest['network'];
 }
 
-const DISK_RECHECK_MS = 5000;
-
 export class SessionGuard {
   readonly #opts: SessionGuardOptions;
   readonly #redactor: Redactor;
-  #dirty = true;
-  #checkedAt = 0;
+  readonly #disk: DiskMeter | undefined;
   #overLimit: string | undefined;
   readonly #firewall: FirewallReport;
 
@@ -56,6 +56,9 @@ export class SessionGuard {
     this.#opts = opts;
     this.#redactor = new Redactor([...opts.secrets, ...(opts.setup?.secrets ?? [])]);
     this.#firewall = new FirewallReport(opts.sessionId);
+    const recheck = opts.diskRecheckMs === undefined ? {} : { recheckMs: opts.diskRecheckMs };
+    this.#disk =
+      opts.maxWorkspaceBytes > 0 ? new DiskMeter(opts.workdir, opts.maxWorkspaceBytes, recheck) : undefined;
   }
 
   get network(): boolean | NetworkAllowlist {
@@ -125,7 +128,6 @@ export class SessionGuard {
           // The agent cannot grant itself the network: only the session's rule counts.
           network,
         });
-        this.#dirty = true;
         if (result.blocked)
           this.#firewall.add(result.blocked.map((b) => ({ ...b, host: this.redact(b.host) })));
         let output = this.#redactor.text(result.output);
@@ -136,16 +138,15 @@ export class SessionGuard {
     };
   }
 
-  /** A reason when the checkout is over its disk limit (measured after commands, else at most every 5 s). */
+  /**
+   * A reason when the checkout is over its disk limit. Checked after every command and step; the
+   * tree is walked only when the filesystem's free space says the limit may have been crossed, or
+   * every STINT_DISK_RECHECK_MS (30 s; src/security/disk-meter.ts).
+   */
   async checkDisk(): Promise<string | undefined> {
-    const limit = this.#opts.maxWorkspaceBytes;
-    if (limit <= 0 || this.#overLimit) return this.#overLimit;
-    if (!this.#dirty && Date.now() - this.#checkedAt < DISK_RECHECK_MS) return undefined;
-    this.#dirty = false;
-    this.#checkedAt = Date.now();
-    const used = await diskUsage(this.#opts.workdir, limit);
-    if (used > limit) {
-      this.#overLimit = `The workspace uses more than ${formatBytes(limit)} of disk (STINT_MAX_WORKSPACE_BYTES); the session was stopped.`;
+    if (!this.#disk || this.#overLimit) return this.#overLimit;
+    if (await this.#disk.over()) {
+      this.#overLimit = `The workspace uses more than ${formatBytes(this.#opts.maxWorkspaceBytes)} of disk (STINT_MAX_WORKSPACE_BYTES); the session was stopped.`;
     }
     return this.#overLimit;
   }

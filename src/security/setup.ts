@@ -165,6 +165,7 @@ async function build(opts: SecuritySetupOptions): Promise<SecuritySetup> {
         secrets: Object.values(values),
         network,
         maxWorkspaceBytes: security.maxWorkspaceBytes,
+        diskRecheckMs: security.diskRecheckMs,
         sessionId: session.id,
         setup: {
           env: { ...env, ...setupValues },

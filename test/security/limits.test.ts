@@ -79,7 +79,13 @@ describe('session limits (with the worker)', () => {
   before(async () => {
     t = await startTestStint({
       worker: true,
-      env: { STINT_MAX_WORKING_SESSIONS_PER_TENANT: '1', STINT_MAX_WORKSPACE_BYTES: String(1024 * 1024) },
+      env: {
+        STINT_MAX_WORKING_SESSIONS_PER_TENANT: '1',
+        STINT_MAX_WORKSPACE_BYTES: String(1024 * 1024),
+        // Walk after every command: space other tests free at the same moment must not hide the
+        // growth from the free-space check (test/security/disk-meter.test.ts covers that check).
+        STINT_DISK_RECHECK_MS: '0',
+      },
     });
   });
   after(() => t?.close());
