@@ -7,11 +7,12 @@
 //
 // The checkout's own .git belongs to the agent: it is rebuilt from here (plain file copies, no git
 // process) whenever the checkout is set to a commit, so nothing a previous session did to it stays.
-import { chmod, copyFile, lstat, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { COMMIT_ID } from '../domain/commit-id.ts';
 import { type GitOptions, runGit } from './git.ts';
 import type { Mirror } from './mirror/mirror.ts';
+import { resetModes } from './mode-reset.ts';
 import { removeTree } from './remove-tree.ts';
 
 export interface ServerGitRun {
@@ -88,7 +89,7 @@ export async function resetWorkTree(gitDir: string, workTree: string, commitId: 
   await removeTree(join(gitDir, 'stint-session-index'));
   // Git records no directory modes: put back those the previous agent changed (a directory it
   // locked would also stop clean and the checkout from entering it).
-  await resetDirModes(workTree, DIR_MODE);
+  await resetModes(workTree);
   const hasIndex = await readFile(join(gitDir, 'index')).then(
     () => true,
     () => false,
@@ -96,33 +97,6 @@ export async function resetWorkTree(gitDir: string, workTree: string, commitId: 
   const cfg = ['-c', 'core.trustctime=true', '-c', 'core.checkStat=default', '-c', 'core.symlinks=true'];
   if (hasIndex) await serverGit(gitDir, workTree, [...cfg, 'clean', '-ffdxq'], run);
   await serverGit(gitDir, workTree, [...cfg, 'read-tree', '--reset', '-u', commitId], run);
-}
-
-// The modes git gives the directories and files of a fresh checkout.
-const UMASK = process.umask();
-const DIR_MODE = 0o777 & ~UMASK;
-const FILE_MODES = new Set([0o666 & ~UMASK, 0o777 & ~UMASK]);
-
-/**
- * Sets every directory under `dir` (symlinks not followed) to `mode`, and removes every file whose
- * mode a fresh checkout would not have (git records only the executable bit, and a file changed
- * within the second its checkout wrote it can look unchanged to git's stat cache): read-tree writes
- * it again. One lstat per entry.
- */
-async function resetDirModes(dir: string, mode: number): Promise<void> {
-  const st = await lstat(dir);
-  if (!st.isDirectory()) return;
-  if ((st.mode & 0o7777) !== mode) await chmod(dir, mode);
-  const entries = await readdir(dir, { withFileTypes: true });
-  await Promise.all(
-    entries.map(async (e) => {
-      const path = join(dir, e.name);
-      if (e.isDirectory()) return resetDirModes(path, mode);
-      if (!e.isFile()) return;
-      const f = await lstat(path).catch(() => undefined);
-      if (f?.isFile() && !FILE_MODES.has(f.mode & 0o7777)) await removeTree(path);
-    }),
-  );
 }
 
 export interface AgentGitDirOptions {
