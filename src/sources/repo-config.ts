@@ -3,6 +3,7 @@
 // secrets are kept here, so logging the configuration can never reveal them.
 
 import { envInt, type Fail } from '../env-int.ts';
+import { gitThreadCount } from '../workspace/git-threads.ts';
 import { isSafeRefName } from '../workspace/refs.ts';
 import { REVIEW_HOSTS, type ReviewHost } from './reviews/review-comment.ts';
 
@@ -35,6 +36,8 @@ export interface RepoConfig {
   poolSize: number;
   poolIdleMs: number;
   maxPooledCheckouts: number;
+  /** STINT_GIT_THREADS: threads that spawn the server's git processes (0: the event loop does). */
+  gitThreads: number;
   /** A session start skips the mirror fetch when the last one is younger than this (0: always fetch). */
   mirrorFetchIntervalMs: number;
   github: GitHubServerConfig | undefined;
@@ -77,6 +80,7 @@ export function buildRepoConfig(
     poolSize: envInt(fail, 'STINT_WORKSPACE_POOL_SIZE', env.STINT_WORKSPACE_POOL_SIZE, 2, 0, 16),
     poolIdleMs: duration('STINT_WORKSPACE_POOL_IDLE', env.STINT_WORKSPACE_POOL_IDLE, 3600_000, fail),
     maxPooledCheckouts: envInt(fail, 'STINT_WORKSPACE_POOL_MAX', env.STINT_WORKSPACE_POOL_MAX, 32, 0, 1000),
+    gitThreads: gitThreadCount(env, fail),
     mirrorFetchIntervalMs: duration(
       'STINT_MIRROR_FETCH_INTERVAL',
       env.STINT_MIRROR_FETCH_INTERVAL,

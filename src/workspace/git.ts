@@ -2,7 +2,8 @@
 // system's git configuration so that its behaviour and output format are deterministic.
 import { spawn } from 'node:child_process';
 import { setPriority } from 'node:os';
-import { GitError } from './git-error.ts';
+import { GitError, type GitErrorInit } from './git-error.ts';
+import { runOnGitThread } from './git-threads.ts';
 
 export { GitError } from './git-error.ts';
 export { redactUrl } from './redact.ts';
@@ -72,17 +73,35 @@ export function gitEnv(extra?: Record<string, string>): Record<string, string> {
   return { ...env, ...extra, ...ISOLATION_ENV };
 }
 
-/** Runs `git <args>` and returns its stdout as bytes. Throws GitError unless git exits 0. */
-export function runGitRaw(
-  args: readonly string[],
-  opts: GitOptions = {},
-): Promise<{ stdout: Buffer; stderr: string }> {
+/** How one git run ended: its output, or what its GitError says. Plain data (it crosses threads). */
+export type GitOutcome =
+  | { ok: true; stdout: Buffer; stderr: string }
+  /** `partialStdout`: what a process that exited non-zero printed (find lists what it could read). */
+  | { ok: false; error: GitErrorInit; partialStdout?: Buffer };
+
+/** One process to run and collect: `program ...lead ...args`, with exactly `env`. Plain data. */
+export interface SpawnJob {
+  program: string;
+  /** Arguments before `args`, left out of errors (git's -c isolation options). */
+  lead?: readonly string[];
+  args: readonly string[];
+  opts: Omit<GitOptions, 'env'>;
+  env: Record<string, string>;
+}
+
+/**
+ * Spawns the job's process from the calling thread and collects its output (a failure is a
+ * GitErrorInit). The server calls it through runGitRaw and runCollected, which run it on a git
+ * thread (src/workspace/git-threads.ts).
+ */
+export function spawnCollect(job: SpawnJob): Promise<GitOutcome> {
+  const { args, opts } = job;
   const timeoutMs = opts.timeoutMs ?? DEFAULT_GIT_TIMEOUT_MS;
   const maxBuffer = opts.maxBuffer ?? DEFAULT_GIT_MAX_BUFFER;
-  return new Promise((resolve, reject) => {
-    const child = spawn('git', [...GIT_CONFIG_ARGS, ...args], {
+  return new Promise((resolve) => {
+    const child = spawn(job.program, [...(job.lead ?? []), ...args], {
       cwd: opts.cwd,
-      env: gitEnv(opts.env),
+      env: job.env,
       stdio: ['pipe', 'pipe', 'pipe'],
       // Own process group, so that a timeout also kills git's helpers (remote-https, index-pack…).
       detached: true,
@@ -133,21 +152,42 @@ export function runGitRaw(
 
     child.on('error', (e) => {
       clearTimeout(timer);
-      reject(new GitError({ args, exitCode: null, stderr: '', reason: 'spawn', detail: e.message }));
+      resolve({ ok: false, error: { args, exitCode: null, stderr: '', reason: 'spawn', detail: e.message } });
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       const stderr = err.toString('utf8');
       if (failure) {
-        reject(new GitError({ args, exitCode: null, stderr, ...failure }));
+        resolve({ ok: false, error: { args, exitCode: null, stderr, ...failure } });
       } else if (code !== 0) {
         const reason = code === null ? 'signal' : undefined;
-        reject(new GitError({ args, exitCode: code, stderr, reason, detail: signal ?? undefined }));
+        resolve({
+          ok: false,
+          error: { args, exitCode: code, stderr, reason, detail: signal ?? undefined },
+          partialStdout: Buffer.concat(out),
+        });
       } else {
-        resolve({ stdout: Buffer.concat(out), stderr });
+        resolve({ ok: true, stdout: Buffer.concat(out), stderr });
       }
     });
   });
+}
+
+/** Runs `git <args>` and returns its stdout as bytes. Throws GitError unless git exits 0. */
+export async function runGitRaw(
+  args: readonly string[],
+  opts: GitOptions = {},
+): Promise<{ stdout: Buffer; stderr: string }> {
+  const { env, ...rest } = opts;
+  const outcome = await runOnGitThread({
+    program: 'git',
+    lead: GIT_CONFIG_ARGS,
+    args,
+    opts: rest,
+    env: gitEnv(env),
+  });
+  if (!outcome.ok) throw new GitError(outcome.error);
+  return { stdout: outcome.stdout, stderr: outcome.stderr };
 }
 
 /** Runs `git <args>` and returns its output as UTF-8 text. Throws GitError unless git exits 0. */

@@ -3,6 +3,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { GitError, gitEnv, runGit, runGitRaw } from '../../src/workspace/git.ts';
+import { setGitThreads } from '../../src/workspace/git-threads.ts';
 import { waitGone } from '../sandbox/proc.ts';
 import { makeTempDir } from './helpers.ts';
 
@@ -100,4 +101,39 @@ test('maxBuffer bounds stdout', async () => {
     assert.equal(err.reason, 'max-buffer');
     return true;
   });
+});
+
+test('git runs on a git thread: bytes come back exactly, errors keep their fields, the env is the caller’s now', async () => {
+  const repo = join(tmp.path, 'threads');
+  await runGit(['init', '--quiet', '--', repo]);
+  const bytes = Buffer.from([0, 1, 2, 0xff, 0xfe, 0x80, 10, 0]);
+  const { stdout: id } = await runGit(['hash-object', '-w', '--stdin'], { cwd: repo, input: bytes });
+  for (const threads of [2, 0]) {
+    setGitThreads(threads);
+    try {
+      const blob = await runGitRaw(['cat-file', 'blob', id.trim()], { cwd: repo });
+      assert.deepEqual(blob.stdout, bytes, `threads=${threads}`);
+      // Many at once, spread over the threads, each answered with its own output.
+      const sizes = await Promise.all(
+        Array.from({ length: 12 }, (_, i) =>
+          runGit(['hash-object', '--stdin'], { cwd: repo, input: 'x'.repeat(i) }).then((r) =>
+            r.stdout.trim(),
+          ),
+        ),
+      );
+      assert.equal(new Set(sizes).size, 12);
+      await assert.rejects(runGitRaw(['cat-file', 'blob', 'nope'], { cwd: repo }), (err) => {
+        assert.ok(err instanceof GitError);
+        assert.equal(err.exitCode, 128);
+        assert.match(err.stderr, /nope/);
+        return true;
+      });
+      process.env['EDITOR'] = `stint-editor-${threads}`;
+      const editor = await runGit(['var', 'GIT_EDITOR'], { cwd: repo });
+      assert.equal(editor.stdout.trim(), `stint-editor-${threads}`);
+    } finally {
+      delete process.env['EDITOR'];
+      setGitThreads(2);
+    }
+  }
 });
