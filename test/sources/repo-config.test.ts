@@ -1,5 +1,6 @@
 // Server settings for repositories: durations, branch prefix, GitHub credentials by reference only.
 import assert from 'node:assert/strict';
+import { availableParallelism } from 'node:os';
 import { test } from 'node:test';
 import { buildRepoConfig } from '../../src/sources/repo-config.ts';
 import { parseSourceConfig } from '../../src/sources/source-config.ts';
@@ -15,6 +16,7 @@ test('defaults, durations and the branch prefix', () => {
       poolIdleMs: 3600_000,
       maxPooledCheckouts: 32,
       mirrorFetchIntervalMs: 2000,
+      gitThreads: Math.min(2, availableParallelism()),
       github: undefined,
       reviews: undefined,
     },
@@ -26,6 +28,11 @@ test('defaults, durations and the branch prefix', () => {
     assert.throws(() => buildRepoConfig({ branchPrefix: bad }, {}), /branch-prefix/);
   }
   assert.throws(() => buildRepoConfig({ workspaceRetention: 'soon' }, {}), /duration/);
+  assert.equal(buildRepoConfig({}, { STINT_GIT_THREADS: '0' }).gitThreads, 0);
+  assert.throws(
+    () => buildRepoConfig({}, { STINT_GIT_THREADS: 'many' }),
+    /STINT_GIT_THREADS must be an integer/,
+  );
 });
 
 test('GitHub settings keep the names of the variables with secrets, never the secrets', () => {
