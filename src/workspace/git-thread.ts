@@ -12,3 +12,5 @@ port.on('message', (req: GitThreadRequest) => {
     port.postMessage(reply);
   });
 });
+// Loaded: what is sent from now on is run here (src/workspace/git-threads.ts).
+port.postMessage('ready');

@@ -7,7 +7,8 @@
 // blocks instead, and the event loop goes on serving the API and the other sessions.
 //
 // STINT_GIT_THREADS (default 2) sets how many; 0 spawns on the calling thread. A thread that dies
-// fails the runs it had (as a GitError that says so) and is replaced by the next run.
+// fails the runs it had (as a GitError that says so) and is replaced by the next run; one that
+// cannot start at all hands its runs back and git is spawned on the calling thread from then on.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { envInt, type Fail } from '../env-int.ts';
@@ -26,7 +27,9 @@ export interface GitThreadReply {
 
 interface Thread {
   worker: Worker;
-  pending: Map<number, { args: readonly string[]; resolve: (o: GitOutcome) => void }>;
+  pending: Map<number, { job: SpawnJob; resolve: (o: GitOutcome) => void }>;
+  /** Its module loaded (it said 'ready'). */
+  online: boolean;
 }
 
 const threads: (Thread | undefined)[] = [];
@@ -42,9 +45,12 @@ export function gitThreadCount(env: NodeJS.ProcessEnv, fail: Fail): number {
  * The server sets the count from its validated config (and starts the threads now, so that its
  * first session does not wait for them); other callers read the environment at their first run.
  */
-export function setGitThreads(n: number): void {
+export function setGitThreads(n: number, entry: URL = ENTRY): void {
   count = n;
-  for (let i = 0; i < n; i++) threads[i] ??= startThread(i);
+  for (let i = 0; i < n; i++) {
+    // Another entry (tests): new threads; the old ones finish what they have and go.
+    if (!threads[i] || entry !== ENTRY) threads[i] = startThread(i, entry);
+  }
 }
 
 function threadCount(): number {
@@ -61,10 +67,14 @@ const ENTRY = new URL(
 // Buffers arrive as plain Uint8Arrays.
 const asBuffer = (u: Uint8Array) => Buffer.from(u.buffer, u.byteOffset, u.length);
 
-function startThread(slot: number): Thread {
-  const worker = new Worker(ENTRY, { stdout: false, stderr: false });
-  const thread: Thread = { worker, pending: new Map() };
-  worker.on('message', (reply: GitThreadReply) => {
+function startThread(slot: number, entry: URL = ENTRY): Thread {
+  const worker = new Worker(entry, { stdout: false, stderr: false });
+  const thread: Thread = { worker, pending: new Map(), online: false };
+  worker.on('message', (reply: GitThreadReply | 'ready') => {
+    if (reply === 'ready') {
+      thread.online = true;
+      return;
+    }
     const job = thread.pending.get(reply.id);
     if (!job) return;
     thread.pending.delete(reply.id);
@@ -75,10 +85,18 @@ function startThread(slot: number): Thread {
   });
   const fail = (why: string) => {
     if (threads[slot] === thread) threads[slot] = undefined;
+    // A thread that never started (its module could not load here): spawn on this thread from now
+    // on, and run what it was sent here; none of it had started.
+    if (!thread.online) count = 0;
     for (const [id, job] of thread.pending) {
       thread.pending.delete(id);
+      if (!thread.online) {
+        spawnCollect(job.job).then(job.resolve);
+        continue;
+      }
+      // It may have started git: running it again could repeat what git did (a push).
       const error: GitErrorInit = {
-        args: job.args,
+        args: job.job.args,
         exitCode: null,
         stderr: '',
         reason: 'spawn',
@@ -110,7 +128,7 @@ export function runOnGitThread(job: SpawnJob): Promise<GitOutcome> {
   const id = nextId++;
   return new Promise((resolve) => {
     if (thread.pending.size === 0) thread.worker.ref();
-    thread.pending.set(id, { args: job.args, resolve });
+    thread.pending.set(id, { job, resolve });
     const request: GitThreadRequest = { id, job };
     thread.worker.postMessage(request);
   });

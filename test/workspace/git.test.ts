@@ -137,3 +137,15 @@ test('git runs on a git thread: bytes come back exactly, errors keep their field
     }
   }
 });
+
+test('git threads that cannot start hand their runs back: git is spawned on this thread instead', async () => {
+  const missing = new URL(`file://${join(tmp.path, 'no-such-git-thread.js')}`);
+  try {
+    setGitThreads(2, missing);
+    const runs = await Promise.all([runGit(['version']), runGit(['version']), runGit(['version'])]);
+    for (const r of runs) assert.match(r.stdout, /^git version /);
+    assert.match((await runGit(['version'])).stdout, /^git version /);
+  } finally {
+    setGitThreads(2);
+  }
+});
