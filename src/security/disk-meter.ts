@@ -54,7 +54,6 @@ export class DiskMeter {
   /** Free bytes when the last walk (or the meter) started; undefined: statfs failed, always walk. */
   #freeAtMark: number | undefined;
   #markedAt: number;
-  walks = 0;
 
   /** `limit` > 0. The free space is read now, so that everything written from here on counts. */
   constructor(dir: string, limit: number, opts: DiskMeterOptions = {}) {
@@ -83,7 +82,6 @@ export class DiskMeter {
     }
     this.#markedAt = this.#now();
     this.#freeAtMark = free;
-    this.walks++;
     this.#used = await this.#walk(this.#dir, this.#limit);
     return this.#used > this.#limit;
   }
