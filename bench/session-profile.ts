@@ -21,9 +21,11 @@ const sessions = Number(process.argv[3] ?? 100);
 const concurrency = Number(process.argv[4] ?? 32);
 const extraEnv = JSON.parse(process.env.PROFILE_ENV ?? '{}') as Record<string, string>;
 
-function cpuMs(pid: number): number {
+/** CPU ms of a process (utime + stime) and of its finished children (cutime + cstime). */
+function cpuMs(pid: number, children = false): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
+  const at = children ? 13 : 11;
+  return (Number(fields[at]) + Number(fields[at + 1])) * 10;
 }
 
 const root = makeTempDir('stint-profile-');
@@ -54,12 +56,14 @@ try {
     rmSync(trace, { force: true });
     const pid = server.proc.pid!;
     const c0 = cpuMs(pid);
+    const k0 = cpuMs(pid, true);
     const t0 = performance.now();
     const tStart = Date.now();
     await createMany(server, sessions, scriptPrompt('bench', BENCH_SCRIPT), sessions);
     await waitUntil(async () => (await countDone(server, sessions + 1)) >= sessions + 1, 900_000, 100);
     const wall = performance.now() - t0;
     const cpu = cpuMs(pid) - c0;
+    const kids = cpuMs(pid, true) - k0;
     const lines = readFileSync(trace, 'utf8')
       .trim()
       .split('\n')
@@ -67,7 +71,9 @@ try {
       .filter((l) => l.started >= tStart);
     const groups = new Map<string, number[]>();
     for (const l of lines) {
-      const key = `${l.file.split('/').pop()} ${l.sub}`.trim();
+      const program = l.file.split('/').pop()!;
+      // git: its subcommand; others: the program alone (find's first argument is a path).
+      const key = program === 'git' ? `git ${l.sub}` : program;
       groups.set(key, [...(groups.get(key) ?? []), l.ms]);
     }
     if (process.env.PROFILE_OUT) writeFileSync(process.env.PROFILE_OUT, server.output());
@@ -77,7 +83,7 @@ try {
     process.stdout.write(
       `${sessions} sessions at once on ${files} files, --concurrency ${concurrency}, ${JSON.stringify(extraEnv)}\n` +
         `load ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}\n` +
-        `wall ${round(wall / 1000, 1)} s → ${round(sessions / (wall / 1000), 2)} sessions/s; server CPU ${round(cpu / 1000, 1)} s (${round(cpu / sessions, 0)} ms/session)\n` +
+        `wall ${round(wall / 1000, 1)} s → ${round(sessions / (wall / 1000), 2)} sessions/s; server CPU ${round(cpu / 1000, 1)} s (${round(cpu / sessions, 0)} ms/session); its child processes ${round(kids / sessions, 0)} ms/session\n` +
         `checkouts (debug log): ${JSON.stringify(Object.fromEntries(vias))}\n` +
         `spawns: ${lines.length} (${round(lines.length / sessions, 1)} per session)\n` +
         rows

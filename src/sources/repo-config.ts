@@ -2,6 +2,7 @@
 // GitHub credentials. Flags win over environment variables. Only the NAMES of the variables holding
 // secrets are kept here, so logging the configuration can never reveal them.
 
+import { availableParallelism } from 'node:os';
 import { envInt, type Fail } from '../env-int.ts';
 import { gitThreadCount } from '../workspace/git-threads.ts';
 import { isSafeRefName } from '../workspace/refs.ts';
@@ -36,6 +37,8 @@ export interface RepoConfig {
   poolSize: number;
   poolIdleMs: number;
   maxPooledCheckouts: number;
+  /** STINT_WORKSPACE_BUILDS: new checkouts (every file written) at a time; more sessions wait. */
+  buildSlots: number;
   /** STINT_GIT_THREADS: threads that spawn the server's git processes (0: the event loop does). */
   gitThreads: number;
   /** A session start skips the mirror fetch when the last one is younger than this (0: always fetch). */
@@ -80,6 +83,14 @@ export function buildRepoConfig(
     poolSize: envInt(fail, 'STINT_WORKSPACE_POOL_SIZE', env.STINT_WORKSPACE_POOL_SIZE, 2, 0, 16),
     poolIdleMs: duration('STINT_WORKSPACE_POOL_IDLE', env.STINT_WORKSPACE_POOL_IDLE, 3600_000, fail),
     maxPooledCheckouts: envInt(fail, 'STINT_WORKSPACE_POOL_MAX', env.STINT_WORKSPACE_POOL_MAX, 32, 0, 1000),
+    buildSlots: envInt(
+      fail,
+      'STINT_WORKSPACE_BUILDS',
+      env.STINT_WORKSPACE_BUILDS,
+      Math.min(availableParallelism(), 64),
+      1,
+      256,
+    ),
     gitThreads: gitThreadCount(env, fail),
     mirrorFetchIntervalMs: duration(
       'STINT_MIRROR_FETCH_INTERVAL',

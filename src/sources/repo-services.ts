@@ -47,6 +47,7 @@ export function createRepoServices(opts: RepoServicesOptions): RepoServices {
     poolSize: opts.config.poolSize,
     poolIdleMs: opts.config.poolIdleMs,
     maxPooledCheckouts: opts.config.maxPooledCheckouts,
+    buildSlots: opts.config.buildSlots,
     fetchIntervalMs: opts.config.mirrorFetchIntervalMs,
     onBackgroundError: (err) => opts.log.warn({ err }, 'preparing a pooled checkout failed'),
     pins: new MirrorPins(opts.store.pins),

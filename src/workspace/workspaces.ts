@@ -17,6 +17,7 @@ import type { Mirror } from './mirror/mirror.ts';
 import { MirrorCache, type MirrorIdentity } from './mirror/mirror-cache.ts';
 import type { MirrorPins } from './mirror/pins.ts';
 import { PUSHED_PIN_PREFIX } from './mirror/session-branch.ts';
+import type { BuildGate } from './pool/build-gate.ts';
 import { CheckoutPool } from './pool/checkout-pool.ts';
 import { stripUrlUserinfo } from './redact.ts';
 import { isSafeRefName } from './refs.ts';
@@ -36,6 +37,8 @@ export interface WorkspacesOptions {
   poolSize: number;
   poolIdleMs: number;
   maxPooledCheckouts: number;
+  /** Whole-repository checkouts written at once (default 2), or a gate shared with others. */
+  buildSlots?: number | BuildGate;
   /** A session start skips the mirror fetch when the last one is younger than this (default 2 s). */
   fetchIntervalMs?: number;
   onBackgroundError?: (err: unknown) => void;
@@ -99,6 +102,7 @@ export class Workspaces {
       size: opts.poolSize,
       idleMs: opts.poolIdleMs,
       maxCheckouts: opts.maxPooledCheckouts,
+      ...(opts.buildSlots !== undefined ? { buildSlots: opts.buildSlots } : {}),
       ...(opts.onBackgroundError ? { onError: opts.onBackgroundError } : {}),
     });
   }
@@ -173,11 +177,14 @@ export class Workspaces {
     return this.#locked(sessionId, async () => {
       await removeTree(join(this.dir, '.snapshots', sessionId));
       const origin = await readOrigin(gitDir);
-      if (origin && (await this.baseOf(sessionId)) !== undefined) {
-        await clearServerBase(gitDir);
+      if (origin) {
         const mirror = this.mirrors.get(origin.identity);
-        const paths = { tree: dir, git: gitDir };
-        if (await this.pool.give(mirror, origin.branch, paths, origin.originUrl)) return 'pooled';
+        if ((await this.baseOf(sessionId)) !== undefined) {
+          await clearServerBase(gitDir);
+          const paths = { tree: dir, git: gitDir };
+          if (await this.pool.give(mirror, origin.branch, paths, origin.originUrl)) return 'pooled';
+        }
+        this.pool.forget(mirror, origin.branch);
       }
       await removeTree(dir);
       await removeTree(gitDir);
@@ -206,6 +213,8 @@ export class Workspaces {
     const dir = this.dirOf(sessionId);
     return this.#locked(sessionId, async () => {
       if (!(await decide())) return false;
+      const origin = await readOrigin(this.gitDirOf(sessionId));
+      if (origin) this.pool.forget(this.mirrors.get(origin.identity), origin.branch);
       await removeTree(dir);
       await removeTree(this.gitDirOf(sessionId));
       await removeTree(join(this.dir, '.snapshots', sessionId));
@@ -353,19 +362,22 @@ export class Workspaces {
     // a foreign key), and a rejection with no handler yet would be an unhandled one that ends the process.
     pinned.catch(() => undefined);
     try {
-      let via: Prepared['via'] = 'pool';
-      const paths = { tree: dir, git: gitDir };
-      if (!(await this.pool.take(mirror, source.branch, commitId, paths, source.remote.url))) {
-        await materializeCheckout({
-          dir,
-          gitDir,
-          mirror,
-          commitId,
-          branch: source.branch,
-          originUrl: source.remote.url,
-        });
-        via = 'materialized';
-      }
+      const via = await this.pool.acquire({
+        mirror,
+        branch: source.branch,
+        commitId,
+        dest: { tree: dir, git: gitDir },
+        originUrl: source.remote.url,
+        build: () =>
+          materializeCheckout({
+            dir,
+            gitDir,
+            mirror,
+            commitId,
+            branch: source.branch,
+            originUrl: source.remote.url,
+          }),
+      });
       const origin: CheckoutOrigin = {
         identity: { ...source.identity, url: stripUrlUserinfo(source.identity.url) },
         branch: source.branch,

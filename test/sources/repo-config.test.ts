@@ -15,6 +15,7 @@ test('defaults, durations and the branch prefix', () => {
       poolSize: 2,
       poolIdleMs: 3600_000,
       maxPooledCheckouts: 32,
+      buildSlots: Math.min(availableParallelism(), 64),
       mirrorFetchIntervalMs: 2000,
       gitThreads: Math.min(2, availableParallelism()),
       github: undefined,
@@ -29,6 +30,8 @@ test('defaults, durations and the branch prefix', () => {
   }
   assert.throws(() => buildRepoConfig({ workspaceRetention: 'soon' }, {}), /duration/);
   assert.equal(buildRepoConfig({}, { STINT_GIT_THREADS: '0' }).gitThreads, 0);
+  assert.equal(buildRepoConfig({}, { STINT_WORKSPACE_BUILDS: '1' }).buildSlots, 1);
+  assert.throws(() => buildRepoConfig({}, { STINT_WORKSPACE_BUILDS: '0' }), /STINT_WORKSPACE_BUILDS/);
   assert.throws(
     () => buildRepoConfig({}, { STINT_GIT_THREADS: 'many' }),
     /STINT_GIT_THREADS must be an integer/,

@@ -7,7 +7,10 @@
 // file written only by the server: `clean <commit>` once a reset completed, `dirty` for a checkout
 // an agent used. A session that finds no entry while one is being reset in the background waits for
 // that reset (it costs what differs) rather than writing a new checkout (which costs the whole
-// repository); new checkouts are built in the background at a low CPU priority. Every operation on an entry first claims it with an atomic rename out of the pool
+// repository); new checkouts are written only a few at a time (build slots), a session without a
+// slot takes the first checkout of its source that comes back instead, and background refills
+// build at a low CPU priority with a slot nobody waits for. Every operation on an entry first
+// claims it with an atomic rename out of the pool
 // directory, so a session can never receive a checkout that is being reset or moved, and a crash
 // mid-reset leaves a `.tmp-*` directory that no session takes and the sweep removes (this holds
 // across processes sharing the data dir too).
@@ -17,6 +20,8 @@ import { basename, join } from 'node:path';
 import { materializeCheckout } from '../materialize.ts';
 import type { Mirror } from '../mirror/mirror.ts';
 import { removeTree } from '../remove-tree.ts';
+import { BuildGate } from './build-gate.ts';
+import { BuildPolicy } from './build-policy.ts';
 import { SerialJobs } from './serial-jobs.ts';
 
 export interface PoolOptions {
@@ -30,6 +35,8 @@ export interface PoolOptions {
   maxCheckouts: number;
   /** Background work starts this long after the session start that asked for it (default 250 ms). */
   refillDelayMs?: number;
+  /** Whole-repository checkouts written at once (default 2), or a gate shared with others. */
+  buildSlots?: number | BuildGate;
   /** Called when background work fails (it is retried on the next use). */
   onError?: (err: unknown) => void;
 }
@@ -42,6 +49,10 @@ interface PoolEntry {
   lastUsed: number;
   /** Background resets of entries of this pool under way (each puts its entry back when done). */
   resetting: Set<Promise<void>>;
+  /** Sessions waiting for an entry to be put in this pool. */
+  arrivals: Set<() => void>;
+  /** Checkouts of this pool held by sessions or being built for one (in this process). */
+  out: number;
 }
 
 /** Where a checkout lives: its files and its server git dir. */
@@ -53,14 +64,21 @@ export interface CheckoutPaths {
 const STATE = 'state';
 const USED_STAMP = '.used';
 const LEFTOVER_AGE_MS = 30 * 60_000;
+// A session waiting for a checkout to come back looks again (CPU still busy?) this often.
+const RECHECK_MS = 1000;
 
 export class CheckoutPool {
   readonly #opts: PoolOptions;
   readonly #pools = new Map<string, PoolEntry>();
   readonly #jobs: SerialJobs;
+  readonly #policy: BuildPolicy;
+  /** Sessions in acquire() (waiting for a checkout or building one). */
+  #waiting = 0;
 
   constructor(opts: PoolOptions) {
     this.#opts = opts;
+    const slots = opts.buildSlots ?? 2;
+    this.#policy = new BuildPolicy(typeof slots === 'number' ? new BuildGate(slots) : slots);
     this.#jobs = new SerialJobs(opts.refillDelayMs ?? 250);
   }
 
@@ -69,32 +87,116 @@ export class CheckoutPool {
   }
 
   /**
-   * Moves a pooled checkout of `branch` to `dest` (neither path may exist) at `commitId`, resetting
-   * it first unless it is clean at that commit. Returns false when none is there; the pool is
+   * Gives the session a checkout of `branch` at `commitId` at `dest` (neither path may exist): a
+   * pooled one, reset first unless it is clean at that commit, or else a new one written by `build`.
+   * With none ready, it waits for a reset under way (what differs), then, while the CPU is busy,
+   * for a checkout of this source to come back (src/workspace/pool/build-policy.ts), and otherwise
+   * for a build slot or a checkout coming back, whichever is first (build-gate.ts). The pool is
    * refilled in the background either way.
    */
-  async take(
-    mirror: Mirror,
-    branch: string,
-    commitId: string,
-    dest: CheckoutPaths,
-    originUrl?: string,
-  ): Promise<boolean> {
-    if (!this.enabled) return false;
-    const pool = this.#pool(mirror, branch, originUrl);
+  async acquire(req: {
+    mirror: Mirror;
+    branch: string;
+    commitId: string;
+    dest: CheckoutPaths;
+    originUrl?: string;
+    build: () => Promise<void>;
+  }): Promise<'pool' | 'materialized'> {
+    if (!this.enabled) {
+      const release = await this.#policy.gate.request().granted;
+      try {
+        await this.#policy.timed(req.build);
+      } finally {
+        release();
+      }
+      return 'materialized';
+    }
+    const pool = this.#pool(req.mirror, req.branch, req.originUrl);
     pool.lastUsed = Date.now();
     await this.#stampUse(pool);
+    const since = performance.now();
+    const waited = () => performance.now() - since;
+    this.#waiting++;
     try {
       for (;;) {
-        const taken = await this.#takeOne(pool, commitId, dest);
-        if (taken !== undefined) return taken;
-        // None ready: wait for a reset under way (what differs) rather than write a new checkout.
-        if (pool.resetting.size === 0) return false;
-        await Promise.race([...pool.resetting]);
+        const taken = await this.#takeOne(pool, req.commitId, req.dest);
+        if (taken === true) {
+          pool.out++;
+          return 'pool';
+        }
+        if (taken === undefined && pool.resetting.size > 0) {
+          await Promise.race([...pool.resetting]);
+          continue;
+        }
+        if (this.#policy.keepWaiting(waited(), pool.out)) {
+          await this.#arrivalOr(pool, Math.min(RECHECK_MS, this.#policy.maxWaitMs - waited()));
+          continue;
+        }
+        const slot = this.#policy.gate.request();
+        const back = this.#nextArrival(pool);
+        const release = await Promise.race([slot.granted, back.arrived.then(() => undefined)]);
+        back.cancel();
+        if (release === undefined) {
+          slot.cancel();
+          continue;
+        }
+        // Granted after a wait: the machine may have become busy meanwhile.
+        if (this.#policy.keepWaiting(waited(), pool.out)) {
+          release();
+          continue;
+        }
+        pool.out++;
+        try {
+          await this.#policy.timed(req.build);
+        } catch (e) {
+          pool.out--;
+          throw e;
+        } finally {
+          release();
+        }
+        return 'materialized';
       }
     } finally {
-      this.maintain(mirror, branch, originUrl);
+      this.#waiting--;
+      this.maintain(req.mirror, req.branch, req.originUrl);
     }
+  }
+
+  /** A checkout of `branch` that a session held is gone for good (removed, not given back). */
+  forget(mirror: Mirror, branch: string): void {
+    const pool = this.#pools.get(this.#poolDir(mirror, branch));
+    if (pool && pool.out > 0) pool.out--;
+  }
+
+  // Waits until an entry is put in `pool` or `ms` passed.
+  async #arrivalOr(pool: PoolEntry, ms: number): Promise<void> {
+    const back = this.#nextArrival(pool);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, Math.max(1, ms));
+    });
+    try {
+      await Promise.race([back.arrived, timeout]);
+    } finally {
+      clearTimeout(timer);
+      back.cancel();
+    }
+  }
+
+  // Resolves when an entry is next put in `pool` (given back or built).
+  #nextArrival(pool: PoolEntry): { arrived: Promise<void>; cancel(): void } {
+    let wake: () => void = () => undefined;
+    const arrived = new Promise<void>((resolve) => {
+      wake = resolve;
+    });
+    pool.arrivals.add(wake);
+    return { arrived, cancel: () => pool.arrivals.delete(wake) };
+  }
+
+  #arrived(pool: PoolEntry): void {
+    const waiting = [...pool.arrivals];
+    pool.arrivals.clear();
+    for (const wake of waiting) wake();
   }
 
   // Claims an entry and moves it to `dest` at `commitId`; undefined when there was none to claim.
@@ -149,6 +251,8 @@ export class CheckoutPool {
       await removeTree(tmp);
       throw e;
     }
+    if (pool.out > 0) pool.out--;
+    this.#arrived(pool);
     this.maintain(mirror, branch, originUrl);
     return true;
   }
@@ -194,11 +298,15 @@ export class CheckoutPool {
     return this.#jobs.close();
   }
 
+  #poolDir(mirror: Mirror, branch: string): string {
+    return join(this.#opts.root, basename(mirror.dir, '.git'), branchDirName(branch));
+  }
+
   #pool(mirror: Mirror, branch: string, originUrl: string | undefined): PoolEntry {
-    const dir = join(this.#opts.root, basename(mirror.dir, '.git'), branchDirName(branch));
+    const dir = this.#poolDir(mirror, branch);
     let pool = this.#pools.get(dir);
     if (!pool) {
-      pool = { mirror, branch, dir, lastUsed: Date.now(), resetting: new Set() };
+      pool = { mirror, branch, dir, lastUsed: Date.now(), resetting: new Set(), arrivals: new Set(), out: 0 };
       this.#pools.set(dir, pool);
     }
     if (originUrl !== undefined) pool.originUrl = originUrl;
@@ -225,10 +333,18 @@ export class CheckoutPool {
           pool.resetting.delete(reset);
         }
       }
-      // New checkouts: the whole repository, at a low priority.
+      // New checkouts: the whole repository, at a low priority, and not while sessions are getting
+      // theirs (a burst: they build or wait for checkouts coming back, and the CPU is theirs).
       let missing = this.#opts.size - (await listEntries(pool.dir)).length;
       while (missing-- > 0 && (await this.#total()) < this.#opts.maxCheckouts) {
-        await this.#rebuild(pool, tip, true);
+        if (this.#waiting > 0) break;
+        const release = this.#policy.gate.tryAcquire();
+        if (!release) break;
+        try {
+          await this.#rebuild(pool, tip, true);
+        } finally {
+          release();
+        }
       }
     } catch (e) {
       this.#opts.onError?.(e);
@@ -253,6 +369,7 @@ export class CheckoutPool {
       });
       await writeFile(join(tmp, STATE), `clean ${tip}\n`);
       await rename(tmp, join(pool.dir, randomBytes(6).toString('hex')));
+      this.#arrived(pool);
     } catch (e) {
       await removeTree(tmp);
       throw e;

@@ -1,0 +1,50 @@
+// When a session that found no ready checkout should write a new one (the whole repository) and
+// when it should wait for a checkout of its source to come back from a session that finishes.
+// Writing costs CPU that the sessions already running need: on a machine whose cores are all busy
+// a new checkout only slows everything down, so a session waits for a checkout coming back; with
+// idle CPU (sessions waiting on their model) it builds at once. It never waits when nothing of its
+// source is out with a session (nothing can come back), nor longer than four builds would take.
+import type { BuildGate } from './build-gate.ts';
+import { CpuIdle } from './cpu-idle.ts';
+
+const MIN_WAIT_MS = 2000;
+/** Busy: less than this many cores' worth of CPU idle over the last sample window. */
+const BUSY_BELOW_IDLE_CORES = 0.5;
+
+export class BuildPolicy {
+  readonly gate: BuildGate;
+  readonly #cpu: CpuIdle;
+  #buildMs: number | undefined;
+
+  constructor(gate: BuildGate, cpu: CpuIdle = new CpuIdle()) {
+    this.gate = gate;
+    this.#cpu = cpu;
+  }
+
+  /** The longest a session waits for a checkout to come back instead of building. */
+  get maxWaitMs(): number {
+    return Math.max(MIN_WAIT_MS, 4 * (this.#buildMs ?? 0));
+  }
+
+  /**
+   * Whether a session that has waited `waitedMs` so far, with `out` checkouts of its source held
+   * by sessions or being built, should keep waiting for one of them rather than build.
+   */
+  keepWaiting(waitedMs: number, out: number): boolean {
+    if (out <= 0 || waitedMs >= this.maxWaitMs) return false;
+    return this.cpuBusy();
+  }
+
+  /** Whether the cores were all (nearly) busy over the last sample window. */
+  cpuBusy(): boolean {
+    return this.#cpu.idleCores() < BUSY_BELOW_IDLE_CORES;
+  }
+
+  /** Runs a build, learning how long builds take (moving average). */
+  async timed(build: () => Promise<void>): Promise<void> {
+    const t0 = performance.now();
+    await build();
+    const ms = performance.now() - t0;
+    this.#buildMs = this.#buildMs === undefined ? ms : 0.7 * this.#buildMs + 0.3 * ms;
+  }
+}

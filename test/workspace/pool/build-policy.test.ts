@@ -1,0 +1,58 @@
+// When a session without a ready checkout waits for one to come back instead of building: only
+// while the CPU is busy, only if something of its source is out, and never past four builds' time.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { BuildGate } from '../../../src/workspace/pool/build-gate.ts';
+import { BuildPolicy } from '../../../src/workspace/pool/build-policy.ts';
+import { CpuIdle } from '../../../src/workspace/pool/cpu-idle.ts';
+
+/** A CPU whose idle counter advances by `rate.value` cores for each millisecond of a fake clock. */
+function fakeCpu(rate: { value: number }) {
+  let now = 0;
+  let idle = 0;
+  const cpu = new CpuIdle(
+    100,
+    () => idle,
+    () => now,
+  );
+  return {
+    cpu,
+    advance(ms: number) {
+      now += ms;
+      idle += ms * rate.value;
+    },
+  };
+}
+
+test('idle cores are measured over the last complete window', () => {
+  const rate = { value: 2 };
+  const c = fakeCpu(rate);
+  c.advance(50);
+  assert.equal(c.cpu.idleCores(), Number.POSITIVE_INFINITY, 'no complete window yet');
+  c.advance(100);
+  assert.equal(c.cpu.idleCores(), 2);
+  rate.value = 0.25;
+  c.advance(100);
+  assert.equal(c.cpu.idleCores(), 0.25);
+  c.advance(10);
+  assert.equal(c.cpu.idleCores(), 0.25, 'within a window the last figure stands');
+});
+
+test('wait only with a busy CPU, something of the source out, and not past the longest wait', async () => {
+  const rate = { value: 0.1 }; // both cores busy
+  const c = fakeCpu(rate);
+  const policy = new BuildPolicy(new BuildGate(1), c.cpu);
+  c.advance(150);
+  assert.equal(policy.keepWaiting(0, 0), false, 'nothing can come back: build');
+  assert.equal(policy.keepWaiting(0, 3), true, 'busy CPU, checkouts out: wait');
+  assert.equal(policy.keepWaiting(policy.maxWaitMs, 3), false, 'waited long enough');
+  rate.value = 1.5;
+  c.advance(150);
+  assert.equal(policy.keepWaiting(0, 3), false, 'idle CPU: build at once');
+  // The longest wait is four builds' time, at least 2 s.
+  assert.equal(policy.maxWaitMs, 2000);
+  const t0 = performance.now();
+  await policy.timed(() => new Promise((r) => setTimeout(r, 600)));
+  const took = performance.now() - t0;
+  assert.ok(Math.abs(policy.maxWaitMs - 4 * took) < 1, `${policy.maxWaitMs} vs ${took}`);
+});
