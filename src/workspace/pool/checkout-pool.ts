@@ -72,8 +72,8 @@ export class CheckoutPool {
   readonly #pools = new Map<string, PoolEntry>();
   readonly #jobs: SerialJobs;
   readonly #policy: BuildPolicy;
-  /** Sessions in acquire() (waiting for a checkout or building one). */
-  #waiting = 0;
+  /** Sessions that found no checkout ready and wait for one or build one. */
+  #short = 0;
 
   constructor(opts: PoolOptions) {
     this.#opts = opts;
@@ -116,7 +116,7 @@ export class CheckoutPool {
     await this.#stampUse(pool);
     const since = performance.now();
     const waited = () => performance.now() - since;
-    this.#waiting++;
+    let short = false; // found nothing ready: waits or builds (a burst; refills stay out)
     try {
       for (;;) {
         const taken = await this.#takeOne(pool, req.commitId, req.dest);
@@ -127,6 +127,10 @@ export class CheckoutPool {
         if (taken === undefined && pool.resetting.size > 0) {
           await Promise.race([...pool.resetting]);
           continue;
+        }
+        if (!short) {
+          short = true;
+          this.#short++;
         }
         if (this.#policy.keepWaiting(waited(), pool.out)) {
           await this.#arrivalOr(pool, Math.min(RECHECK_MS, this.#policy.maxWaitMs - waited()));
@@ -157,7 +161,7 @@ export class CheckoutPool {
         return 'materialized';
       }
     } finally {
-      this.#waiting--;
+      if (short) this.#short--;
       this.maintain(req.mirror, req.branch, req.originUrl);
     }
   }
@@ -201,8 +205,13 @@ export class CheckoutPool {
 
   // Claims an entry and moves it to `dest` at `commitId`; undefined when there was none to claim.
   async #takeOne(pool: PoolEntry, commitId: string, dest: CheckoutPaths): Promise<boolean | undefined> {
+    // Entries already clean at the commit first: those cost a rename, the others a reset.
     const names = await listEntries(pool.dir);
-    for (const name of names) {
+    const clean = await Promise.all(
+      names.map(async (n) => (await readState(join(pool.dir, n))) === `clean ${commitId}`),
+    );
+    const ordered = [...names.filter((_, i) => clean[i]), ...names.filter((_, i) => !clean[i])];
+    for (const name of ordered) {
       const tmp = this.#tmpPath();
       if (!(await claim(join(pool.dir, name), tmp))) continue;
       try {
@@ -333,11 +342,11 @@ export class CheckoutPool {
           pool.resetting.delete(reset);
         }
       }
-      // New checkouts: the whole repository, at a low priority, and not while sessions are getting
-      // theirs (a burst: they build or wait for checkouts coming back, and the CPU is theirs).
+      // New checkouts: the whole repository, at a low priority, and not while sessions found none
+      // ready (a burst: they build or wait for checkouts coming back, and the CPU is theirs).
       let missing = this.#opts.size - (await listEntries(pool.dir)).length;
       while (missing-- > 0 && (await this.#total()) < this.#opts.maxCheckouts) {
-        if (this.#waiting > 0) break;
+        if (this.#short > 0) break;
         const release = this.#policy.gate.tryAcquire();
         if (!release) break;
         try {
