@@ -87,7 +87,11 @@ export async function prepareSessionWorkspace(
  */
 export async function releaseSessionWorkspace(deps: RunnerDeps, record: SessionRecord): Promise<void> {
   if (!isTerminal(record.session.state) || record.work.wantsWork) return;
-  if (deps.repos.config.retentionMs > 0) return; // the janitor removes it when retention is over
+  if (deps.repos.config.retentionMs > 0) {
+    // The janitor removes it when retention is over; meanwhile nobody should wait for it.
+    await deps.repos.workspaces.kept(record.session.id).catch(() => undefined);
+    return;
+  }
   try {
     await discardSetupOutputs(deps, record.session.id);
     const outcome = await deps.repos.workspaces.release(record.session.id);

@@ -89,6 +89,8 @@ export class Workspaces {
   readonly pool: CheckoutPool;
   readonly #pins: MirrorPins | undefined;
   readonly #locks = new Map<string, Promise<void>>();
+  /** Sessions holding a checkout the pool lent them (in this process). */
+  readonly #lent = new Set<string>();
   readonly #fetchIntervalMs: number;
   #template: Promise<{ dir: string; commitId: string }> | undefined;
 
@@ -179,12 +181,12 @@ export class Workspaces {
       const origin = await readOrigin(gitDir);
       if (origin) {
         const mirror = this.mirrors.get(origin.identity);
+        this.#settle(sessionId, mirror, origin.branch);
         if ((await this.baseOf(sessionId)) !== undefined) {
           await clearServerBase(gitDir);
           const paths = { tree: dir, git: gitDir };
           if (await this.pool.give(mirror, origin.branch, paths, origin.originUrl)) return 'pooled';
         }
-        this.pool.forget(mirror, origin.branch);
       }
       await removeTree(dir);
       await removeTree(gitDir);
@@ -213,13 +215,27 @@ export class Workspaces {
     const dir = this.dirOf(sessionId);
     return this.#locked(sessionId, async () => {
       if (!(await decide())) return false;
-      const origin = await readOrigin(this.gitDirOf(sessionId));
-      if (origin) this.pool.forget(this.mirrors.get(origin.identity), origin.branch);
+      await this.kept(sessionId);
       await removeTree(dir);
       await removeTree(this.gitDirOf(sessionId));
       await removeTree(join(this.dir, '.snapshots', sessionId));
       return true;
     });
+  }
+
+  /**
+   * The session is over but its checkout stays (retention): sessions of its source starting now
+   * must not wait for it to come back to the pool.
+   */
+  async kept(sessionId: string): Promise<void> {
+    if (!this.#lent.has(sessionId)) return;
+    const origin = await readOrigin(this.gitDirOf(sessionId));
+    if (origin) this.#settle(sessionId, this.mirrors.get(origin.identity), origin.branch);
+  }
+
+  // The pool lent this session's checkout (src/workspace/pool/build-policy.ts counts those out).
+  #settle(sessionId: string, mirror: Mirror, branch: string): void {
+    if (this.#lent.delete(sessionId)) this.pool.settled(mirror, branch);
   }
 
   // One prepare or removal of a session's checkout at a time.
@@ -378,13 +394,19 @@ export class Workspaces {
             originUrl: source.remote.url,
           }),
       });
-      const origin: CheckoutOrigin = {
-        identity: { ...source.identity, url: stripUrlUserinfo(source.identity.url) },
-        branch: source.branch,
-        originUrl: source.remote.url,
-      };
-      await writeFile(join(gitDir, SOURCE_FILE), JSON.stringify(origin));
-      await pinned;
+      this.#lent.add(sessionId);
+      try {
+        const origin: CheckoutOrigin = {
+          identity: { ...source.identity, url: stripUrlUserinfo(source.identity.url) },
+          branch: source.branch,
+          originUrl: source.remote.url,
+        };
+        await writeFile(join(gitDir, SOURCE_FILE), JSON.stringify(origin));
+        await pinned;
+      } catch (e) {
+        this.#settle(sessionId, mirror, source.branch); // prepare() removes the checkout
+        throw e;
+      }
       return { baseCommitId: commitId, via };
     } finally {
       await pinned.catch(() => undefined);

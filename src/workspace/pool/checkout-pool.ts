@@ -166,8 +166,11 @@ export class CheckoutPool {
     }
   }
 
-  /** A checkout of `branch` that a session held is gone for good (removed, not given back). */
-  forget(mirror: Mirror, branch: string): void {
+  /**
+   * A checkout of `branch` that acquire() lent is no longer out with a running session (given
+   * back, removed, or kept for retention): no session should wait for it.
+   */
+  settled(mirror: Mirror, branch: string): void {
     const pool = this.#pools.get(this.#poolDir(mirror, branch));
     if (pool && pool.out > 0) pool.out--;
   }
@@ -260,7 +263,6 @@ export class CheckoutPool {
       await removeTree(tmp);
       throw e;
     }
-    if (pool.out > 0) pool.out--;
     this.#arrived(pool);
     this.maintain(mirror, branch, originUrl);
     return true;
