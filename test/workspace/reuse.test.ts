@@ -20,42 +20,17 @@ import {
   writeFile,
 } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import fc from 'fast-check';
 import { computeChangeSet } from '../../src/workspace/patch.ts';
-import { Workspaces } from '../../src/workspace/workspaces.ts';
-import { BINARY_V1, createRemote, git, makeTempDir, type Remote } from './helpers.ts';
+import type { Workspaces } from '../../src/workspace/workspaces.ts';
+import { workspacesFixture } from './fixture.ts';
+import { BINARY_V1, git } from './helpers.ts';
 
-let tmp: { path: string; cleanup(): Promise<void> };
-let remote: Remote;
-const open: Workspaces[] = [];
-
-before(async () => {
-  tmp = await makeTempDir();
-  remote = await createRemote(tmp.path);
-});
-after(async () => {
-  for (const w of open) await w.close();
-  await tmp.cleanup();
-});
-
-function workspaces(name: string, poolSize = 1): Workspaces {
-  const w = new Workspaces({
-    dir: join(tmp.path, name),
-    poolSize,
-    poolIdleMs: 3600_000,
-    maxPooledCheckouts: 8,
-    // The pool's background reset must not race the test's own takes: start it much later.
-  });
-  open.push(w);
-  return w;
-}
-
-const source = (branch = 'main') => ({
-  identity: { tenantId: 'default', sourceId: 'github/acme/demo', url: remote.url },
-  remote: { url: remote.url, env: {} },
-  branch,
-});
+const fx = workspacesFixture();
+// The pool's background reset must not race the test's own takes: it starts 250 ms after a take.
+const workspaces = (name: string, poolSize = 1) => fx.workspaces(name, { poolSize });
+const source = (branch?: string) => fx.source(branch);
 
 /** Every path under `dir` (`.git` excluded) with its type, mode and content or link target. */
 async function listing(dir: string, rel = ''): Promise<string[]> {
@@ -124,7 +99,7 @@ async function hostileSession(dir: string, canary: string): Promise<void> {
 test('a reused checkout keeps nothing of the previous session, and no git call honours its .git', async () => {
   const ws = workspaces('leaks');
   const fresh = workspaces('leaks-fresh', 0);
-  const canary = join(tmp.path, 'canary');
+  const canary = join(fx.root, 'canary');
   const first = await ws.prepare({ sessionId: 'a1', source: source() });
   await hostileSession(ws.dirOf('a1'), canary);
   // The change set of the hostile session runs no command either.
@@ -135,14 +110,14 @@ test('a reused checkout keeps nothing of the previous session, and no git call h
 
   const next = await ws.prepare({ sessionId: 'a2', source: source() });
   assert.equal(next.via, 'pool');
-  assert.equal(next.baseCommitId, remote.mainCommit);
+  assert.equal(next.baseCommitId, fx.remote.mainCommit);
   const clean = await fresh.prepare({ sessionId: 'f1', source: source() });
   assert.equal(clean.via, 'materialized');
   assert.deepEqual(await listing(ws.dirOf('a2')), await listing(fresh.dirOf('f1')));
   const dir = ws.dirOf('a2');
   assert.equal(await git(dir, 'status', '--porcelain', '--ignored', '--untracked-files=all'), '');
   assert.equal(await git(dir, 'rev-list', '--count', 'HEAD'), '1');
-  assert.equal(await git(dir, 'rev-parse', 'HEAD'), remote.mainCommit);
+  assert.equal(await git(dir, 'rev-parse', 'HEAD'), fx.remote.mainCommit);
   assert.equal(await git(dir, 'symbolic-ref', 'HEAD'), 'refs/heads/main');
   assert.equal(existsSync(join(dir, '.git', 'evil.sh')), false);
   assert.equal(existsSync(join(dir, '.git', 'objects', 'info', 'alternates')), false);
@@ -176,7 +151,7 @@ test('directory modes the previous session changed are put back, locked director
 test('the change set ignores a base marker forged inside the checkout', async () => {
   const ws = workspaces('forged', 0);
   const { baseCommitId } = await ws.prepare({ sessionId: 'b1', source: source() });
-  await writeFile(join(ws.dirOf('b1'), '.git', 'stint-base'), `${remote.featureCommit}\n`);
+  await writeFile(join(ws.dirOf('b1'), '.git', 'stint-base'), `${fx.remote.featureCommit}\n`);
   assert.equal(await ws.baseOf('b1'), baseCommitId);
   assert.equal((await ws.prepare({ sessionId: 'b1', source: source() })).baseCommitId, baseCommitId);
 });
@@ -262,11 +237,11 @@ test('a checkout given back on one commit is reset to another for the next sessi
   await ws.pool.close();
   const prepared = await ws.prepare({
     sessionId: 'g2',
-    source: { ...source('feature'), baseCommitId: remote.mainCommit },
+    source: { ...source('feature'), baseCommitId: fx.remote.mainCommit },
   });
-  assert.equal(prepared.baseCommitId, remote.mainCommit);
+  assert.equal(prepared.baseCommitId, fx.remote.mainCommit);
   assert.equal(existsSync(join(ws.dirOf('g2'), 'FEATURE.md')), false);
-  assert.equal(await git(ws.dirOf('g2'), 'rev-parse', 'HEAD'), remote.mainCommit);
+  assert.equal(await git(ws.dirOf('g2'), 'rev-parse', 'HEAD'), fx.remote.mainCommit);
   assert.deepEqual((await changeSet(ws, 'g2', prepared.baseCommitId)).files, []);
 });
 
@@ -374,33 +349,26 @@ test('property: the patch in a reused checkout equals the patch in a fresh one',
 });
 
 test('one mirror fetch per burst: a session right after a fetch skips it unless it needs what is missing', async () => {
-  const ws = new Workspaces({
-    dir: join(tmp.path, 'burst'),
-    poolSize: 0,
-    poolIdleMs: 3600_000,
-    maxPooledCheckouts: 8,
-    fetchIntervalMs: 3600_000,
-  });
-  open.push(ws);
+  const ws = fx.workspaces('burst', { poolSize: 0, fetchIntervalMs: 3600_000 });
   const src = source('main');
   const mirror = ws.mirrors.get(src.identity);
   await ws.prepare({ sessionId: 'h1', source: src });
   const fetchedAt = mirror.lastFetchAt;
   // A push after the burst's fetch: a session of the same burst keeps the fetched tip.
-  const seed = join(tmp.path, 'seed');
+  const seed = join(fx.root, 'seed');
   await writeFile(join(seed, 'PUSHED.md'), 'pushed\n');
   await git(seed, 'add', '-A');
   await git(seed, 'commit', '--quiet', '-m', 'Pushed');
   const pushed = await git(seed, 'rev-parse', 'HEAD');
-  await git(seed, 'push', '--quiet', '--', remote.url, 'HEAD:refs/heads/burst');
+  await git(seed, 'push', '--quiet', '--', fx.remote.url, 'HEAD:refs/heads/burst');
   const second = await ws.prepare({ sessionId: 'h2', source: src });
-  assert.equal(second.baseCommitId, remote.mainCommit);
+  assert.equal(second.baseCommitId, fx.remote.mainCommit);
   assert.equal(mirror.lastFetchAt, fetchedAt, 'fetched again within the interval');
   // An explicit commit the mirror lacks, or a branch it does not know, still fetches.
   const explicit = await ws.prepare({ sessionId: 'h3', source: { ...src, baseCommitId: pushed } });
   assert.equal(explicit.baseCommitId, pushed);
   assert.ok(mirror.lastFetchAt >= fetchedAt);
-  await git(seed, 'push', '--quiet', '--', remote.url, 'HEAD:refs/heads/burst-2');
+  await git(seed, 'push', '--quiet', '--', fx.remote.url, 'HEAD:refs/heads/burst-2');
   const unknown = await ws.prepare({ sessionId: 'h4', source: source('burst-2') });
   assert.equal(unknown.baseCommitId, pushed);
 });

@@ -4,44 +4,21 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readBaseMarker } from '../../src/workspace/checkout.ts';
 import { computeChangeSet } from '../../src/workspace/patch.ts';
-import { Workspaces } from '../../src/workspace/workspaces.ts';
-import { createRemote, git, makeTempDir, type Remote, worktreeTree, writeFiles } from './helpers.ts';
+import { workspacesFixture } from './fixture.ts';
+import { git, worktreeTree, writeFiles } from './helpers.ts';
 
-let tmp: { path: string; cleanup(): Promise<void> };
-let remote: Remote;
-const open: Workspaces[] = [];
-
-before(async () => {
-  tmp = await makeTempDir();
-  remote = await createRemote(tmp.path);
-});
-after(async () => {
-  for (const w of open) await w.close();
-  await tmp.cleanup();
-});
-
-function workspaces(name: string, poolSize = 0): Workspaces {
-  const w = new Workspaces({
-    dir: join(tmp.path, name),
+const fx = workspacesFixture();
+const workspaces = (name: string, poolSize = 0) =>
+  fx.workspaces(name, {
     poolSize,
-    poolIdleMs: 3600_000,
-    maxPooledCheckouts: 8,
     fetchIntervalMs: 0, // these tests push and expect the next session to see it
     onBackgroundError: (e) => console.error('POOLERR', e),
   });
-  open.push(w);
-  return w;
-}
-
-const source = (branch = 'main', url = remote.url) => ({
-  identity: { tenantId: 'default', sourceId: 'github/acme/demo', url },
-  remote: { url, env: {} },
-  branch,
-});
+const source = (branch?: string, url?: string) => fx.source(branch, url);
 
 // The bound fails a hang; a busy machine is slow, and the wait ends as soon as fn holds.
 async function waitFor(fn: () => Promise<boolean>, ms = 120_000): Promise<void> {
@@ -55,16 +32,16 @@ async function waitFor(fn: () => Promise<boolean>, ms = 120_000): Promise<void> 
 test('a checkout of the starting branch: its own objects, depth 1, origin without credentials', async () => {
   const ws = workspaces('fresh');
   const prepared = await ws.prepare({ sessionId: 's1', source: source('feature') });
-  assert.deepEqual(prepared, { baseCommitId: remote.featureCommit, via: 'materialized' });
+  assert.deepEqual(prepared, { baseCommitId: fx.remote.featureCommit, via: 'materialized' });
   const dir = ws.dirOf('s1');
   assert.equal(await readFile(join(dir, 'FEATURE.md'), 'utf8'), 'feature branch only\n');
-  assert.equal(await git(dir, 'rev-parse', 'HEAD'), remote.featureCommit);
+  assert.equal(await git(dir, 'rev-parse', 'HEAD'), fx.remote.featureCommit);
   assert.equal(await git(dir, 'symbolic-ref', 'HEAD'), 'refs/heads/feature');
-  assert.equal(await git(dir, 'rev-parse', 'origin/feature'), remote.featureCommit);
-  assert.equal(await git(dir, 'remote', 'get-url', 'origin'), remote.url);
+  assert.equal(await git(dir, 'rev-parse', 'origin/feature'), fx.remote.featureCommit);
+  assert.equal(await git(dir, 'remote', 'get-url', 'origin'), fx.remote.url);
   assert.equal(existsSync(join(dir, '.git', 'objects', 'info', 'alternates')), false);
   assert.equal(await git(dir, 'status', '--porcelain'), '');
-  assert.equal(await readBaseMarker(dir), remote.featureCommit);
+  assert.equal(await readBaseMarker(dir), fx.remote.featureCommit);
   // Again (a restart): the checkout is kept as it is.
   await writeFile(join(dir, 'work.txt'), 'in progress\n');
   assert.equal((await ws.prepare({ sessionId: 's1', source: source('feature') })).via, 'existing');
@@ -78,8 +55,8 @@ test('two sessions on one source at once share a fetch and each see only their o
     ws.prepare({ sessionId: 'a', source: source() }),
     ws.prepare({ sessionId: 'b', source: source() }),
   ]);
-  assert.equal(a.baseCommitId, remote.mainCommit);
-  assert.equal(b.baseCommitId, remote.mainCommit);
+  assert.equal(a.baseCommitId, fx.remote.mainCommit);
+  assert.equal(b.baseCommitId, fx.remote.mainCommit);
   const f1 = mirror.fetch(source().remote);
   const f2 = mirror.fetch(source().remote);
   assert.equal(f1, f2, 'a fetch under way is shared');
@@ -117,13 +94,13 @@ test('the warm pool hands out ready checkouts, moved to the tip after a push', a
   assert.equal(existsSync(join(ws.dirOf('p2'), '.git', 'stint-pool')), false);
 
   // Someone pushes: the next session starts from the new tip, from a pooled checkout moved there.
-  const seed = join(tmp.path, 'seed');
+  const seed = join(fx.root, 'seed');
   await writeFiles(seed, { 'NEW.md': 'pushed later\n' });
-  await git(seed, 'checkout', '--quiet', '-B', 'main', remote.mainCommit);
+  await git(seed, 'checkout', '--quiet', '-B', 'main', fx.remote.mainCommit);
   await git(seed, 'add', '-A');
   await git(seed, 'commit', '--quiet', '-m', 'Later');
   const later = await git(seed, 'rev-parse', 'HEAD');
-  await git(seed, 'push', '--quiet', '--', remote.url, 'HEAD:refs/heads/main');
+  await git(seed, 'push', '--quiet', '--', fx.remote.url, 'HEAD:refs/heads/main');
   try {
     await waitFor(ready);
     const third = await ws.prepare({ sessionId: 'p3', source: source() });
@@ -133,7 +110,15 @@ test('the warm pool hands out ready checkouts, moved to the tip after a push', a
     assert.equal(await git(ws.dirOf('p3'), 'status', '--porcelain'), '');
     assert.equal(await git(ws.dirOf('p3'), 'rev-parse', 'HEAD'), later);
   } finally {
-    await git(seed, 'push', '--quiet', '--force', '--', remote.url, `${remote.mainCommit}:refs/heads/main`);
+    await git(
+      seed,
+      'push',
+      '--quiet',
+      '--force',
+      '--',
+      fx.remote.url,
+      `${fx.remote.mainCommit}:refs/heads/main`,
+    );
   }
 });
 
@@ -172,7 +157,7 @@ test('a repoless checkout has the same empty base commit everywhere', async () =
 
 test('unsafe branches and missing branches are refused before anything is checked out', async () => {
   const ws = workspaces('hostile');
-  const pwned = join(tmp.path, 'pwned');
+  const pwned = join(fx.root, 'pwned');
   for (const branch of [`--upload-pack=touch ${pwned}`, '../x', '-b', 'a..b']) {
     await assert.rejects(ws.prepare({ sessionId: 'h1', source: source(branch) }), /unsafe branch/);
   }
@@ -182,7 +167,7 @@ test('unsafe branches and missing branches are refused before anything is checke
 });
 
 test('a 5,000-file repository: pooled checkouts are complete and clean, a one-line edit is a one-file patch', async () => {
-  const root = join(tmp.path, 'big');
+  const root = join(fx.root, 'big');
   const seed = join(root, 'seed');
   const files: Record<string, string> = {};
   for (let i = 0; i < 5000; i++) files[`src/d${Math.floor(i / 100)}/f${i}.txt`] = `file ${i}\n`;

@@ -6,42 +6,14 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BuildGate } from '../../../src/workspace/pool/build-gate.ts';
-import { Workspaces } from '../../../src/workspace/workspaces.ts';
-import { createRemote, makeTempDir, type Remote } from '../helpers.ts';
+import { workspacesFixture } from '../fixture.ts';
 
-let tmp: { path: string; cleanup(): Promise<void> };
-let remote: Remote;
-const open: Workspaces[] = [];
-
-before(async () => {
-  tmp = await makeTempDir();
-  remote = await createRemote(tmp.path);
-});
-after(async () => {
-  for (const w of open) await w.close();
-  await tmp.cleanup();
-});
-
-function workspaces(name: string, gate: BuildGate): Workspaces {
-  const w = new Workspaces({
-    dir: join(tmp.path, name),
-    poolSize: 1,
-    poolIdleMs: 3600_000,
-    maxPooledCheckouts: 8,
-    buildSlots: gate,
-  });
-  open.push(w);
-  return w;
-}
-
-const source = (branch = 'main') => ({
-  identity: { tenantId: 'default', sourceId: 'github/acme/demo', url: remote.url },
-  remote: { url: remote.url, env: {} },
-  branch,
-});
+const fx = workspacesFixture();
+const workspaces = (name: string, gate: BuildGate) => fx.workspaces(name, { buildSlots: gate });
+const source = (branch?: string) => fx.source(branch);
 
 /** Whether `p` settles within a few turns of the event loop and a short pause (it must not). */
 async function settles(p: Promise<unknown>): Promise<boolean> {
