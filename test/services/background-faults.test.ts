@@ -20,7 +20,7 @@ import { DbClock } from '../../src/store/postgres/clock.ts';
 import type { Store } from '../../src/store/store.ts';
 import { makeBareRepo } from '../support/git-fixtures.ts';
 import { type InProcessServer, startInProcess } from '../support/in-process.ts';
-import { api, makeTempDir } from '../support/server.ts';
+import { api, makeTempDirRemovedAtExit } from '../support/server.ts';
 
 const servers: InProcessServer[] = [];
 after(async () => {
@@ -48,7 +48,7 @@ test('a session on a source whose remote cannot be read is refused, not accepted
   // Quiet: the refused creations are logged (as errors) by design.
   const server = await startInProcess({ env: { STINT_LOG_LEVEL: 'fatal' } });
   servers.push(server);
-  const gone = join(makeTempDir('stint-gone-'), 'no-such-repo.git');
+  const gone = join(makeTempDirRemovedAtExit('stint-gone-'), 'no-such-repo.git');
   const good = makeBareRepo({ 'README.md': 'hi\n' });
   // Nothing listens there (a port just freed on loopback): the host cannot be reached right now.
   const down = `http://127.0.0.1:${await closedPort()}/acme/down.git`;

@@ -2,7 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cliEntry, makeTempDir } from './server.ts';
+import { cliEntry, makeTempDirRemovedAtExit } from './server.ts';
 
 const GIT_ENV = {
   ...process.env,
@@ -24,7 +24,7 @@ export function git(cwd: string, ...args: string[]): string {
 
 /** A bare repository with `main` (README.md, src/app.txt) and a `dev` branch; returns its path. */
 export function makeBareRepo(files: Record<string, string> = {}): string {
-  const root = makeTempDir('stint-repo-');
+  const root = makeTempDirRemovedAtExit('stint-repo-');
   const work = join(root, 'work');
   const bare = join(root, 'remote.git');
   mkdirSync(work);

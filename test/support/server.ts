@@ -41,6 +41,20 @@ export function makeTempDir(prefix = 'stint-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
+const removedAtExit = new Set<string>();
+
+/** A temp dir removed when the test process exits (for fixtures whose callers never see its root). */
+export function makeTempDirRemovedAtExit(prefix: string): string {
+  if (removedAtExit.size === 0) {
+    process.once('exit', () => {
+      for (const dir of removedAtExit) rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+    });
+  }
+  const dir = makeTempDir(prefix);
+  removedAtExit.add(dir);
+  return dir;
+}
+
 export async function startServer(opts: StartOptions = {}): Promise<StartedServer> {
   const dataDir = opts.dataDir ?? makeTempDir();
   const apiKey = opts.apiKey ?? `test_${randomBytes(16).toString('hex')}`;
