@@ -19,6 +19,7 @@ import type { MirrorPins } from './mirror/pins.ts';
 import { PUSHED_PIN_PREFIX } from './mirror/session-branch.ts';
 import type { BuildGate } from './pool/build-gate.ts';
 import { CheckoutPool } from './pool/checkout-pool.ts';
+import type { CpuIdle } from './pool/cpu-idle.ts';
 import { stripUrlUserinfo } from './redact.ts';
 import { isSafeRefName } from './refs.ts';
 import { removeTree } from './remove-tree.ts';
@@ -39,6 +40,8 @@ export interface WorkspacesOptions {
   maxPooledCheckouts: number;
   /** Whole-repository checkouts written at once (default 2), or a gate shared with others. */
   buildSlots?: number | BuildGate;
+  /** Where the pool reads how busy the CPU is (tests inject one). */
+  cpu?: CpuIdle;
   /** A session start skips the mirror fetch when the last one is younger than this (default 2 s). */
   fetchIntervalMs?: number;
   onBackgroundError?: (err: unknown) => void;
@@ -105,6 +108,7 @@ export class Workspaces {
       idleMs: opts.poolIdleMs,
       maxCheckouts: opts.maxPooledCheckouts,
       ...(opts.buildSlots !== undefined ? { buildSlots: opts.buildSlots } : {}),
+      ...(opts.cpu ? { cpu: opts.cpu } : {}),
       ...(opts.onBackgroundError ? { onError: opts.onBackgroundError } : {}),
     });
   }

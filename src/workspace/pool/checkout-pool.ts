@@ -22,6 +22,7 @@ import type { Mirror } from '../mirror/mirror.ts';
 import { removeTree } from '../remove-tree.ts';
 import { BuildGate } from './build-gate.ts';
 import { BuildPolicy } from './build-policy.ts';
+import type { CpuIdle } from './cpu-idle.ts';
 import { SerialJobs } from './serial-jobs.ts';
 
 export interface PoolOptions {
@@ -37,6 +38,8 @@ export interface PoolOptions {
   refillDelayMs?: number;
   /** Whole-repository checkouts written at once (default 2), or a gate shared with others. */
   buildSlots?: number | BuildGate;
+  /** Where the build policy reads how busy the CPU is (tests inject one). */
+  cpu?: CpuIdle;
   /** Called when background work fails (it is retried on the next use). */
   onError?: (err: unknown) => void;
 }
@@ -78,7 +81,7 @@ export class CheckoutPool {
   constructor(opts: PoolOptions) {
     this.#opts = opts;
     const slots = opts.buildSlots ?? 2;
-    this.#policy = new BuildPolicy(typeof slots === 'number' ? new BuildGate(slots) : slots);
+    this.#policy = new BuildPolicy(typeof slots === 'number' ? new BuildGate(slots) : slots, opts.cpu);
     this.#jobs = new SerialJobs(opts.refillDelayMs ?? 250);
   }
 

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BuildGate } from '../../../src/workspace/pool/build-gate.ts';
+import { CpuIdle } from '../../../src/workspace/pool/cpu-idle.ts';
 import { workspacesFixture } from '../fixture.ts';
 
 const fx = workspacesFixture();
@@ -69,4 +70,37 @@ test('with no checkout coming back, a waiting session builds as soon as a slot f
   const again = gate.tryAcquire();
   assert.ok(again, 'the build kept its slot');
   again();
+});
+
+test('only checkouts that will come back count as out (one kept for retention does not)', async () => {
+  // A CPU with no idle time; the policy asks it only when a checkout of the source is out.
+  let reads = 0;
+  let now = 0;
+  const busy = new CpuIdle(
+    1,
+    () => {
+      reads++;
+      return 0;
+    },
+    () => (now += 10),
+  );
+  const ws = fx.workspaces('busy', { buildSlots: new BuildGate(1), cpu: busy });
+  assert.equal((await ws.prepare({ sessionId: 'k1', source: source() })).via, 'materialized');
+  // k1 is over but kept (retention): nothing of the source is out, so k2 builds without asking.
+  await ws.kept('k1');
+  let before = reads;
+  assert.equal((await ws.prepare({ sessionId: 'k2', source: source() })).via, 'materialized');
+  assert.equal(reads, before, 'a session weighed waiting for a checkout kept for retention');
+  // k2 is out: the next session weighs waiting for it (here the CPU is busy, so it waits).
+  before = reads;
+  const k3 = ws.prepare({ sessionId: 'k3', source: source() });
+  let settled = false;
+  void k3.finally(() => {
+    settled = true;
+  });
+  // Bounded: a session that never weighs it ends (builds) without reading the CPU.
+  while (reads === before && !settled) await sleep(10);
+  assert.ok(reads > before, 'a session did not weigh waiting for a running checkout');
+  await ws.release('k2');
+  await k3;
 });
