@@ -89,7 +89,7 @@ export async function releaseSessionWorkspace(deps: RunnerDeps, record: SessionR
   if (!isTerminal(record.session.state) || record.work.wantsWork) return;
   if (deps.repos.config.retentionMs > 0) {
     // The janitor removes it when retention is over; meanwhile nobody should wait for it.
-    await deps.repos.workspaces.kept(record.session.id).catch(() => undefined);
+    deps.repos.workspaces.kept(record.session.id);
     return;
   }
   try {

@@ -92,8 +92,6 @@ export class Workspaces {
   readonly pool: CheckoutPool;
   readonly #pins: MirrorPins | undefined;
   readonly #locks = new Map<string, Promise<void>>();
-  /** Sessions holding a checkout the pool lent them (in this process). */
-  readonly #lent = new Set<string>();
   readonly #fetchIntervalMs: number;
   #template: Promise<{ dir: string; commitId: string }> | undefined;
 
@@ -183,14 +181,12 @@ export class Workspaces {
     return this.#locked(sessionId, async () => {
       await removeTree(join(this.dir, '.snapshots', sessionId));
       const origin = await readOrigin(gitDir);
-      if (origin) {
+      this.pool.settled(sessionId);
+      if (origin && (await this.baseOf(sessionId)) !== undefined) {
+        await clearServerBase(gitDir);
         const mirror = this.mirrors.get(origin.identity);
-        this.#settle(sessionId, mirror, origin.branch);
-        if ((await this.baseOf(sessionId)) !== undefined) {
-          await clearServerBase(gitDir);
-          const paths = { tree: dir, git: gitDir };
-          if (await this.pool.give(mirror, origin.branch, paths, origin.originUrl)) return 'pooled';
-        }
+        const paths = { tree: dir, git: gitDir };
+        if (await this.pool.give(mirror, origin.branch, paths, origin.originUrl)) return 'pooled';
       }
       await removeTree(dir);
       await removeTree(gitDir);
@@ -219,7 +215,7 @@ export class Workspaces {
     const dir = this.dirOf(sessionId);
     return this.#locked(sessionId, async () => {
       if (!(await decide())) return false;
-      await this.kept(sessionId);
+      this.pool.settled(sessionId);
       await removeTree(dir);
       await removeTree(this.gitDirOf(sessionId));
       await removeTree(join(this.dir, '.snapshots', sessionId));
@@ -231,15 +227,8 @@ export class Workspaces {
    * The session is over but its checkout stays (retention): sessions of its source starting now
    * must not wait for it to come back to the pool.
    */
-  async kept(sessionId: string): Promise<void> {
-    if (!this.#lent.has(sessionId)) return;
-    const origin = await readOrigin(this.gitDirOf(sessionId));
-    if (origin) this.#settle(sessionId, this.mirrors.get(origin.identity), origin.branch);
-  }
-
-  // The pool lent this session's checkout (src/workspace/pool/build-policy.ts counts those out).
-  #settle(sessionId: string, mirror: Mirror, branch: string): void {
-    if (this.#lent.delete(sessionId)) this.pool.settled(mirror, branch);
+  kept(sessionId: string): void {
+    this.pool.settled(sessionId);
   }
 
   // One prepare or removal of a session's checkout at a time.
@@ -383,6 +372,7 @@ export class Workspaces {
     pinned.catch(() => undefined);
     try {
       const via = await this.pool.acquire({
+        sessionId,
         mirror,
         branch: source.branch,
         commitId,
@@ -398,7 +388,6 @@ export class Workspaces {
             originUrl: source.remote.url,
           }),
       });
-      this.#lent.add(sessionId);
       try {
         const origin: CheckoutOrigin = {
           identity: { ...source.identity, url: stripUrlUserinfo(source.identity.url) },
@@ -408,7 +397,7 @@ export class Workspaces {
         await writeFile(join(gitDir, SOURCE_FILE), JSON.stringify(origin));
         await pinned;
       } catch (e) {
-        this.#settle(sessionId, mirror, source.branch); // prepare() removes the checkout
+        this.pool.settled(sessionId); // prepare() removes the checkout
         throw e;
       }
       return { baseCommitId: commitId, via };

@@ -54,8 +54,6 @@ interface PoolEntry {
   resetting: Set<Promise<void>>;
   /** Sessions waiting for an entry to be put in this pool. */
   arrivals: Set<() => void>;
-  /** Checkouts of this pool held by sessions or being built for one (in this process). */
-  out: number;
 }
 
 /** Where a checkout lives: its files and its server git dir. */
@@ -77,6 +75,8 @@ export class CheckoutPool {
   readonly #policy: BuildPolicy;
   /** Sessions that found no checkout ready and wait for one or build one. */
   #short = 0;
+  /** Sessions holding a checkout this process lent them (or being built for them), by pool. */
+  readonly #lent = new Map<string, PoolEntry>();
 
   constructor(opts: PoolOptions) {
     this.#opts = opts;
@@ -98,6 +98,8 @@ export class CheckoutPool {
    * refilled in the background either way.
    */
   async acquire(req: {
+    /** The session the checkout is for (out with it until settled()). */
+    sessionId: string;
     mirror: Mirror;
     branch: string;
     commitId: string;
@@ -124,7 +126,7 @@ export class CheckoutPool {
       for (;;) {
         const taken = await this.#takeOne(pool, req.commitId, req.dest);
         if (taken === true) {
-          pool.out++;
+          this.#lent.set(req.sessionId, pool);
           return 'pool';
         }
         if (taken === undefined && pool.resetting.size > 0) {
@@ -135,7 +137,7 @@ export class CheckoutPool {
           short = true;
           this.#short++;
         }
-        if (this.#policy.keepWaiting(waited(), pool.out)) {
+        if (this.#policy.keepWaiting(waited(), this.#out(pool))) {
           await this.#arrivalOr(pool, Math.min(RECHECK_MS, this.#policy.maxWaitMs - waited()));
           continue;
         }
@@ -148,15 +150,15 @@ export class CheckoutPool {
           continue;
         }
         // Granted after a wait: the machine may have become busy meanwhile.
-        if (this.#policy.keepWaiting(waited(), pool.out)) {
+        if (this.#policy.keepWaiting(waited(), this.#out(pool))) {
           release();
           continue;
         }
-        pool.out++;
+        this.#lent.set(req.sessionId, pool);
         try {
           await this.#policy.timed(req.build);
         } catch (e) {
-          pool.out--;
+          this.#lent.delete(req.sessionId);
           throw e;
         } finally {
           release();
@@ -170,12 +172,18 @@ export class CheckoutPool {
   }
 
   /**
-   * A checkout of `branch` that acquire() lent is no longer out with a running session (given
-   * back, removed, or kept for retention): no session should wait for it.
+   * The checkout acquire() lent the session is no longer out with a running session (given back,
+   * removed, or kept for retention): no session should wait for it.
    */
-  settled(mirror: Mirror, branch: string): void {
-    const pool = this.#pools.get(this.#poolDir(mirror, branch));
-    if (pool && pool.out > 0) pool.out--;
+  settled(sessionId: string): void {
+    this.#lent.delete(sessionId);
+  }
+
+  // Checkouts of `pool` held by running sessions or being built for one.
+  #out(pool: PoolEntry): number {
+    let n = 0;
+    for (const p of this.#lent.values()) if (p === pool) n++;
+    return n;
   }
 
   // Waits until an entry is put in `pool` or `ms` passed.
@@ -312,15 +320,11 @@ export class CheckoutPool {
     return this.#jobs.close();
   }
 
-  #poolDir(mirror: Mirror, branch: string): string {
-    return join(this.#opts.root, basename(mirror.dir, '.git'), branchDirName(branch));
-  }
-
   #pool(mirror: Mirror, branch: string, originUrl: string | undefined): PoolEntry {
-    const dir = this.#poolDir(mirror, branch);
+    const dir = join(this.#opts.root, basename(mirror.dir, '.git'), branchDirName(branch));
     let pool = this.#pools.get(dir);
     if (!pool) {
-      pool = { mirror, branch, dir, lastUsed: Date.now(), resetting: new Set(), arrivals: new Set(), out: 0 };
+      pool = { mirror, branch, dir, lastUsed: Date.now(), resetting: new Set(), arrivals: new Set() };
       this.#pools.set(dir, pool);
     }
     if (originUrl !== undefined) pool.originUrl = originUrl;
