@@ -54,5 +54,9 @@ test('wait only with a busy CPU, something of the source out, and not past the l
   const t0 = performance.now();
   await policy.timed(() => new Promise((r) => setTimeout(r, 600)));
   const took = performance.now() - t0;
-  assert.ok(Math.abs(policy.maxWaitMs - 4 * took) < 1, `${policy.maxWaitMs} vs ${took}`);
+  // The policy times the build inside the test's own interval (on a busy machine, a few ms less).
+  assert.ok(
+    policy.maxWaitMs >= 4 * 599 && policy.maxWaitMs <= 4 * took + 1,
+    `${policy.maxWaitMs} vs ${took}`,
+  );
 });
