@@ -18,7 +18,9 @@ import { planSetup, type SetupPlan } from '../setup/setup-plan.ts';
 import type { SetupSettings } from '../setup/setup-settings.ts';
 import { sourceSetupOf } from '../sources/setup-config.ts';
 import type { SessionRecord } from '../store/store.ts';
-import { serverGit } from '../workspace/server-git.ts';
+import { dropFeed } from '../workspace/change-feed.ts';
+import { serverGit, serverGitDirFor } from '../workspace/server-git.ts';
+import { dropsChangeFeed } from './feed-sandbox.ts';
 import type { RunnerDeps } from './runner-deps.ts';
 
 export interface SessionSetupDeps {
@@ -63,6 +65,8 @@ export async function sessionSetup(deps: RunnerDeps, args: SetupArgs): Promise<s
     return `Setup could not start: ${(e as Error).message}`;
   }
   if (!plan) return undefined;
+  // Restored or run, setup writes where the change feed cannot follow.
+  await dropFeed(serverGitDirFor(workdir));
   const progress = (title: string, description: string) =>
     args.post([{ originator: 'agent', content: { kind: 'progressUpdated', title, description } }]);
   const owner = { tenantId: args.record.session.tenantId, sourceId };
@@ -87,7 +91,7 @@ export async function sessionSetup(deps: RunnerDeps, args: SetupArgs): Promise<s
     plan.fromScript ? 'Running the repository setup script' : 'Running the setup commands',
     `${plan.steps.map((s) => s.label).join('\n')}\n(time limit ${formatDuration(plan.timeoutMs)})`,
   );
-  const sandbox = args.guard ? args.guard.setupSandbox(deps.sandbox) : deps.sandbox;
+  const sandbox = dropsChangeFeed(args.guard ? args.guard.setupSandbox(deps.sandbox) : deps.sandbox, workdir);
   const outcome = await runSetup({
     sandbox,
     cwd: workdir,

@@ -7,8 +7,10 @@
 import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Store, WorkspaceSnapshot } from '../store/store.ts';
+import { dropFeed } from '../workspace/change-feed.ts';
 import type { GitRemote } from '../workspace/git-auth.ts';
 import { removeTree } from '../workspace/remove-tree.ts';
+import { serverGitDirFor } from '../workspace/server-git.ts';
 import {
   commitTreeId,
   indexSignature,
@@ -101,6 +103,8 @@ export class WorkspaceTracker {
         base = await opts.prepare();
         await workingTreeId(opts.workdir, shadowDir, base);
       }
+      // The tree was rebuilt here, not through the change feed's writers.
+      await dropFeed(serverGitDirFor(opts.workdir));
     }
     // Signatures are taken after write-tree, which rewrites the index (its cached tree).
     const state = { base, committed: target, snapshot: snap?.treeId, index: await indexSignature(shadowDir) };

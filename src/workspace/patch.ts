@@ -1,24 +1,24 @@
 // Computes a session's change set: everything in the checkout's working tree (tracked edits, new
 // untracked files not ignored by .gitignore, deletions, renames, binary files, commits the agent
 // made) relative to the base commit, as a patch `git apply` accepts on that commit.
-import { isUtf8 } from 'node:buffer';
-import { copyFile, lstat, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { COMMIT_ID } from '../domain/commit-id.ts';
-import { type ChangedFile, parseNumstatZ, parseRawZ, type RawEntry, toChangedFiles } from './change-list.ts';
-import { DEFAULT_GIT_MAX_BUFFER, GitError, runGit, runGitRaw } from './git.ts';
-import { binaryAttributeLine, pathsWithInvalidUtf8 } from './non-utf8.ts';
+import { parseNumstatZ, parseRawZ, toChangedFiles } from './change-list.ts';
+import {
+  addErrors,
+  type ChangeSet,
+  DIFF_CONFIG,
+  DIFF_FLAGS,
+  diffWithFallbacks,
+  type GitRunOpts,
+} from './diff-output.ts';
+import { DEFAULT_GIT_MAX_BUFFER, GitError, runGit } from './git.ts';
+import { serverChangeSet } from './server-change-set.ts';
 import { openShadowRepo, type ShadowRepo } from './shadow-repo.ts';
 
 export type { ChangedFile, ChangeStatus } from './change-list.ts';
-
-export interface ChangeSet {
-  /** `git diff` output with a/ b/ prefixes; '' when nothing changed. */
-  unidiffPatch: string;
-  files: ChangedFile[];
-  /** Files git could not add (unreadable, nested repository without a commit…); absent if none. */
-  warnings?: string[];
-}
+export type { ChangeSet } from './diff-output.ts';
 
 export interface ChangeSetOptions {
   /** Largest patch accepted, in bytes (default 64 MiB); a bigger one throws a GitError. */
@@ -32,25 +32,13 @@ export interface ChangeSetOptions {
    */
   tempDir?: string;
   /**
-   * The checkout's server git dir (src/workspace/server-git.ts): its index is kept across calls, so
-   * only files changed since the last call are hashed again, and one diff gives the file list and
-   * the patch. Used while the agent's HEAD is still the base commit (no commits of its own).
+   * The checkout's server git dir (src/workspace/server-git.ts): only the paths its change feed
+   * names are looked at, or, when the feed is unknown, its index is kept across calls, so only
+   * files changed since the last call are hashed again (src/workspace/server-change-set.ts). Used
+   * while the agent's HEAD is still the base commit (no commits of its own).
    */
   serverGitDir?: string;
 }
-
-// Standard output whatever any configuration says (the shadow repo reads no user config anyway).
-const DIFF_CONFIG = ['-c', 'diff.noprefix=false', '-c', 'diff.mnemonicPrefix=false'];
-const DIFF_FLAGS = [
-  '--cached',
-  '--find-renames',
-  '--no-color',
-  '--no-ext-diff',
-  '--no-textconv',
-  '--src-prefix=a/',
-  '--dst-prefix=b/',
-  '--no-relative',
-];
 
 export async function computeChangeSet(
   dir: string,
@@ -68,7 +56,7 @@ export async function computeChangeSet(
   };
   if (opts.serverGitDir !== undefined && (await headIsBase(dir, baseCommitId))) {
     const gitDir = opts.serverGitDir;
-    return serialized(gitDir, () => persistentChangeSet(dir, gitDir, baseCommitId, gitOpts));
+    return serialized(gitDir, () => serverChangeSet(dir, gitDir, baseCommitId, gitOpts));
   }
   const start = await startingTree(dir, baseCommitId);
   const shadow = await openShadowRepo(dir, baseCommitId.length === 64 ? 'sha256' : 'sha1', opts.tempDir);
@@ -76,8 +64,11 @@ export async function computeChangeSet(
     // Stage the whole working tree into the shadow's own index (hashes new blobs into its objects).
     await shadow.git(['read-tree', start], gitOpts);
     const warnings = await addAll(shadow, gitOpts);
-    const changeSet = await diffIndex(shadow, baseCommitId, gitOpts);
-    return warnings.length > 0 ? { ...changeSet, warnings } : changeSet;
+    const { unidiffPatch, files } = await diffWithFallbacks(
+      (quotePath) => diffOnce(shadow, baseCommitId, quotePath, gitOpts),
+      (lines) => shadow.setAttributes(lines),
+    );
+    return { unidiffPatch, files, ...(warnings.length > 0 ? { warnings } : {}), via: 'shadow' };
   } finally {
     await shadow.dispose();
   }
@@ -111,145 +102,8 @@ async function addAll(shadow: ShadowRepo, gitOpts: GitRunOpts): Promise<string[]
     return [];
   } catch (err) {
     if (!(err instanceof GitError) || err.exitCode !== 1) throw err;
-    return err.stderr
-      .split('\n')
-      .filter((line) => line.startsWith('error: '))
-      .map((line) => line.slice('error: '.length));
+    return addErrors(err);
   }
-}
-
-type GitRunOpts = { timeoutMs?: number; maxBuffer: number; env: Record<string, string> };
-
-type DiffResult = { raw: RawEntry[]; files: ChangedFile[]; patch: Buffer };
-type DiffOnce = (quotePath: boolean) => Promise<DiffResult>;
-
-async function diffIndex(shadow: ShadowRepo, base: string, gitOpts: GitRunOpts): Promise<ChangeSet> {
-  return diffWithFallbacks(
-    (quotePath) => diffOnce(shadow, base, quotePath, gitOpts),
-    (lines) => shadow.setAttributes(lines),
-  );
-}
-
-async function diffWithFallbacks(
-  diff: DiffOnce,
-  setAttributes: (lines: readonly string[]) => Promise<void>,
-): Promise<ChangeSet> {
-  let quotePath = false;
-  let result = await diff(quotePath);
-  if (!isUtf8(result.patch)) {
-    // Non-UTF-8 file contents: diff those files as binary.
-    await setAttributes(pathsWithInvalidUtf8(result.patch, result.raw).map(binaryAttributeLine));
-    result = await diff(quotePath);
-  }
-  if (!isUtf8(result.patch)) {
-    // Non-UTF-8 file names (or anything else): all-ASCII output, names quoted, contents in base85.
-    quotePath = true;
-    await setAttributes(['* -diff']);
-    result = await diff(quotePath);
-  }
-  return { unidiffPatch: result.patch.toString('utf8'), files: result.files };
-}
-
-// The server git dir's index, brought up to date with the working tree (its stat cache: only
-// changed files are read), and one diff giving --raw, --numstat and the patch together.
-async function persistentChangeSet(
-  dir: string,
-  gitDir: string,
-  base: string,
-  gitOpts: GitRunOpts,
-): Promise<ChangeSet> {
-  // The session's own index, started from the reset's: the reset's index must keep the stat data
-  // of what the reset wrote, so that anything the agent touched (even a mode git does not record,
-  // 600 for 644) differs from it at the next reset and is rewritten.
-  const index = join(gitDir, SESSION_INDEX);
-  const git = (args: string[], env: Record<string, string> = {}) =>
-    runGitRaw(['--git-dir', gitDir, '--work-tree', dir, ...args], {
-      ...gitOpts,
-      cwd: dir,
-      env: { ...gitOpts.env, GIT_INDEX_FILE: index, ...env },
-    });
-  const attributes = join(gitDir, 'info', 'attributes');
-  await mkdir(join(gitDir, 'info'), { recursive: true });
-  await rm(attributes, { force: true });
-  await copyExcludes(join(dir, '.git', 'info', 'exclude'), join(gitDir, 'info', 'exclude'));
-  if (!(await exists(index))) {
-    if (await exists(join(gitDir, 'index'))) await copyFile(join(gitDir, 'index'), index);
-    else await git(['read-tree', base]);
-  }
-  let warnings: string[] = [];
-  try {
-    // The index is written here: locks are needed (GIT_OPTIONAL_LOCKS only covers refreshes).
-    await git(['add', '--all', '--ignore-errors', '--', '.'], { GIT_OPTIONAL_LOCKS: '1' });
-  } catch (err) {
-    if (!(err instanceof GitError) || err.exitCode !== 1) throw err;
-    warnings = addErrors(err);
-  }
-  const changeSet = await diffWithFallbacks(
-    async (quotePath) => {
-      const { stdout } = await git([
-        ...DIFF_CONFIG,
-        '-c',
-        `core.quotePath=${quotePath}`,
-        'diff',
-        ...DIFF_FLAGS,
-        '-z',
-        '--raw',
-        '--numstat',
-        '--patch',
-        '--binary',
-        '--full-index',
-        base,
-        '--',
-      ]);
-      return splitCombinedDiff(stdout);
-    },
-    (lines) => writeFile(attributes, lines.map((l) => `${l}\n`).join('')),
-  );
-  await rm(attributes, { force: true });
-  return warnings.length > 0 ? { ...changeSet, warnings } : changeSet;
-}
-
-// `diff -z --raw --numstat --patch`: raw records, numstat records, an empty field, then the patch.
-function splitCombinedDiff(out: Buffer): DiffResult {
-  if (out.length === 0) return { raw: [], files: [], patch: Buffer.alloc(0) };
-  const sep = out.indexOf('\0\0');
-  const header = (sep < 0 ? out : out.subarray(0, sep + 1)).toString('utf8');
-  const patch = sep < 0 ? Buffer.alloc(0) : out.subarray(sep + 2);
-  const tokens = header.split('\0');
-  let i = 0;
-  // Raw records start with ':'; each is followed by one path (two for renames and copies).
-  while (i < tokens.length && tokens[i]!.startsWith(':')) {
-    const letter = /([A-Z])\d*$/.exec(tokens[i]!)?.[1];
-    i += letter === 'R' || letter === 'C' ? 3 : 2;
-  }
-  const raw = parseRawZ(tokens.slice(0, i).join('\0'));
-  const files = toChangedFiles(raw, parseNumstatZ(tokens.slice(i).join('\0')));
-  return { raw, files, patch };
-}
-
-function addErrors(err: GitError): string[] {
-  return err.stderr
-    .split('\n')
-    .filter((line) => line.startsWith('error: '))
-    .map((line) => line.slice('error: '.length));
-}
-
-const MAX_EXCLUDE_BYTES = 1024 * 1024;
-/** The per-session index in a server git dir (removed by every reset). */
-export const SESSION_INDEX = 'stint-session-index';
-
-// The checkout's .git/info/exclude holds ignore rules git would honour there; keep honouring them.
-async function copyExcludes(from: string, to: string): Promise<void> {
-  const st = await lstat(from).catch(() => undefined);
-  if (!st?.isFile() || st.size > MAX_EXCLUDE_BYTES) {
-    await rm(to, { force: true });
-    return;
-  }
-  await copyFile(from, to);
-}
-
-async function exists(path: string): Promise<boolean> {
-  return (await lstat(path).catch(() => undefined)) !== undefined;
 }
 
 // The agent's HEAD, read as plain files (no git process reads the agent's .git): the base commit

@@ -7,9 +7,10 @@
 //
 // The checkout's own .git belongs to the agent: it is rebuilt from here (plain file copies, no git
 // process) whenever the checkout is set to a commit, so nothing a previous session did to it stays.
-import { copyFile, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rename, stat, utimes, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { COMMIT_ID } from '../domain/commit-id.ts';
+import { dropFeed } from './change-feed.ts';
 import { type GitOptions, runGit } from './git.ts';
 import type { Mirror } from './mirror/mirror.ts';
 import { resetModes } from './mode-reset.ts';
@@ -87,6 +88,7 @@ export async function resetWorkTree(gitDir: string, workTree: string, commitId: 
   await removeTree(join(workTree, '.git'));
   // The previous session's change-set index (src/workspace/patch.ts): the next one starts anew.
   await removeTree(join(gitDir, 'stint-session-index'));
+  await dropFeed(gitDir);
   // Git records no directory modes: put back those the previous agent changed (a directory it
   // locked would also stop clean and the checkout from entering it).
   await resetModes(workTree);
@@ -126,7 +128,7 @@ export async function writeAgentGitDir(gitDir: string, workTree: string, opts: A
       await copyFile(join(srcPacks, name), join(packDir, name));
   }
   await copyFile(join(gitDir, 'shallow'), join(tmp, 'shallow')).catch(() => undefined);
-  await copyFile(join(gitDir, 'index'), join(tmp, 'index'));
+  await copyIndex(join(gitDir, 'index'), join(tmp, 'index'));
   await writeFile(join(tmp, 'HEAD'), `ref: refs/heads/${branch}\n`);
   const refs = [`${commitId} refs/heads/${branch}`];
   if (opts.originUrl !== undefined) refs.push(`${commitId} refs/remotes/origin/${branch}`);
@@ -164,6 +166,19 @@ function agentConfig(sha256: boolean, branch: string, originUrl: string | undefi
 function quote(value: string): string {
   if (/[\n\r\0]/.test(value)) throw new Error('config values cannot contain line breaks');
   return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
+/**
+ * Copies an index file keeping its modification time (rounded down to the second). Git trusts an
+ * entry whose stat data match the file only if the file is older than the index (racy-git check),
+ * and compares whole seconds (Debian's git has no USE_NSEC): a copy stamped "now" would make a
+ * file changed in the same second as its checkout, to the same size, look unchanged.
+ */
+export async function copyIndex(from: string, to: string): Promise<void> {
+  const st = await stat(from);
+  await copyFile(from, to);
+  const seconds = Math.floor(st.mtimeMs / 1000);
+  await utimes(to, seconds, seconds);
 }
 
 /** The base commit recorded for the session using this server git dir, or undefined. */

@@ -9,6 +9,7 @@
 // which the agent can rewrite).
 import { cp, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { dropFeed, startFeed } from './change-feed.ts';
 import { initEmpty } from './checkout.ts';
 import { runGit } from './git.ts';
 import type { GitRemote } from './git-auth.ts';
@@ -145,6 +146,9 @@ export class Workspaces {
     const existing = await this.baseOf(req.sessionId);
     const expected = req.expectedBase ?? req.source?.baseCommitId;
     if (existing !== undefined && (expected === undefined || existing === expected)) {
+      // Kept from an earlier run: whatever wrote in it since (an operator, a process that died
+      // mid-write), the next change set walks the tree.
+      await dropFeed(gitDir);
       return { baseCommitId: existing, via: 'existing' };
     }
     // Whatever an interrupted attempt left (or a checkout on another base than the store's).
@@ -161,6 +165,9 @@ export class Workspaces {
         await serverGit(gitDir, dir, ['apply', '--binary', '--whitespace=nowarn', '-'], {
           input: req.restorePatch,
         });
+      } else {
+        // Exactly the base: change sets need look only at what the session's file tools write.
+        await startFeed(gitDir, prepared.baseCommitId, 'at-base');
       }
       await writeServerBase(gitDir, prepared.baseCommitId);
       return prepared;

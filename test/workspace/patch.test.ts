@@ -164,9 +164,10 @@ async function cloneAt(base: string): Promise<string> {
 
 test('no changes: empty patch and no files', async () => {
   const { dir, base } = await freshCheckout();
-  assert.deepEqual(await computeChangeSet(dir, base), { unidiffPatch: '', files: [] });
+  const unchanged = { unidiffPatch: '', files: [], via: 'shadow' };
+  assert.deepEqual(await computeChangeSet(dir, base), unchanged);
   await writeFiles(dir, { 'debug.log': 'ignored\n' });
-  assert.deepEqual(await computeChangeSet(dir, base), { unidiffPatch: '', files: [] });
+  assert.deepEqual(await computeChangeSet(dir, base), unchanged);
 });
 
 test("neither the user's git config nor the checkout's (agent-writable) config changes the output or runs commands", async () => {

@@ -22,7 +22,10 @@ import {
 import { join } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
+import { writeFileInside } from '../../src/agents/tools/files.ts';
+import { dropFeed } from '../../src/workspace/change-feed.ts';
 import { computeChangeSet } from '../../src/workspace/patch.ts';
+import { serverGitDirFor } from '../../src/workspace/server-git.ts';
 import type { Workspaces } from '../../src/workspace/workspaces.ts';
 import { workspacesFixture } from './fixture.ts';
 import { BINARY_V1, git } from './helpers.ts';
@@ -162,7 +165,9 @@ test('two sessions on one source at once, and a reuse while the other works: eac
     ws.prepare({ sessionId: 'c1', source: source() }),
     ws.prepare({ sessionId: 'c2', source: source() }),
   ]);
-  await writeFile(join(ws.dirOf('c1'), 'one.txt'), 'one\n');
+  // One through the file tools (the change feed), one as a command would (the feed dropped).
+  await writeFileInside(ws.dirOf('c1'), 'one.txt', 'one\n');
+  await dropFeed(ws.gitDirOf('c2'));
   await writeFile(join(ws.dirOf('c2'), 'two.txt'), 'two\n');
   await writeFile(join(ws.dirOf('c2'), 'README.md'), 'two was here\n');
   const [ca, cb] = await Promise.all([
@@ -180,7 +185,7 @@ test('two sessions on one source at once, and a reuse while the other works: eac
   await ws.release('c1');
   const c = await ws.prepare({ sessionId: 'c3', source: source() });
   assert.equal(c.via, 'pool');
-  await writeFile(join(ws.dirOf('c3'), 'three.txt'), 'three\n');
+  await writeFileInside(ws.dirOf('c3'), 'three.txt', 'three\n');
   assert.deepEqual(
     (await changeSet(ws, 'c3', c.baseCommitId)).files.map((f) => f.path),
     ['three.txt'],
@@ -270,7 +275,9 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ kind: fc.constant('add' as const), name, text: fc.string({ maxLength: 40 }) }),
 );
 
+// What a command in the sandbox does: anything, so the change feed is dropped first.
 async function apply(dir: string, ops: readonly Op[]): Promise<void> {
+  await dropFeed(serverGitDirFor(dir));
   for (const o of ops) {
     const target = 'file' in o ? join(dir, TRACKED[o.file]!) : join(dir, o.name);
     const present = await lstat(target).then(
@@ -329,14 +336,18 @@ test('property: the patch in a reused checkout equals the patch in a fresh one',
         ];
         assert.equal(a.unidiffPatch, b.unidiffPatch);
         assert.deepEqual(a.files, b.files);
-        // Steps re-use the index: a second computation after another change agrees as well.
-        await writeFile(join(ws.dirOf(`r${n}`), 'late.txt'), 'late\n');
-        await writeFile(join(fresh.dirOf(`f${n}`), 'late.txt'), 'late\n');
+        assert.equal(a.via, 'walk');
+        // A file tool's write after the walk: the next computation looks at the feed's paths only,
+        // and agrees as well.
+        await writeFileInside(ws.dirOf(`r${n}`), 'late.txt', 'late\n');
+        await writeFileInside(fresh.dirOf(`f${n}`), 'late.txt', 'late\n');
         const [c, d] = [
           await changeSet(ws, `r${n}`, reused.baseCommitId),
           await changeSet(fresh, `f${n}`, made.baseCommitId),
         ];
         assert.equal(c.unidiffPatch, d.unidiffPatch);
+        assert.deepEqual(c.files, d.files);
+        assert.equal(c.via, 'feed');
       } finally {
         // The reused checkout goes back dirty: the next run's session starts from it.
         await ws.release(`r${n}`);

@@ -1,6 +1,8 @@
 /** File access confined to a checkout: no absolute paths, no `..`, no .git, no escape through symlinks. */
 import { lstat, mkdir, readFile, realpath, writeFile } from 'node:fs/promises';
-import { dirname, isAbsolute, join, relative, sep } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path';
+import { noteChanges } from '../../workspace/change-feed.ts';
+import { serverGitDirFor } from '../../workspace/server-git.ts';
 
 export class PathError extends Error {
   constructor(message: string) {
@@ -55,7 +57,16 @@ export async function writeFileInside(root: string, path: string, content: strin
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
   await mkdir(dirname(target), { recursive: true });
+  // The path git will see (through any symlinked directory), named in the change feed before and
+  // after the write (src/workspace/change-feed.ts).
+  const realRoot = await realpath(root);
+  const named = relative(realRoot, join(await realpath(dirname(target)), basename(target)))
+    .split(sep)
+    .join('/');
+  const gitDir = serverGitDirFor(root);
+  await noteChanges(gitDir, [named]);
   await writeFile(target, content);
+  await noteChanges(gitDir, [named]);
 }
 
 export async function readFileInside(root: string, path: string): Promise<string> {

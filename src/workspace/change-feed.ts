@@ -1,0 +1,135 @@
+// The change feed of a checkout: the paths that may differ from the session's base commit, kept in
+// the server git dir (outside the checkout), so that a change set can look at those paths only
+// instead of walking the whole tree (src/workspace/patch.ts).
+//
+// The feed is either known (the file exists) or unknown (it does not). It is known only while every
+// change to the checkout went through something that appends to it:
+// - the server made the checkout itself, exactly at the base (Workspaces.prepare starts it empty);
+// - a full walk of the tree (the persistent change set) restarts it before walking and appends the
+//   paths it found changed;
+// - the agent's file tools append the path they write, before writing it (a crash mid-write leaves
+//   it named) and again after (a walk that restarted the feed in between and read the file before
+//   the write still hears of it).
+// Anything else that may write in the checkout (a command in the sandbox, an external agent CLI,
+// setup, a restored snapshot) drops the feed before it starts and again when it ends; the next
+// change set then walks the tree and starts the feed again. Appends never create the file, so a
+// write racing a drop leaves the feed unknown, never known and incomplete.
+//
+// Paths whose change can alter what git sees elsewhere (.gitignore, .gitattributes, .gitmodules,
+// anything under a .git directory) drop the feed instead of being appended.
+import { constants } from 'node:fs';
+import { open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { COMMIT_ID } from '../domain/commit-id.ts';
+
+const FEED_FILE = 'stint-change-feed';
+const HEADER = 'stint change feed v1';
+/** More distinct paths than this (or more bytes of them): the walk is as cheap, and argv stays small. */
+export const MAX_FEED_PATHS = 2000;
+const MAX_FEED_BYTES = 256 * 1024;
+const WALKING = 'walking';
+const WALKED = 'walked';
+const SPECIAL_NAMES = new Set(['.gitignore', '.gitattributes', '.gitmodules']);
+
+/**
+ * Starts the feed with no paths. `at-base`: the checkout is exactly at `base`, the feed is known.
+ * `walking`: a walk of the tree is about to start; the feed becomes known only when noteWalk
+ * completes it (a process dying mid-walk leaves it unknown).
+ */
+export async function startFeed(gitDir: string, base: string, state: 'at-base' | 'walking'): Promise<void> {
+  if (!COMMIT_ID.test(base)) throw new Error(`invalid commit id ${base}`);
+  const file = join(gitDir, FEED_FILE);
+  await writeFile(`${file}.tmp`, `${HEADER} ${base}${state === 'walking' ? ` ${WALKING}` : ''}\n`);
+  await rename(`${file}.tmp`, file);
+}
+
+/** Completes a feed started `walking` with the paths the walk found changed. */
+export async function noteWalk(gitDir: string, paths: readonly string[]): Promise<void> {
+  if (paths.some((p) => !wellFormed(p))) {
+    await dropFeed(gitDir);
+    return;
+  }
+  await append(gitDir, [...paths.map((p) => JSON.stringify(p)), WALKED]);
+}
+
+/** The feed becomes unknown: the next change set walks the whole tree. */
+export async function dropFeed(gitDir: string): Promise<void> {
+  await rm(join(gitDir, FEED_FILE), { force: true });
+}
+
+/**
+ * Records that `paths` (relative to the checkout, as git names them) may change, before they do.
+ * A missing feed stays missing; a path git treats specially drops it.
+ */
+export async function noteChanges(gitDir: string, paths: readonly string[]): Promise<void> {
+  if (paths.length === 0) return;
+  if (paths.some((p) => !wellFormed(p) || special(p))) {
+    await dropFeed(gitDir);
+    return;
+  }
+  await append(
+    gitDir,
+    paths.map((p) => JSON.stringify(p)),
+  );
+}
+
+async function append(gitDir: string, lines: readonly string[]): Promise<void> {
+  let handle: Awaited<ReturnType<typeof open>>;
+  try {
+    // O_APPEND without O_CREAT: appends of a few hundred bytes land whole, and never revive a feed.
+    handle = await open(join(gitDir, FEED_FILE), constants.O_WRONLY | constants.O_APPEND);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw e;
+  }
+  try {
+    await handle.write(lines.map((l) => `${l}\n`).join(''));
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * The paths that may differ from `base`, or undefined when the feed is unknown (missing, for
+ * another base, unreadable, or too large to be worth it).
+ */
+export async function readFeed(gitDir: string, base: string): Promise<string[] | undefined> {
+  const text = await readFile(join(gitDir, FEED_FILE), 'utf8').catch(() => undefined);
+  if (text === undefined || text.length > MAX_FEED_BYTES) return undefined;
+  const lines = text.split('\n');
+  let walked: boolean;
+  if (lines[0] === `${HEADER} ${base}`) walked = true;
+  else if (lines[0] === `${HEADER} ${base} ${WALKING}`) walked = false;
+  else return undefined;
+  const paths = new Set<string>();
+  // The last line is empty, or a torn append (the process died mid-write): unknown then.
+  if (lines[lines.length - 1] !== '') return undefined;
+  for (const line of lines.slice(1, -1)) {
+    if (line === WALKED) {
+      walked = true;
+      continue;
+    }
+    let path: unknown;
+    try {
+      path = JSON.parse(line);
+    } catch {
+      return undefined;
+    }
+    if (typeof path !== 'string' || !wellFormed(path)) return undefined;
+    paths.add(path);
+  }
+  return walked && paths.size <= MAX_FEED_PATHS ? [...paths] : undefined;
+}
+
+// A clean relative path git can name literally.
+function wellFormed(path: string): boolean {
+  if (path === '' || path.startsWith('/') || path.includes('\0') || path.includes('\n')) return false;
+  // Lone surrogates or U+FFFD: a name that did not come whole from (or will not go whole to) disk.
+  if (!path.isWellFormed() || path.includes('\uFFFD')) return false;
+  return path.split('/').every((p) => p !== '' && p !== '.' && p !== '..' && p !== '.git');
+}
+
+// A path whose change alters what git makes of other paths.
+function special(path: string): boolean {
+  return path.split('/').some((p) => SPECIAL_NAMES.has(p));
+}
