@@ -23,6 +23,9 @@ import { join } from 'node:path';
 import { COMMIT_ID } from '../domain/commit-id.ts';
 
 const FEED_FILE = 'stint-change-feed';
+/** The scratch index of change sets from the feed (src/workspace/server-change-set.ts), and its list of seeded paths: they go with the feed. */
+export const FEED_INDEX = 'stint-feed-index';
+export const FEED_SEEDED = 'stint-feed-index-paths';
 const HEADER = 'stint change feed v1';
 /** More distinct paths than this (or more bytes of them): the walk is as cheap, and argv stays small. */
 export const MAX_FEED_PATHS = 2000;
@@ -38,6 +41,7 @@ const SPECIAL_NAMES = new Set(['.gitignore', '.gitattributes', '.gitmodules']);
  */
 export async function startFeed(gitDir: string, base: string, state: 'at-base' | 'walking'): Promise<void> {
   if (!COMMIT_ID.test(base)) throw new Error(`invalid commit id ${base}`);
+  await dropScratch(gitDir);
   const file = join(gitDir, FEED_FILE);
   await writeFile(`${file}.tmp`, `${HEADER} ${base}${state === 'walking' ? ` ${WALKING}` : ''}\n`);
   await rename(`${file}.tmp`, file);
@@ -55,6 +59,12 @@ export async function noteWalk(gitDir: string, paths: readonly string[]): Promis
 /** The feed becomes unknown: the next change set walks the whole tree. */
 export async function dropFeed(gitDir: string): Promise<void> {
   await rm(join(gitDir, FEED_FILE), { force: true });
+  await dropScratch(gitDir);
+}
+
+async function dropScratch(gitDir: string): Promise<void> {
+  await rm(join(gitDir, FEED_SEEDED), { force: true });
+  await rm(join(gitDir, FEED_INDEX), { force: true });
 }
 
 /**

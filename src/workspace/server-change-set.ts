@@ -4,9 +4,9 @@
 //   small index of their own: cost grows with what the session changed, not with the repository;
 // - walk: the session's persistent index is brought up to date with the whole working tree (its
 //   stat cache: only changed files are read again), and the feed starts again from what it found.
-import { copyFile, lstat, mkdir, rm, writeFile } from 'node:fs/promises';
+import { appendFile, copyFile, lstat, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { dropFeed, noteWalk, readFeed, startFeed } from './change-feed.ts';
+import { dropFeed, FEED_INDEX, FEED_SEEDED, noteWalk, readFeed, startFeed } from './change-feed.ts';
 import {
   addErrors,
   type ChangeSet,
@@ -23,8 +23,6 @@ import { copyIndex } from './server-git.ts';
 const MAX_EXCLUDE_BYTES = 1024 * 1024;
 /** The per-session index in a server git dir (removed by every reset). */
 export const SESSION_INDEX = 'stint-session-index';
-/** The feed's scratch index (rebuilt by every feed computation). */
-const FEED_INDEX = 'stint-feed-index';
 
 type ServerGit = (
   args: string[],
@@ -57,10 +55,10 @@ function serverGitRunner(dir: string, gitDir: string, index: string, gitOpts: Gi
     });
 }
 
-// The paths of the feed: their entries in the base commit go into an index of their own, `add`
-// brings those paths (and only those) up to date with the working tree, and the diff is limited to
-// them. Every other path is exactly as in the base (the feed's promise), so the result is the
-// walk's. Throws (and the caller walks) on anything it cannot do the walk's way.
+// The paths of the feed, in a scratch index of their own: `add` brings those paths (and only
+// those) up to date with the working tree, and the diff is limited to them. Every other path is
+// exactly as in the base (the feed's promise), so the result is the walk's. Throws (and the caller
+// walks) on anything it cannot do the walk's way.
 async function feedChangeSet(
   dir: string,
   gitDir: string,
@@ -72,33 +70,94 @@ async function feedChangeSet(
   // Inside a nested repository, `add` of a path differs from `add` of the tree (which adds the
   // repository as one entry, or refuses): leave those to the walk.
   if (await someInsideNestedRepo(dir, paths)) throw new Error('a path of the feed is in a nested repository');
-  const index = join(gitDir, FEED_INDEX);
-  await rm(index, { force: true });
   // Pathspecs are the names themselves: no glob or magic in a file name means anything.
-  const git = serverGitRunner(dir, gitDir, index, {
+  const git = serverGitRunner(dir, gitDir, join(gitDir, FEED_INDEX), {
     ...gitOpts,
     env: { ...gitOpts.env, GIT_LITERAL_PATHSPECS: '1' },
   });
   await prepareInfo(dir, gitDir);
-  const { stdout: entries } = await git(['ls-tree', '-r', '-z', '--full-tree', base, '--', ...paths]);
-  await git(['update-index', '-z', '--index-info'], { GIT_OPTIONAL_LOCKS: '1' }, entries);
-  const inBase = new Set(
-    entries
-      .toString('utf8')
-      .split('\0')
-      .filter((e) => e !== '')
-      .map((e) => e.slice(e.indexOf('\t') + 1)),
+  // The scratch index holds the named paths as last added (it lives as long as the feed). A path it
+  // does not hold and whose file is gone needs nothing: the diff shows the base's entry deleted, as
+  // the walk does. `add` refuses a path that is in neither.
+  const held = await readHeld(gitDir, base);
+  const onDisk = await Promise.all(paths.map((p) => exists(join(dir, p))));
+  const addable = paths.filter((p, i) => held.get(p) !== 'ignored' && (onDisk[i] || held.get(p) === 'in'));
+  const added = await addNamed(git, addable);
+  const warnings = [...added.warnings];
+  const ignored = new Set<string>();
+  if (added.ignored) {
+    // .gitignore matches some of them: the walk keeps those the base tracks (its index starts from
+    // the base), so their base entries go in first; what `add` still leaves out is untracked.
+    const retry = addable.filter((p) => held.get(p) !== 'in');
+    await git(['reset', '--quiet', base, '--', ...retry], { GIT_OPTIONAL_LOCKS: '1' });
+    const again = await addNamed(git, retry);
+    warnings.push(...again.warnings);
+    if (again.ignored) {
+      const { stdout } = await git(['ls-files', '-z', '--', ...retry]);
+      const listed = new Set(stdout.toString('utf8').split('\0'));
+      for (const p of retry) if (!listed.has(p)) ignored.add(p);
+    }
+  }
+  await noteHeld(
+    gitDir,
+    base,
+    paths.map((p, i) => [
+      p,
+      ignored.has(p) || held.get(p) === 'ignored' ? 'ignored' : onDisk[i] ? 'in' : 'out',
+    ]),
   );
-  // `add` refuses a pathspec matching nothing: a path in neither the base nor the tree changed nothing.
-  const present = await Promise.all(
-    paths.map(async (p) => inBase.has(p) || (await lstat(join(dir, p)).catch(() => undefined)) !== undefined),
-  );
-  const addable = paths.filter((_, i) => present[i]);
-  let warnings: string[] = [];
-  if (addable.length > 0) warnings = await addPaths(git, addable);
   const changeSet = await combinedDiff(git, gitDir, base, paths);
-  await rm(index, { force: true });
   return { ...changeSet, ...(warnings.length > 0 ? { warnings } : {}), via: 'feed' };
+}
+
+// What the scratch index holds of a named path: its file as last added, nothing, or nothing because
+// .gitignore keeps it out (untracked).
+type Held = 'in' | 'out' | 'ignored';
+
+// `add` of named paths; a path git says matches nothing (the index no longer holds it, and the file
+// is gone) is left out and the rest added again.
+async function addNamed(git: ServerGit, paths: readonly string[]): Promise<Added> {
+  let left = [...paths];
+  for (let i = 0; i <= paths.length && left.length > 0; i++) {
+    try {
+      return await addPaths(git, left);
+    } catch (err) {
+      const unmatched =
+        err instanceof GitError
+          ? /^fatal: pathspec '(.*)' did not match any files$/m.exec(err.stderr)?.[1]
+          : undefined;
+      if (unmatched === undefined || !left.includes(unmatched)) throw err;
+      left = left.filter((p) => p !== unmatched);
+    }
+  }
+  return { warnings: [], ignored: false };
+}
+
+// The scratch index's named paths: the base, then one JSON pair [path, Held] per line (last wins).
+async function readHeld(gitDir: string, base: string): Promise<Map<string, Held>> {
+  const held = new Map<string, Held>();
+  const text = await readFile(join(gitDir, FEED_SEEDED), 'utf8').catch(() => '');
+  const lines = text.split('\n');
+  if (lines[0] !== base) return held;
+  for (const line of lines.slice(1)) {
+    try {
+      const [path, state] = JSON.parse(line) as [unknown, unknown];
+      if (typeof path === 'string' && (state === 'in' || state === 'out' || state === 'ignored')) {
+        held.set(path, state);
+      }
+    } catch {
+      // A torn last line (a crash mid-append): that path counts as not held.
+    }
+  }
+  return held;
+}
+
+async function noteHeld(gitDir: string, base: string, entries: readonly [string, Held][]): Promise<void> {
+  const file = join(gitDir, FEED_SEEDED);
+  const fresh = !(await readFile(file, 'utf8').catch(() => '')).startsWith(`${base}\n`);
+  const body = entries.map((e) => `${JSON.stringify(e)}\n`).join('');
+  if (fresh) await writeFile(file, `${base}\n${body}`);
+  else await appendFile(file, body);
 }
 
 // The session's own index, started from the reset's: the reset's index must keep the stat data
@@ -121,7 +180,7 @@ async function walkChangeSet(
   // else starting meanwhile drops it (src/workspace/change-feed.ts).
   await startFeed(gitDir, base, 'walking');
   try {
-    const warnings = await addPaths(git, ['.']);
+    const { warnings } = await addPaths(git, ['.']);
     const changeSet = await combinedDiff(git, gitDir, base, []);
     await noteWalk(
       gitDir,
@@ -134,17 +193,23 @@ async function walkChangeSet(
   }
 }
 
-// `add --all --ignore-errors` adds what it can and exits 1 naming what it could not.
-async function addPaths(git: ServerGit, pathspec: readonly string[]): Promise<string[]> {
+type Added = { warnings: string[]; ignored: boolean };
+
+// `add --all --ignore-errors` adds what it can and exits 1 naming what it could not, or the named
+// paths .gitignore matches.
+async function addPaths(git: ServerGit, pathspec: readonly string[]): Promise<Added> {
+  if (pathspec.length === 0) return { warnings: [], ignored: false };
   try {
     // The index is written here: locks are needed (GIT_OPTIONAL_LOCKS only covers refreshes).
     await git(['add', '--all', '--ignore-errors', '--', ...pathspec], { GIT_OPTIONAL_LOCKS: '1' });
-    return [];
+    return { warnings: [], ignored: false };
   } catch (err) {
     if (!(err instanceof GitError) || err.exitCode !== 1) throw err;
-    return addErrors(err);
+    return { warnings: addErrors(err), ignored: err.stderr.includes(IGNORED_NOTICE) };
   }
 }
+
+const IGNORED_NOTICE = 'The following paths are ignored by one of your .gitignore files';
 
 // One diff giving --raw, --numstat and the patch together, limited to `pathspec` (all when empty).
 async function combinedDiff(git: ServerGit, gitDir: string, base: string, pathspec: readonly string[]) {
