@@ -4,7 +4,7 @@
 
 import { availableParallelism } from 'node:os';
 import { envInt, type Fail } from '../env-int.ts';
-import { gitThreadCount } from '../workspace/git-threads.ts';
+import { gitHelperCount } from '../workspace/git-helpers.ts';
 import { isSafeRefName } from '../workspace/refs.ts';
 import { REVIEW_HOSTS, type ReviewHost } from './reviews/review-comment.ts';
 
@@ -39,8 +39,8 @@ export interface RepoConfig {
   maxPooledCheckouts: number;
   /** STINT_WORKSPACE_BUILDS: new checkouts (every file written) at a time; more sessions wait. */
   buildSlots: number;
-  /** STINT_GIT_THREADS: threads that spawn the server's git processes (0: the event loop does). */
-  gitThreads: number;
+  /** STINT_GIT_HELPERS: helper processes that spawn the server's git processes (0: the server does). */
+  gitHelpers: number;
   /** A session start skips the mirror fetch when the last one is younger than this (0: always fetch). */
   mirrorFetchIntervalMs: number;
   github: GitHubServerConfig | undefined;
@@ -91,7 +91,7 @@ export function buildRepoConfig(
       1,
       256,
     ),
-    gitThreads: gitThreadCount(env, fail),
+    gitHelpers: gitHelperCount(env, fail),
     mirrorFetchIntervalMs: duration(
       'STINT_MIRROR_FETCH_INTERVAL',
       env.STINT_MIRROR_FETCH_INTERVAL,

@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Store } from '../store/store.ts';
-import { setGitThreads } from '../workspace/git-threads.ts';
+import { setGitHelpers } from '../workspace/git-helpers.ts';
 import { MirrorPins } from '../workspace/mirror/pins.ts';
 import { Workspaces } from '../workspace/workspaces.ts';
 import { GitHubAccess } from './github/github-access.ts';
@@ -41,7 +41,7 @@ export function createRepoServices(opts: RepoServicesOptions): RepoServices {
     catalog,
     log: opts.log,
   });
-  setGitThreads(opts.config.gitThreads);
+  setGitHelpers(opts.config.gitHelpers);
   const workspaces = new Workspaces({
     dir: opts.workspacesDir,
     poolSize: opts.config.poolSize,

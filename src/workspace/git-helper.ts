@@ -1,16 +1,17 @@
-// A git thread (src/workspace/git-threads.ts): spawns the processes it is sent and replies with
-// how each ended. Nothing else runs here.
-import { parentPort } from 'node:worker_threads';
+// A git helper process (src/workspace/git-helpers.ts): spawns the processes it is sent and replies
+// with how each ended. Nothing else runs here, so its address space stays small and each fork is
+// cheap. It goes when the server does (its IPC channel closes).
 import { spawnCollect } from './git.ts';
-import type { GitThreadReply, GitThreadRequest } from './git-threads.ts';
+import type { GitHelperReply, GitHelperRequest } from './git-helpers.ts';
 
-const port = parentPort;
-if (!port) throw new Error('src/workspace/git-thread.ts runs as a worker thread');
-port.on('message', (req: GitThreadRequest) => {
+const send = process.send?.bind(process);
+if (!send) throw new Error('src/workspace/git-helper.ts runs as a child process with an IPC channel');
+process.on('message', (req: GitHelperRequest) => {
   spawnCollect(req.job).then((outcome) => {
-    const reply: GitThreadReply = { id: req.id, outcome };
-    port.postMessage(reply);
+    const reply: GitHelperReply = { id: req.id, outcome };
+    send(reply);
   });
 });
-// Loaded: what is sent from now on is run here (src/workspace/git-threads.ts).
-port.postMessage('ready');
+process.on('disconnect', () => process.exit(0));
+// Loaded: what is sent from now on is run here.
+send('ready');

@@ -1,96 +1,110 @@
-// Where the server's git processes are spawned: on a few worker threads, not on the event loop.
+// Where the server's git processes are spawned: in a few small helper processes, not by the server.
 //
 // Spawning a child blocks the spawning thread until the child has exec'd (libuv forks, then waits on
-// a pipe for the exec to succeed or fail). On an idle machine that is a few ms; on a busy one the new
-// child waits for a core before it can exec, and a burst of sessions (six git processes each) kept
-// the server's event loop blocked in spawn() for half of its time (bench/notes.md). A git thread
-// blocks instead, and the event loop goes on serving the API and the other sessions.
+// a pipe for the exec to succeed or fail), and the fork copies the spawner's page tables: its CPU
+// grows with the spawner's memory (measured here: 10 ms of CPU per git process from a 70 MB process,
+// 17 ms from a 370 MB one, under 1 ms of the server's when a helper spawns it; bench/notes.md). On a
+// busy machine the new child also waits for a core before it can exec, and a burst of sessions kept
+// the server's event loop blocked in spawn() for half of its time. A helper blocks instead, and the
+// server goes on serving the API and the other sessions.
 //
-// STINT_GIT_THREADS (default 2) sets how many; 0 spawns on the calling thread. A thread that dies
-// fails the runs it had (as a GitError that says so) and is replaced by the next run; one that
-// cannot start at all hands its runs back and git is spawned on the calling thread from then on.
+// STINT_GIT_HELPERS (default 2; STINT_GIT_THREADS is read when it is unset) sets how many; 0 spawns
+// in the server. A helper that dies fails the runs it had (as a GitError that says so) and is
+// replaced by the next run; one that cannot start at all hands its runs back and git is spawned in
+// the server from then on.
+import { type ChildProcess, fork } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
 import { envInt, type Fail } from '../env-int.ts';
 import { type GitOutcome, type SpawnJob, spawnCollect } from './git.ts';
 import type { GitErrorInit } from './git-error.ts';
 
-export interface GitThreadRequest {
+export interface GitHelperRequest {
   id: number;
   job: SpawnJob;
 }
 
-export interface GitThreadReply {
+export interface GitHelperReply {
   id: number;
   outcome: GitOutcome;
 }
 
-interface Thread {
-  worker: Worker;
+interface Helper {
+  process: ChildProcess;
   pending: Map<number, { job: SpawnJob; resolve: (o: GitOutcome) => void }>;
   /** Its module loaded (it said 'ready'). */
   online: boolean;
 }
 
-const threads: (Thread | undefined)[] = [];
+const helpers: (Helper | undefined)[] = [];
 let nextId = 0;
 let count: number | undefined;
 
-/** STINT_GIT_THREADS as a number (default: 2, or 1 on one core), or `fail`'s error. */
-export function gitThreadCount(env: NodeJS.ProcessEnv, fail: Fail): number {
-  return envInt(fail, 'STINT_GIT_THREADS', env.STINT_GIT_THREADS, Math.min(2, availableParallelism()), 0, 64);
+/** STINT_GIT_HELPERS (or STINT_GIT_THREADS) as a number (default: 2, or 1 on one core), or `fail`'s error. */
+export function gitHelperCount(env: NodeJS.ProcessEnv, fail: Fail): number {
+  const name =
+    env.STINT_GIT_HELPERS === undefined && env.STINT_GIT_THREADS !== undefined
+      ? 'STINT_GIT_THREADS'
+      : 'STINT_GIT_HELPERS';
+  return envInt(fail, name, env[name], Math.min(2, availableParallelism()), 0, 64);
 }
 
 /**
- * The server sets the count from its validated config (and starts the threads now, so that its
+ * The server sets the count from its validated config (and starts the helpers now, so that its
  * first session does not wait for them); other callers read the environment at their first run.
  */
-export function setGitThreads(n: number, entry: URL = ENTRY): void {
+export function setGitHelpers(n: number, entry: URL = ENTRY): void {
   count = n;
   for (let i = 0; i < n; i++) {
-    // Another entry (tests): new threads; the old ones finish what they have and go.
-    if (!threads[i] || entry !== ENTRY) threads[i] = startThread(i, entry);
+    // Another entry (tests): new helpers; the old ones finish what they have and go.
+    if (!helpers[i] || entry !== ENTRY) helpers[i] = startHelper(i, entry);
   }
 }
 
-function threadCount(): number {
-  count ??= gitThreadCount(process.env, (m) => new Error(m));
+function helperCount(): number {
+  count ??= gitHelperCount(process.env, (m) => new Error(m));
   return count;
 }
 
-// The worker's entry, as this module is loaded: TypeScript source or tsc's build.
+// The helper's entry, as this module is loaded: TypeScript source or tsc's build.
 const ENTRY = new URL(
-  import.meta.url.endsWith('.ts') ? './git-thread.ts' : './git-thread.js',
+  import.meta.url.endsWith('.ts') ? './git-helper.ts' : './git-helper.js',
   import.meta.url,
 );
 
 // Buffers arrive as plain Uint8Arrays.
 const asBuffer = (u: Uint8Array) => Buffer.from(u.buffer, u.byteOffset, u.length);
 
-function startThread(slot: number, entry: URL = ENTRY): Thread {
-  const worker = new Worker(entry, { stdout: false, stderr: false });
-  const thread: Thread = { worker, pending: new Map(), online: false };
-  worker.on('message', (reply: GitThreadReply | 'ready') => {
+function startHelper(slot: number, entry: URL = ENTRY): Helper {
+  // No inherited flags (an inspector port, a big heap): the helper only spawns. `advanced`
+  // serialization carries Buffers (as Uint8Arrays) both ways.
+  const worker = fork(fileURLToPath(entry), [], {
+    execArgv: [],
+    serialization: 'advanced',
+    stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
+  });
+  const helper: Helper = { process: worker, pending: new Map(), online: false };
+  worker.on('message', (reply: GitHelperReply | 'ready') => {
     if (reply === 'ready') {
-      thread.online = true;
+      helper.online = true;
       return;
     }
-    const job = thread.pending.get(reply.id);
+    const job = helper.pending.get(reply.id);
     if (!job) return;
-    thread.pending.delete(reply.id);
-    if (thread.pending.size === 0) worker.unref();
+    helper.pending.delete(reply.id);
+    if (helper.pending.size === 0) idle(worker);
     const o = reply.outcome;
     if (o.ok) job.resolve({ ...o, stdout: asBuffer(o.stdout) });
     else job.resolve(o.partialStdout ? { ...o, partialStdout: asBuffer(o.partialStdout) } : o);
   });
   const fail = (why: string) => {
-    if (threads[slot] === thread) threads[slot] = undefined;
-    // A thread that never started (its module could not load here): spawn on this thread from now
-    // on, and run what it was sent here; none of it had started.
-    if (!thread.online) count = 0;
-    for (const [id, job] of thread.pending) {
-      thread.pending.delete(id);
-      if (!thread.online) {
+    if (helpers[slot] === helper) helpers[slot] = undefined;
+    // A helper that never started (its module could not load): spawn in the server from now on,
+    // and run what it was sent here; none of it had started.
+    if (!helper.online) count = 0;
+    for (const [id, job] of helper.pending) {
+      helper.pending.delete(id);
+      if (!helper.online) {
         spawnCollect(job.job).then(job.resolve);
         continue;
       }
@@ -105,31 +119,45 @@ function startThread(slot: number, entry: URL = ENTRY): Thread {
       job.resolve({ ok: false, error });
     }
   };
-  worker.on('error', (err) => fail(`the git thread failed: ${err.message}`));
-  worker.on('exit', (code) => fail(`the git thread exited (${code})`));
-  // After the listeners: adding a 'message' listener refs the worker again.
-  worker.unref();
-  return thread;
+  worker.on('error', (err) => fail(`the git helper failed: ${err.message}`));
+  worker.on('exit', (code, signal) => fail(`the git helper exited (${code ?? signal})`));
+  // After the listeners: adding a 'message' listener refs the channel again.
+  idle(worker);
+  return helper;
+}
+
+// An idle helper keeps nothing alive: the server may exit, and its helpers with it.
+function idle(helper: ChildProcess): void {
+  helper.unref();
+  helper.channel?.unref();
+}
+
+function busy(helper: ChildProcess): void {
+  helper.ref();
+  helper.channel?.ref();
 }
 
 /**
- * Runs the job on the least busy git thread (or here, with STINT_GIT_THREADS=0). Its environment is
+ * Runs the job on the least busy git helper (or here, with STINT_GIT_HELPERS=0). Its environment is
  * computed by the caller: the calling thread's as it is now.
  */
-export function runOnGitThread(job: SpawnJob): Promise<GitOutcome> {
-  const n = threadCount();
+export function runOnGitHelper(job: SpawnJob): Promise<GitOutcome> {
+  const n = helperCount();
   if (n === 0) return spawnCollect(job);
   let slot = 0;
   for (let i = 0; i < n; i++) {
-    threads[i] ??= startThread(i);
-    if (threads[i]!.pending.size < threads[slot]!.pending.size) slot = i;
+    helpers[i] ??= startHelper(i);
+    if (helpers[i]!.pending.size < helpers[slot]!.pending.size) slot = i;
   }
-  const thread = threads[slot]!;
+  const helper = helpers[slot]!;
   const id = nextId++;
   return new Promise((resolve) => {
-    if (thread.pending.size === 0) thread.worker.ref();
-    thread.pending.set(id, { job, resolve });
-    const request: GitThreadRequest = { id, job };
-    thread.worker.postMessage(request);
+    if (helper.pending.size === 0) busy(helper.process);
+    helper.pending.set(id, { job, resolve });
+    const request: GitHelperRequest = { id, job };
+    // A helper that has just died: 'exit' fails this run with the others it had.
+    helper.process.send(request, (err) => {
+      if (err) helper.process.kill();
+    });
   });
 }

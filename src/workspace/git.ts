@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { setPriority } from 'node:os';
 import { GitError, type GitErrorInit } from './git-error.ts';
-import { runOnGitThread } from './git-threads.ts';
+import { runOnGitHelper } from './git-helpers.ts';
 
 export { GitError } from './git-error.ts';
 export { redactUrl } from './redact.ts';
@@ -92,7 +92,7 @@ export interface SpawnJob {
 /**
  * Spawns the job's process from the calling thread and collects its output (a failure is a
  * GitErrorInit). The server calls it through runGitRaw and runCollected, which run it on a git
- * thread (src/workspace/git-threads.ts).
+ * thread (src/workspace/git-helpers.ts).
  */
 export function spawnCollect(job: SpawnJob): Promise<GitOutcome> {
   const { args, opts } = job;
@@ -179,7 +179,7 @@ export async function runGitRaw(
   opts: GitOptions = {},
 ): Promise<{ stdout: Buffer; stderr: string }> {
   const { env, ...rest } = opts;
-  const outcome = await runOnGitThread({
+  const outcome = await runOnGitHelper({
     program: 'git',
     lead: GIT_CONFIG_ARGS,
     args,

@@ -9,7 +9,7 @@
 // cost ~100 ms of the server's CPU per 5,000 files (an lstat promise per file). Without `find`
 // (ENOENT), the same walk runs in Node.
 import { chmod, lstat, readdir, rm } from 'node:fs/promises';
-import { runOnGitThread } from './git-threads.ts';
+import { runOnGitHelper } from './git-helpers.ts';
 
 // The modes git gives the directories and files of a fresh checkout.
 const UMASK = process.umask();
@@ -66,7 +66,7 @@ async function findWrongModes(root: string): Promise<Wrong | undefined> {
     ')',
   ];
   // On a git thread, like git: spawning blocks the spawning thread until `find` has started.
-  const outcome = await runOnGitThread({
+  const outcome = await runOnGitHelper({
     program: 'find',
     args,
     opts: { maxBuffer: MAX_OUTPUT, timeoutMs: FIND_TIMEOUT_MS },

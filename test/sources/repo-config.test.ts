@@ -17,7 +17,7 @@ test('defaults, durations and the branch prefix', () => {
       maxPooledCheckouts: 32,
       buildSlots: Math.min(availableParallelism(), 64),
       mirrorFetchIntervalMs: 2000,
-      gitThreads: Math.min(2, availableParallelism()),
+      gitHelpers: Math.min(2, availableParallelism()),
       github: undefined,
       reviews: undefined,
     },
@@ -29,12 +29,17 @@ test('defaults, durations and the branch prefix', () => {
     assert.throws(() => buildRepoConfig({ branchPrefix: bad }, {}), /branch-prefix/);
   }
   assert.throws(() => buildRepoConfig({ workspaceRetention: 'soon' }, {}), /duration/);
-  assert.equal(buildRepoConfig({}, { STINT_GIT_THREADS: '0' }).gitThreads, 0);
+  assert.equal(buildRepoConfig({}, { STINT_GIT_HELPERS: '0' }).gitHelpers, 0);
+  assert.equal(
+    buildRepoConfig({}, { STINT_GIT_THREADS: '1' }).gitHelpers,
+    1,
+    'the earlier name still counts',
+  );
   assert.equal(buildRepoConfig({}, { STINT_WORKSPACE_BUILDS: '1' }).buildSlots, 1);
   assert.throws(() => buildRepoConfig({}, { STINT_WORKSPACE_BUILDS: '0' }), /STINT_WORKSPACE_BUILDS/);
   assert.throws(
-    () => buildRepoConfig({}, { STINT_GIT_THREADS: 'many' }),
-    /STINT_GIT_THREADS must be an integer/,
+    () => buildRepoConfig({}, { STINT_GIT_HELPERS: 'many' }),
+    /STINT_GIT_HELPERS must be an integer/,
   );
 });
 

@@ -3,7 +3,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { GitError, gitEnv, runGit, runGitRaw } from '../../src/workspace/git.ts';
-import { setGitThreads } from '../../src/workspace/git-threads.ts';
+import { setGitHelpers } from '../../src/workspace/git-helpers.ts';
 import { waitGone } from '../sandbox/proc.ts';
 import { makeTempDir } from './helpers.ts';
 
@@ -103,13 +103,13 @@ test('maxBuffer bounds stdout', async () => {
   });
 });
 
-test('git runs on a git thread: bytes come back exactly, errors keep their fields, the env is the caller’s now', async () => {
+test('git runs in a git helper process: bytes come back exactly, errors keep their fields, the env is the caller’s now', async () => {
   const repo = join(tmp.path, 'threads');
   await runGit(['init', '--quiet', '--', repo]);
   const bytes = Buffer.from([0, 1, 2, 0xff, 0xfe, 0x80, 10, 0]);
   const { stdout: id } = await runGit(['hash-object', '-w', '--stdin'], { cwd: repo, input: bytes });
   for (const threads of [2, 0]) {
-    setGitThreads(threads);
+    setGitHelpers(threads);
     try {
       const blob = await runGitRaw(['cat-file', 'blob', id.trim()], { cwd: repo });
       assert.deepEqual(blob.stdout, bytes, `threads=${threads}`);
@@ -133,19 +133,19 @@ test('git runs on a git thread: bytes come back exactly, errors keep their field
       assert.equal(editor.stdout.trim(), `stint-editor-${threads}`);
     } finally {
       delete process.env['EDITOR'];
-      setGitThreads(2);
+      setGitHelpers(2);
     }
   }
 });
 
-test('git threads that cannot start hand their runs back: git is spawned on this thread instead', async () => {
-  const missing = new URL(`file://${join(tmp.path, 'no-such-git-thread.js')}`);
+test('git helpers that cannot start hand their runs back: git is spawned in this process instead', async () => {
+  const missing = new URL(`file://${join(tmp.path, 'no-such-git-helper.js')}`);
   try {
-    setGitThreads(2, missing);
+    setGitHelpers(2, missing);
     const runs = await Promise.all([runGit(['version']), runGit(['version']), runGit(['version'])]);
     for (const r of runs) assert.match(r.stdout, /^git version /);
     assert.match((await runGit(['version'])).stdout, /^git version /);
   } finally {
-    setGitThreads(2);
+    setGitHelpers(2);
   }
 });
