@@ -1,5 +1,5 @@
 /** Shared bench helpers: timing, percentiles, process RSS, report sections. */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 export interface Figure {
   name: string;
@@ -43,4 +43,38 @@ export const round = (n: number, digits = 2) => (Number.isFinite(n) ? Number(n.t
 
 export function log(line: string): void {
   process.stderr.write(`[bench] ${line}\n`);
+}
+
+/**
+ * CPU ms (user + system) of the git helper processes of `parentPid` (src/workspace/git-helpers.ts),
+ * their own and that of the git processes they ran and reaped: the parent's cutime no longer holds
+ * those, since git is not its child.
+ */
+export function gitHelpersCpuMs(parentPid: number): number {
+  let total = 0;
+  for (const pid of gitHelperPids(parentPid)) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      total += (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) * 10;
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return total;
+}
+
+/** The pids of the git helper processes of `parentPid`. */
+export function gitHelperPids(parentPid: number): number[] {
+  const pids: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const fields = readFileSync(`/proc/${name}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      if (Number(fields[1]) !== parentPid) continue;
+      if (readFileSync(`/proc/${name}/cmdline`, 'utf8').includes('git-helper')) pids.push(Number(name));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return pids;
 }

@@ -8,12 +8,12 @@
  * Extra server environment: PROFILE_ENV='{"STINT_WORKSPACE_POOL_MAX":"64"}'; PROFILE_CPU=dir writes a
  * --cpu-prof of the server there.
  */
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { addSource, scriptPrompt } from '../test/support/git-fixtures.ts';
 import { api, makeTempDir, startServer, waitUntil } from '../test/support/server.ts';
 import { makeBigRepo } from './first-step.ts';
-import { percentile, round } from './lib.ts';
+import { gitHelpersCpuMs, percentile, round } from './lib.ts';
 import { BENCH_SCRIPT, countDone, createMany } from './throughput.ts';
 
 const files = Number(process.argv[2] ?? 5000);
@@ -26,27 +26,6 @@ function cpuMs(pid: number, children = false): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   const at = children ? 13 : 11;
   return (Number(fields[at]) + Number(fields[at + 1])) * 10;
-}
-
-/**
- * CPU ms of the server's git helper processes (src/workspace/git-helpers.ts), their own and that of
- * the git processes they spawned and reaped: the server's cutime no longer holds those.
- */
-function helpersCpuMs(serverPid: number): number {
-  let total = 0;
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const fields = stat.split(') ')[1]!.split(' ');
-      if (Number(fields[1]) !== serverPid) continue;
-      if (!readFileSync(`/proc/${name}/cmdline`, 'utf8').includes('git-helper')) continue;
-      total += (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) * 10;
-    } catch {
-      // Gone meanwhile.
-    }
-  }
-  return total;
 }
 
 const root = makeTempDir('stint-profile-');
@@ -77,14 +56,14 @@ try {
     rmSync(trace, { force: true });
     const pid = server.proc.pid!;
     const c0 = cpuMs(pid);
-    const k0 = cpuMs(pid, true) + helpersCpuMs(pid);
+    const k0 = cpuMs(pid, true) + gitHelpersCpuMs(pid);
     const t0 = performance.now();
     const tStart = Date.now();
     await createMany(server, sessions, scriptPrompt('bench', BENCH_SCRIPT), sessions);
     await waitUntil(async () => (await countDone(server, sessions + 1)) >= sessions + 1, 900_000, 100);
     const wall = performance.now() - t0;
     const cpu = cpuMs(pid) - c0;
-    const kids = cpuMs(pid, true) + helpersCpuMs(pid) - k0;
+    const kids = cpuMs(pid, true) + gitHelpersCpuMs(pid) - k0;
     const lines = readFileSync(trace, 'utf8')
       .trim()
       .split('\n')
