@@ -18,11 +18,9 @@ import {
   splitCombinedDiff,
 } from './diff-output.ts';
 import { GitError, runGitRaw } from './git.ts';
-import { copyIndex } from './server-git.ts';
+import { copyIndex, SESSION_INDEX } from './server-git.ts';
 
 const MAX_EXCLUDE_BYTES = 1024 * 1024;
-/** The per-session index in a server git dir (removed by every reset). */
-export const SESSION_INDEX = 'stint-session-index';
 
 type ServerGit = (
   args: string[],
@@ -79,7 +77,7 @@ async function feedChangeSet(
   // The scratch index holds the named paths as last added (it lives as long as the feed). A path it
   // does not hold and whose file is gone needs nothing: the diff shows the base's entry deleted, as
   // the walk does. `add` refuses a path that is in neither.
-  const held = await readHeld(gitDir, base);
+  const { held, current } = await readHeld(gitDir, base);
   const onDisk = await Promise.all(paths.map((p) => exists(join(dir, p))));
   const addable = paths.filter((p, i) => held.get(p) !== 'ignored' && (onDisk[i] || held.get(p) === 'in'));
   const added = await addNamed(git, addable);
@@ -101,6 +99,7 @@ async function feedChangeSet(
   await noteHeld(
     gitDir,
     base,
+    current,
     paths.map((p, i) => [
       p,
       ignored.has(p) || held.get(p) === 'ignored' ? 'ignored' : onDisk[i] ? 'in' : 'out',
@@ -134,11 +133,15 @@ async function addNamed(git: ServerGit, paths: readonly string[]): Promise<Added
 }
 
 // The scratch index's named paths: the base, then one JSON pair [path, Held] per line (last wins).
-async function readHeld(gitDir: string, base: string): Promise<Map<string, Held>> {
+// `current`: the file is there, for this base (appends go on it; otherwise it is written anew).
+async function readHeld(
+  gitDir: string,
+  base: string,
+): Promise<{ held: Map<string, Held>; current: boolean }> {
   const held = new Map<string, Held>();
   const text = await readFile(join(gitDir, FEED_SEEDED), 'utf8').catch(() => '');
   const lines = text.split('\n');
-  if (lines[0] !== base) return held;
+  if (lines[0] !== base) return { held, current: false };
   for (const line of lines.slice(1)) {
     try {
       const [path, state] = JSON.parse(line) as [unknown, unknown];
@@ -149,15 +152,19 @@ async function readHeld(gitDir: string, base: string): Promise<Map<string, Held>
       // A torn last line (a crash mid-append): that path counts as not held.
     }
   }
-  return held;
+  return { held, current: true };
 }
 
-async function noteHeld(gitDir: string, base: string, entries: readonly [string, Held][]): Promise<void> {
+async function noteHeld(
+  gitDir: string,
+  base: string,
+  current: boolean,
+  entries: readonly [string, Held][],
+): Promise<void> {
   const file = join(gitDir, FEED_SEEDED);
-  const fresh = !(await readFile(file, 'utf8').catch(() => '')).startsWith(`${base}\n`);
   const body = entries.map((e) => `${JSON.stringify(e)}\n`).join('');
-  if (fresh) await writeFile(file, `${base}\n${body}`);
-  else await appendFile(file, body);
+  if (current) await appendFile(file, body);
+  else await writeFile(file, `${base}\n${body}`);
 }
 
 // The session's own index, started from the reset's: the reset's index must keep the stat data

@@ -23,6 +23,8 @@ export interface ServerGitRun {
 }
 
 const BASE_FILE = 'stint-base';
+/** The per-session change-set index in a server git dir (removed by every reset). */
+export const SESSION_INDEX = 'stint-session-index';
 // More packs than this (one per commit fetched): start the objects over at the next reset.
 const MAX_PACKS = 4;
 
@@ -86,8 +88,9 @@ export async function tooManyPacks(gitDir: string): Promise<boolean> {
 export async function resetWorkTree(gitDir: string, workTree: string, commitId: string, run: ServerGitRun) {
   if (!COMMIT_ID.test(commitId)) throw new Error(`invalid commit id ${commitId}`);
   await removeTree(join(workTree, '.git'));
-  // The previous session's change-set index (src/workspace/patch.ts): the next one starts anew.
-  await removeTree(join(gitDir, 'stint-session-index'));
+  // The previous session's change-set index (src/workspace/server-change-set.ts): the next one
+  // starts anew.
+  await removeTree(join(gitDir, SESSION_INDEX));
   await dropFeed(gitDir);
   // Git records no directory modes: put back those the previous agent changed (a directory it
   // locked would also stop clean and the checkout from entering it).

@@ -24,6 +24,11 @@ export function checkRelativePath(path: string): string {
 
 /** Resolves `path` inside `root`, refusing anything whose real location is outside it. */
 export async function resolveInside(root: string, path: string): Promise<string> {
+  return (await resolveReal(root, path)).target;
+}
+
+// The checkout's real location, and `path` inside it (refused if its real location is outside).
+async function resolveReal(root: string, path: string): Promise<{ realRoot: string; target: string }> {
   const clean = checkRelativePath(path);
   const realRoot = await realpath(root);
   const target = join(realRoot, clean);
@@ -45,11 +50,11 @@ export async function resolveInside(root: string, path: string): Promise<string>
       probe = up;
     }
   }
-  return target;
+  return { realRoot, target };
 }
 
 export async function writeFileInside(root: string, path: string, content: string | Buffer): Promise<void> {
-  const target = await resolveInside(root, path);
+  const { realRoot, target } = await resolveReal(root, path);
   try {
     const st = await lstat(target);
     if (st.isSymbolicLink()) throw new PathError(`refusing to write through a symbolic link: ${path}`);
@@ -59,7 +64,6 @@ export async function writeFileInside(root: string, path: string, content: strin
   await mkdir(dirname(target), { recursive: true });
   // The path git will see (through any symlinked directory), named in the change feed before and
   // after the write (src/workspace/change-feed.ts).
-  const realRoot = await realpath(root);
   const named = relative(realRoot, join(await realpath(dirname(target)), basename(target)))
     .split(sep)
     .join('/');
