@@ -78,13 +78,13 @@ const asBuffer = (u: Uint8Array) => Buffer.from(u.buffer, u.byteOffset, u.length
 function startHelper(slot: number, entry: URL = ENTRY): Helper {
   // No inherited flags (an inspector port, a big heap): the helper only spawns. `advanced`
   // serialization carries Buffers (as Uint8Arrays) both ways.
-  const worker = fork(fileURLToPath(entry), [], {
+  const child = fork(fileURLToPath(entry), [], {
     execArgv: [],
     serialization: 'advanced',
     stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
   });
-  const helper: Helper = { process: worker, pending: new Map(), online: false };
-  worker.on('message', (reply: GitHelperReply | 'ready') => {
+  const helper: Helper = { process: child, pending: new Map(), online: false };
+  child.on('message', (reply: GitHelperReply | 'ready') => {
     if (reply === 'ready') {
       helper.online = true;
       return;
@@ -92,7 +92,7 @@ function startHelper(slot: number, entry: URL = ENTRY): Helper {
     const job = helper.pending.get(reply.id);
     if (!job) return;
     helper.pending.delete(reply.id);
-    if (helper.pending.size === 0) idle(worker);
+    if (helper.pending.size === 0) idle(child);
     const o = reply.outcome;
     if (o.ok) job.resolve({ ...o, stdout: asBuffer(o.stdout) });
     else job.resolve(o.partialStdout ? { ...o, partialStdout: asBuffer(o.partialStdout) } : o);
@@ -119,10 +119,10 @@ function startHelper(slot: number, entry: URL = ENTRY): Helper {
       job.resolve({ ok: false, error });
     }
   };
-  worker.on('error', (err) => fail(`the git helper failed: ${err.message}`));
-  worker.on('exit', (code, signal) => fail(`the git helper exited (${code ?? signal})`));
+  child.on('error', (err) => fail(`the git helper failed: ${err.message}`));
+  child.on('exit', (code, signal) => fail(`the git helper exited (${code ?? signal})`));
   // After the listeners: adding a 'message' listener refs the channel again.
-  idle(worker);
+  idle(child);
   return helper;
 }
 
