@@ -14,7 +14,7 @@ import type { SessionGuard } from '../security/session-guard.ts';
 import type { SessionChange, SessionRecord } from '../store/store.ts';
 import type { GitRemote } from '../workspace/git-auth.ts';
 import { applyDelivered, applyEvent } from './apply-event.ts';
-import { dropsChangeFeed } from './feed-sandbox.ts';
+import { feedsCommands } from './feed-sandbox.ts';
 import { collectChanges, deliverPending } from './outputs.ts';
 import type { RunnerDeps } from './runner-deps.ts';
 import { sessionSetup } from './session-setup.ts';
@@ -144,7 +144,7 @@ export async function driveSession(
   let ctx: AgentContext = {
     session: record.session,
     workdir,
-    sandbox: dropsChangeFeed(guard ? guard.sandbox(deps.sandbox) : deps.sandbox, workdir),
+    sandbox: feedsCommands(guard ? guard.sandbox(deps.sandbox) : deps.sandbox, workdir),
     checkpoint,
     plan: record.work.plan,
     signal,

@@ -20,7 +20,7 @@ import { sourceSetupOf } from '../sources/setup-config.ts';
 import type { SessionRecord } from '../store/store.ts';
 import { dropFeed } from '../workspace/change-feed.ts';
 import { serverGit, serverGitDirFor } from '../workspace/server-git.ts';
-import { dropsChangeFeed } from './feed-sandbox.ts';
+import { feedsCommands } from './feed-sandbox.ts';
 import type { RunnerDeps } from './runner-deps.ts';
 
 export interface SessionSetupDeps {
@@ -91,7 +91,7 @@ export async function sessionSetup(deps: RunnerDeps, args: SetupArgs): Promise<s
     plan.fromScript ? 'Running the repository setup script' : 'Running the setup commands',
     `${plan.steps.map((s) => s.label).join('\n')}\n(time limit ${formatDuration(plan.timeoutMs)})`,
   );
-  const sandbox = dropsChangeFeed(args.guard ? args.guard.setupSandbox(deps.sandbox) : deps.sandbox, workdir);
+  const sandbox = feedsCommands(args.guard ? args.guard.setupSandbox(deps.sandbox) : deps.sandbox, workdir);
   const outcome = await runSetup({
     sandbox,
     cwd: workdir,

@@ -10,19 +10,27 @@
 // - the agent's file tools append the path they write, before writing it (a crash mid-write leaves
 //   it named) and again after (a walk that restarted the feed in between and read the file before
 //   the write still hears of it).
-// Anything else that may write in the checkout (a command in the sandbox, an external agent CLI,
-// setup, a restored snapshot) drops the feed before it starts and again when it ends; the next
-// change set then walks the tree and starts the feed again. Appends never create the file, so a
-// write racing a drop leaves the feed unknown, never known and incomplete.
+// - a command in the sandbox, when the change watcher (src/workspace/watch/) could watch it: a mark
+//   made before it starts keeps the feed unknown until, after it ended, the paths the watcher saw
+//   it touch are appended and the mark removed (a crash mid-command leaves the mark).
+// Anything else that may write in the checkout (a command the watcher could not follow, an
+// external agent CLI, setup, a restored snapshot) drops the feed before it starts and again when
+// it ends; the next change set then walks the tree and starts the feed again. Appends never create
+// the file, so a write racing a drop leaves the feed unknown, never known and incomplete.
+//
+// Directories the watcher saw appear or change mode are appended too, as ["dir", path] lines: a
+// reset from the feed (src/workspace/feed-reset.ts) puts back their modes or removes them.
 //
 // Paths whose change can alter what git sees elsewhere (.gitignore, .gitattributes, .gitmodules,
 // anything under a .git directory) drop the feed instead of being appended.
 import { constants } from 'node:fs';
-import { open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { COMMIT_ID } from '../domain/commit-id.ts';
 
 const FEED_FILE = 'stint-change-feed';
+// Present while a command may be writing: the feed is unknown.
+const RUNNING_MARK = 'stint-change-feed-running';
 /** The scratch index of change sets from the feed (src/workspace/server-change-set.ts), and its list of seeded paths: they go with the feed. */
 export const FEED_INDEX = 'stint-feed-index';
 export const FEED_SEEDED = 'stint-feed-index-paths';
@@ -32,6 +40,7 @@ export const MAX_FEED_PATHS = 2000;
 const MAX_FEED_BYTES = 256 * 1024;
 const WALKING = 'walking';
 const WALKED = 'walked';
+const DIR_LINE = 'dir';
 const SPECIAL_NAMES = new Set(['.gitignore', '.gitattributes', '.gitmodules']);
 
 /**
@@ -42,6 +51,8 @@ const SPECIAL_NAMES = new Set(['.gitignore', '.gitattributes', '.gitmodules']);
 export async function startFeed(gitDir: string, base: string, state: 'at-base' | 'walking'): Promise<void> {
   if (!COMMIT_ID.test(base)) throw new Error(`invalid commit id ${base}`);
   await dropScratch(gitDir);
+  // Nothing runs in a checkout just made (or found after a restart): no command mark can hold.
+  if (state === 'at-base') await rm(join(gitDir, RUNNING_MARK), { force: true });
   const file = join(gitDir, FEED_FILE);
   await writeFile(`${file}.tmp`, `${HEADER} ${base}${state === 'walking' ? ` ${WALKING}` : ''}\n`);
   await rename(`${file}.tmp`, file);
@@ -60,6 +71,36 @@ export async function noteWalk(gitDir: string, paths: readonly string[]): Promis
 export async function dropFeed(gitDir: string): Promise<void> {
   await rm(join(gitDir, FEED_FILE), { force: true });
   await dropScratch(gitDir);
+}
+
+/** Drops the feed and any command mark: nothing runs in the checkout (a reset, a restart). */
+export async function forgetFeed(gitDir: string): Promise<void> {
+  await dropFeed(gitDir);
+  await rm(join(gitDir, RUNNING_MARK), { force: true });
+}
+
+/** A command is about to run, watched: the feed is unknown until commandEnded. */
+export async function commandStarts(gitDir: string): Promise<void> {
+  await writeFile(join(gitDir, RUNNING_MARK), '');
+}
+
+/**
+ * A watched command ended: what it touched (undefined: not known) goes in the feed (or drops it),
+ * and the feed is known again.
+ */
+export async function commandEnded(
+  gitDir: string,
+  touched: { paths: readonly string[]; dirs: readonly string[] } | undefined,
+): Promise<void> {
+  if (touched === undefined || touched.dirs.some((d) => !wellFormed(d) || special(d))) await dropFeed(gitDir);
+  else {
+    await noteChanges(gitDir, touched.paths);
+    await append(
+      gitDir,
+      touched.dirs.map((d) => JSON.stringify([DIR_LINE, d])),
+    );
+  }
+  await rm(join(gitDir, RUNNING_MARK), { force: true });
 }
 
 async function dropScratch(gitDir: string): Promise<void> {
@@ -84,6 +125,7 @@ export async function noteChanges(gitDir: string, paths: readonly string[]): Pro
 }
 
 async function append(gitDir: string, lines: readonly string[]): Promise<void> {
+  if (lines.length === 0) return;
   let handle: Awaited<ReturnType<typeof open>>;
   try {
     // O_APPEND without O_CREAT: appends of a few hundred bytes land whole, and never revive a feed.
@@ -104,14 +146,29 @@ async function append(gitDir: string, lines: readonly string[]): Promise<void> {
  * another base, unreadable, or too large to be worth it).
  */
 export async function readFeed(gitDir: string, base: string): Promise<string[] | undefined> {
-  const text = await readFile(join(gitDir, FEED_FILE), 'utf8').catch(() => undefined);
-  if (text === undefined || text.length > MAX_FEED_BYTES) return undefined;
+  return (await readFeedEntries(gitDir, base))?.paths;
+}
+
+/** The feed's paths and, apart, the directories it names; undefined when unknown. */
+export async function readFeedEntries(
+  gitDir: string,
+  base: string,
+): Promise<{ paths: string[]; dirs: string[] } | undefined> {
+  const [text, running] = await Promise.all([
+    readFile(join(gitDir, FEED_FILE), 'utf8').catch(() => undefined),
+    stat(join(gitDir, RUNNING_MARK)).then(
+      () => true,
+      () => false,
+    ),
+  ]);
+  if (text === undefined || running || text.length > MAX_FEED_BYTES) return undefined;
   const lines = text.split('\n');
   let walked: boolean;
   if (lines[0] === `${HEADER} ${base}`) walked = true;
   else if (lines[0] === `${HEADER} ${base} ${WALKING}`) walked = false;
   else return undefined;
   const paths = new Set<string>();
+  const dirs = new Set<string>();
   // The last line is empty, or a torn append (the process died mid-write): unknown then.
   if (lines[lines.length - 1] !== '') return undefined;
   for (const line of lines.slice(1, -1)) {
@@ -125,10 +182,16 @@ export async function readFeed(gitDir: string, base: string): Promise<string[] |
     } catch {
       return undefined;
     }
+    if (Array.isArray(path) && path.length === 2 && path[0] === DIR_LINE && typeof path[1] === 'string') {
+      if (!wellFormed(path[1])) return undefined;
+      dirs.add(path[1]);
+      continue;
+    }
     if (typeof path !== 'string' || !wellFormed(path)) return undefined;
     paths.add(path);
   }
-  return walked && paths.size <= MAX_FEED_PATHS ? [...paths] : undefined;
+  if (!walked || paths.size + dirs.size > MAX_FEED_PATHS) return undefined;
+  return { paths: [...paths], dirs: [...dirs] };
 }
 
 // A clean relative path git can name literally.

@@ -78,7 +78,12 @@ async function feedChangeSet(
   // does not hold and whose file is gone needs nothing: the diff shows the base's entry deleted, as
   // the walk does. `add` refuses a path that is in neither.
   const { held, current } = await readHeld(gitDir, base);
-  const onDisk = await Promise.all(paths.map((p) => exists(join(dir, p))));
+  const kinds = await Promise.all(paths.map((p) => kindOf(join(dir, p))));
+  const onDisk = kinds.map((k) => k !== 'missing');
+  // A directory (the change watcher names those that appeared) is added whole: its base entries go
+  // in first, so that a tracked file in it that .gitignore matches is updated, not left out.
+  const seed = paths.filter((p, i) => kinds[i] === 'dir' && held.get(p) !== 'in');
+  if (seed.length > 0) await git(['reset', '--quiet', base, '--', ...seed], { GIT_OPTIONAL_LOCKS: '1' });
   const addable = paths.filter((p, i) => held.get(p) !== 'ignored' && (onDisk[i] || held.get(p) === 'in'));
   const added = await addNamed(git, addable);
   const warnings = [...added.warnings];
@@ -264,6 +269,11 @@ async function someInsideNestedRepo(dir: string, paths: readonly string[]): Prom
   }
   const found = await Promise.all([...ancestors].map((a) => exists(join(dir, a, '.git'))));
   return found.includes(true);
+}
+
+async function kindOf(path: string): Promise<'dir' | 'other' | 'missing'> {
+  const st = await lstat(path).catch(() => undefined);
+  return st === undefined ? 'missing' : st.isDirectory() ? 'dir' : 'other';
 }
 
 async function exists(path: string): Promise<boolean> {

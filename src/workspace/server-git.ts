@@ -23,6 +23,8 @@ export interface ServerGitRun {
 }
 
 const BASE_FILE = 'stint-base';
+/** Suffix of the checkout's .git while it is being made, beside the server git dir. */
+export const AGENT_GIT_TMP = '.agent-git.tmp';
 /** The per-session change-set index in a server git dir (removed by every reset). */
 export const SESSION_INDEX = 'stint-session-index';
 // More packs than this (one per commit fetched): start the objects over at the next reset.
@@ -118,7 +120,9 @@ export interface AgentGitDirOptions {
 export async function writeAgentGitDir(gitDir: string, workTree: string, opts: AgentGitDirOptions) {
   const { branch, commitId } = opts;
   const dot = join(workTree, '.git');
-  const tmp = join(workTree, '.git.stint-tmp');
+  // Made beside the server git dir (same filesystem, outside the checkout) and renamed in whole: an
+  // agent never sees a half-made one, and the checkout's change watcher sees one rename.
+  const tmp = `${gitDir}${AGENT_GIT_TMP}`;
   await removeTree(tmp);
   const packDir = join(tmp, 'objects', 'pack');
   await mkdir(packDir, { recursive: true });

@@ -25,6 +25,7 @@ import { stripUrlUserinfo } from './redact.ts';
 import { isSafeRefName } from './refs.ts';
 import { removeTree } from './remove-tree.ts';
 import {
+  AGENT_GIT_TMP,
   clearServerBase,
   readServerBase,
   serverGit,
@@ -323,7 +324,9 @@ export class Workspaces {
     // Server git dirs whose checkout is gone (a crash between the two removals).
     const gitDirs = join(this.dir, '.git-dirs');
     for (const name of await readdir(gitDirs).catch(() => [] as string[])) {
-      if (!SESSION_DIR.test(name) || (await stat(join(this.dir, name)).catch(() => undefined))) continue;
+      // A checkout's .git half-made beside its server git dir (src/workspace/server-git.ts).
+      const owner = name.endsWith(AGENT_GIT_TMP) ? name.slice(0, -AGENT_GIT_TMP.length) : name;
+      if (!SESSION_DIR.test(owner) || (await stat(join(this.dir, owner)).catch(() => undefined))) continue;
       const st = await stat(join(gitDirs, name)).catch(() => undefined);
       if (st && Date.now() - st.mtimeMs > STALE_TEMP_MS) await removeTree(join(gitDirs, name));
     }

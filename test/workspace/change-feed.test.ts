@@ -4,11 +4,11 @@
 import assert from 'node:assert/strict';
 import { chmod, mkdir, readFile, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import fc from 'fast-check';
 import { writeFileInside } from '../../src/agents/tools/files.ts';
-import { dropsChangeFeed } from '../../src/runner/feed-sandbox.ts';
+import { feedsCommands } from '../../src/runner/feed-sandbox.ts';
 import { PlainSandbox } from '../../src/sandbox/plain/plain-sandbox.ts';
 import {
   dropFeed,
@@ -19,11 +19,14 @@ import {
   startFeed,
 } from '../../src/workspace/change-feed.ts';
 import { computeChangeSet } from '../../src/workspace/patch.ts';
+import { NO_WATCH, ProcessChangeWatch } from '../../src/workspace/watch/change-watch.ts';
 import type { Workspaces } from '../../src/workspace/workspaces.ts';
 import { workspacesFixture } from './fixture.ts';
 import { BINARY_V1, git, LATIN1_V1 } from './helpers.ts';
 
 const fx = workspacesFixture();
+const watch = new ProcessChangeWatch();
+after(() => watch.close());
 const BASE = 'a'.repeat(40);
 
 // Reference: a fresh index of the whole tree (no feed, no persistent index).
@@ -99,8 +102,19 @@ test('feed file: known only when complete, for its base, whole and small enough'
   assert.equal(await readFeed(dir, BASE), undefined);
 });
 
-test('a fresh checkout starts a known, empty feed; a file tool names its writes; a command drops it', async () => {
-  const ws = fx.workspaces('basic', { poolSize: 0 });
+for (const watched of [false, true]) {
+  const how = watched ? 'a watched command adds what it touched' : 'an unwatched command drops it';
+  test(`a fresh checkout starts a known, empty feed; a file tool names its writes; ${how}`, async () => {
+    await startsFed(watched);
+  });
+  test(`a walk while a command runs does not leave a known feed behind the command (${watched ? 'watched' : 'unwatched'})`, async () => {
+    await walkDuringCommand(watched);
+  });
+}
+
+async function startsFed(watched: boolean) {
+  const name = watched ? 'basic-watched' : 'basic';
+  const ws = fx.workspaces(name, { poolSize: 0 });
   const { baseCommitId: base } = await ws.prepare({ sessionId: 'b1', source: fx.source() });
   const dir = ws.dirOf('b1');
   assert.equal((await both(ws, 'b1', base)).via, 'feed');
@@ -113,7 +127,7 @@ test('a fresh checkout starts a known, empty feed; a file tool names its writes;
     ['new/file.txt', 'src/app.js'],
   );
 
-  const sandbox = dropsChangeFeed(new PlainSandbox(), dir);
+  const sandbox = feedsCommands(new PlainSandbox(), dir, watched ? watch : NO_WATCH);
   const r = await sandbox.run({
     command: 'rm doomed.txt && echo x > made.txt',
     cwd: dir,
@@ -122,13 +136,13 @@ test('a fresh checkout starts a known, empty feed; a file tool names its writes;
   });
   assert.equal(r.exitCode, 0);
   const walked = await both(ws, 'b1', base);
-  assert.equal(walked.via, 'walk');
+  assert.equal(walked.via, watched ? 'feed' : 'walk');
   assert.deepEqual(
     walked.files.map((f) => f.path),
     ['doomed.txt', 'made.txt', 'new/file.txt', 'src/app.js'],
   );
-  // The walk started the feed again, with what it found: a write back to the base content of one
-  // of those paths removes it from the change set.
+  // The feed goes on (started again by the walk, with what it found): a write back to the base
+  // content of one of those paths removes it from the change set.
   await writeFileInside(dir, 'src/app.js', 'export const answer = 42;\n');
   const back = await both(ws, 'b1', base);
   assert.equal(back.via, 'feed');
@@ -136,14 +150,15 @@ test('a fresh checkout starts a known, empty feed; a file tool names its writes;
     back.files.map((f) => f.path),
     ['doomed.txt', 'made.txt', 'new/file.txt'],
   );
-});
+}
 
-test('a walk while a command runs does not leave a known feed behind the command', async () => {
-  const ws = fx.workspaces('racing', { poolSize: 0 });
+async function walkDuringCommand(watched: boolean) {
+  const name = watched ? 'racing-watched' : 'racing';
+  const ws = fx.workspaces(name, { poolSize: 0 });
   const { baseCommitId: base } = await ws.prepare({ sessionId: 'w1', source: fx.source() });
   const dir = ws.dirOf('w1');
-  const go = join(fx.root, 'racing-go');
-  const sandbox = dropsChangeFeed(new PlainSandbox(), dir);
+  const go = join(fx.root, `${name}-go`);
+  const sandbox = feedsCommands(new PlainSandbox(), dir, watched ? watch : NO_WATCH);
   // The command waits (at most ~10 s) for the test's signal, then writes.
   const running = sandbox.run({
     command: `i=0; while [ ! -f '${go}' ] && [ $i -lt 500 ]; do sleep 0.02; i=$((i+1)); done; echo late > late.txt`,
@@ -154,13 +169,14 @@ test('a walk while a command runs does not leave a known feed behind the command
   assert.equal((await both(ws, 'w1', base)).via, 'walk');
   await writeFile(go, '');
   assert.equal((await running).exitCode, 0);
-  const after = await both(ws, 'w1', base);
-  assert.equal(after.via, 'walk');
+  const ended = await both(ws, 'w1', base);
+  // Watched: the walk's feed, and what the command wrote after the walk, named when it ended.
+  assert.equal(ended.via, watched ? 'feed' : 'walk');
   assert.deepEqual(
-    after.files.map((f) => f.path),
+    ended.files.map((f) => f.path),
     ['late.txt'],
   );
-});
+}
 
 test('a tool write through a symlinked directory is named where git sees it', async () => {
   const ws = fx.workspaces('symlinked', { poolSize: 0 });
@@ -224,7 +240,13 @@ test('a walk sees a file changed in the same second as its checkout, to the same
 type Op =
   | { kind: 'tool'; path: string; text: string; binary: boolean }
   | { kind: 'restore'; path: string }
-  | { kind: 'command'; what: 'rm' | 'mv' | 'chmod' | 'write' | 'symlink'; path: string; to: string };
+  | {
+      kind: 'command';
+      what: 'rm' | 'mv' | 'chmod' | 'write' | 'symlink';
+      path: string;
+      to: string;
+      watched: boolean;
+    };
 
 const PATHS = [
   'README.md',
@@ -271,12 +293,13 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
       ),
       path,
       to: path,
+      watched: fc.boolean(),
     }),
   },
 );
 
-// The file tools write through writeFileInside; a command drops the feed and does anything.
-async function applyOp(dir: string, gitDir: string, original: Map<string, Buffer>, o: Op): Promise<void> {
+// The file tools write through writeFileInside; a command does anything, watched or not.
+async function applyOp(dir: string, original: Map<string, Buffer>, o: Op): Promise<void> {
   const target = join(dir, o.path);
   const exists = await readFile(target).then(
     () => true,
@@ -300,21 +323,35 @@ async function applyOp(dir: string, gitDir: string, original: Map<string, Buffer
       return;
     }
     case 'command':
-      await dropFeed(gitDir);
-      if (o.what === 'write') {
-        await mkdir(join(target, '..'), { recursive: true }).catch(() => undefined);
-        await writeFile(target, 'by a command\n').catch(() => undefined);
-      } else if (!exists) {
-        return;
-      } else if (o.what === 'rm') await rm(target);
-      else if (o.what === 'chmod') await chmod(target, 0o755);
-      else if (o.what === 'symlink') {
-        await rm(target);
-        await symlink(o.to, target);
-      } else if (o.path !== o.to) {
-        await mkdir(join(dir, o.to, '..'), { recursive: true }).catch(() => undefined);
-        await rename(target, join(dir, o.to)).catch(() => undefined);
-      }
+      // As a command in the sandbox, through the runner's wrapper: watched when the op says so.
+      await feedsCommands(
+        {
+          kind: 'plain',
+          run: async () => {
+            await commandOp(dir, target, exists, o);
+            return { exitCode: 0, output: '', timedOut: false, aborted: false, durationMs: 0 };
+          },
+        },
+        dir,
+        o.watched ? watch : NO_WATCH,
+      ).run({ command: 'op', cwd: dir, timeoutMs: 1000, maxOutputBytes: 1 });
+  }
+}
+
+async function commandOp(dir: string, target: string, exists: boolean, o: Op & { kind: 'command' }) {
+  if (o.what === 'write') {
+    await mkdir(join(target, '..'), { recursive: true }).catch(() => undefined);
+    await writeFile(target, 'by a command\n').catch(() => undefined);
+  } else if (!exists) {
+    return;
+  } else if (o.what === 'rm') await rm(target);
+  else if (o.what === 'chmod') await chmod(target, 0o755);
+  else if (o.what === 'symlink') {
+    await rm(target);
+    await symlink(o.to, target);
+  } else if (o.path !== o.to) {
+    await mkdir(join(dir, o.to, '..'), { recursive: true }).catch(() => undefined);
+    await rename(target, join(dir, o.to)).catch(() => undefined);
   }
 }
 
@@ -338,7 +375,7 @@ test('property: the change set from the feed equals one built from the whole tre
         }
         try {
           for (const ops of rounds) {
-            for (const o of ops) await applyOp(dir, ws.gitDirOf(id), original, o);
+            for (const o of ops) await applyOp(dir, original, o);
             if ((await both(ws, id, base)).via === 'feed') fed++;
           }
         } finally {

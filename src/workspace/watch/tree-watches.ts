@@ -1,0 +1,260 @@
+// Journals of what changes in checkouts, from inotify (fs.watch on every directory of a checkout),
+// so that after a command in the sandbox the change feed (src/workspace/change-feed.ts) learns the
+// paths the command touched without a walk of the whole tree.
+//
+// What a journal promises: every path that a write, create, delete, rename, mode or time change
+// reached through a directory of the checkout while it was watched. Where that cannot be promised
+// the journal is "unknown", and the caller walks the tree as without a watcher:
+// - the kernel's event queue may have overflowed (a batch of events read at once as large as half
+//   the queue: the events pending at an overflow are all read in one batch), or a watch could not
+//   be added (the watch limit, a directory the agent made unreadable);
+// - a watched directory vanished (deleted or renamed away): inotify does not tell which, and a
+//   renamed directory takes the names under it out of the tree without an event for each;
+// - a name that is not valid UTF-8, or the checkout's root itself changed.
+// Like git's core.fsmonitor with watchman, a write through a shared memory map that never calls
+// write(2) is not seen by inotify; neither is a write through a hard link whose other name is
+// outside the checkout (the sandbox's writable places other than the checkout are separate
+// filesystems, where a hard link cannot be made).
+//
+// One instance per process: libuv reads all watches of a process from one inotify descriptor, in
+// the order the kernel queued the events, which is what makes `settle` a barrier.
+import {
+  type FSWatcher,
+  lstatSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  watch,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+
+/** Paths changed in a checkout since the journal was last cleared, or unknown. */
+export interface Journal {
+  /** Paths (relative, '/'-separated) that may have changed: files, links, and directories that appeared. */
+  paths: string[];
+  /** Directories among them (appeared, or their mode or times changed). */
+  dirs: string[];
+}
+
+interface Tree {
+  root: string;
+  /** Watched directories by relative path ('' is the root), with the inode they were watched as. */
+  watched: Map<string, { watcher: FSWatcher; ino: number }>;
+  paths: Set<string>;
+  dirs: Set<string>;
+  unknown: boolean;
+}
+
+/** More noted paths than this: unknown (the change feed would not take them anyway). */
+const MAX_PATHS = 4096;
+const BARRIER_TIMEOUT_MS = 30_000;
+
+export class TreeWatches {
+  readonly #trees = new Map<string, Tree>();
+  readonly #barrierDir: string;
+  readonly #barrierWatch: FSWatcher;
+  readonly #overflowAt: number;
+  #nextBarrier = 0;
+  readonly #barriers = new Map<string, () => void>();
+  readonly #reached: (() => void)[] = [];
+  #batch = 0;
+
+  constructor() {
+    this.#barrierDir = mkdtempSync(join(tmpdir(), 'stint-watch-'));
+    this.#barrierWatch = watch(this.#barrierDir, (_type, name) => this.#onBarrier(name));
+    this.#overflowAt = Math.floor(queueLimit() / 2);
+  }
+
+  /** Starts (or, when unknown, restarts) watching the tree at `root` and clears its journal. False: it cannot be watched. */
+  async begin(root: string): Promise<boolean> {
+    await this.settle();
+    let tree = this.#trees.get(root);
+    if (tree?.unknown) {
+      this.forget(root);
+      tree = undefined;
+    }
+    if (!tree) {
+      tree = { root, watched: new Map(), paths: new Set(), dirs: new Set(), unknown: false };
+      this.#trees.set(root, tree);
+      this.#watchTree(tree, '', false);
+      if (tree.unknown) {
+        this.forget(root);
+        return false;
+      }
+    }
+    tree.paths.clear();
+    tree.dirs.clear();
+    return true;
+  }
+
+  /** Every event queued before this call has been handled (and the journals it reached updated). */
+  settle(): Promise<void> {
+    const name = `b${this.#nextBarrier++}`;
+    return new Promise((resolve) => {
+      // Its event may be lost in an overflow (then the batch that shows it resolves every pending
+      // barrier), or never come (the barrier directory removed): unknown, after a while.
+      const timer = setTimeout(() => {
+        this.#barriers.delete(name);
+        this.#allUnknown();
+        resolve();
+      }, BARRIER_TIMEOUT_MS);
+      this.#barriers.set(name, () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      writeFileSync(join(this.#barrierDir, name), '');
+    });
+  }
+
+  /** The journal of `root` since `begin`, or undefined when it is unknown or `root` is not watched. */
+  async take(root: string): Promise<Journal | undefined> {
+    await this.settle();
+    const tree = this.#trees.get(root);
+    if (!tree || tree.unknown) return undefined;
+    const journal = { paths: [...tree.paths], dirs: [...tree.dirs] };
+    tree.paths.clear();
+    tree.dirs.clear();
+    return journal;
+  }
+
+  /** Stops watching `root`. */
+  forget(root: string): void {
+    const tree = this.#trees.get(root);
+    if (!tree) return;
+    this.#trees.delete(root);
+    for (const { watcher } of tree.watched.values()) watcher.close();
+    tree.watched.clear();
+  }
+
+  close(): void {
+    for (const root of [...this.#trees.keys()]) this.forget(root);
+    this.#barrierWatch.close();
+    rmSync(this.#barrierDir, { recursive: true, force: true });
+  }
+
+  get watchCount(): number {
+    let n = 0;
+    for (const tree of this.#trees.values()) n += tree.watched.size;
+    return n;
+  }
+
+  // Events are counted per batch (the events libuv reads before the loop moves on): a batch as
+  // large as the overflow mark may hide an overflow, and every journal becomes unknown. Barriers
+  // reached in a batch resolve only after that check.
+  #schedule(): void {
+    if (this.#batch++ > 0) return;
+    setImmediate(() => {
+      if (this.#batch > this.#overflowAt) {
+        this.#allUnknown();
+        // Their events may be among those the overflow dropped.
+        for (const resolve of this.#barriers.values()) this.#reached.push(resolve);
+        this.#barriers.clear();
+      }
+      this.#batch = 0;
+      for (const resolve of this.#reached.splice(0)) resolve();
+    });
+  }
+
+  #allUnknown(): void {
+    for (const tree of this.#trees.values()) tree.unknown = true;
+  }
+
+  #onBarrier(name: string | null): void {
+    this.#schedule();
+    if (name === null) return;
+    const resolve = this.#barriers.get(name);
+    if (!resolve) return;
+    this.#barriers.delete(name);
+    rmSync(join(this.#barrierDir, name), { force: true });
+    this.#reached.push(resolve);
+  }
+
+  #onEvent(tree: Tree, dir: string, name: string | null): void {
+    this.#schedule();
+    if (tree.unknown || this.#trees.get(tree.root) !== tree) return;
+    if (name === null || !name.isWellFormed() || name.includes('\uFFFD')) {
+      tree.unknown = true;
+      return;
+    }
+    // An event on the watched directory itself carries its own name: it may be either.
+    if (dir === '') {
+      if (name === basename(tree.root)) tree.unknown = true;
+    } else if (name === basename(dir)) {
+      this.#noteEntry(tree, dir);
+    }
+    // The agent's .git is not watched (the reset rebuilds it, and no change set reads it).
+    if (dir === '' && name === '.git') return;
+    this.#noteEntry(tree, dir === '' ? name : `${dir}/${name}`);
+  }
+
+  // `rel` may have changed: note it, and keep the watches in step with what is there now.
+  #noteEntry(tree: Tree, rel: string): void {
+    if (tree.unknown) return;
+    tree.paths.add(rel);
+    if (tree.paths.size > MAX_PATHS) {
+      tree.unknown = true;
+      return;
+    }
+    const st = lstatSync(join(tree.root, rel), { throwIfNoEntry: false });
+    const watched = tree.watched.get(rel);
+    if (watched && (!st?.isDirectory() || st.ino !== watched.ino)) {
+      // A watched directory is gone (deleted or renamed away): what was under it is not known.
+      tree.unknown = true;
+      return;
+    }
+    if (st?.isDirectory()) {
+      tree.dirs.add(rel);
+      if (!watched) this.#watchTree(tree, rel, true);
+    }
+  }
+
+  // Watches `rel` and every directory under it (each watched before it is read: an entry made
+  // meanwhile is seen either way). `noteAll`: a directory that appeared while the tree was watched;
+  // everything found in it is noted, having been made before its watch.
+  #watchTree(tree: Tree, rel: string, noteAll: boolean): void {
+    const stack = [rel];
+    while (stack.length > 0 && !tree.unknown) {
+      const at = stack.pop()!;
+      const abs = at === '' ? tree.root : join(tree.root, at);
+      let entries: import('node:fs').Dirent[];
+      try {
+        const st = lstatSync(abs);
+        if (!st.isDirectory()) continue;
+        const watcher = watch(abs, { persistent: false }, (_type, name) => this.#onEvent(tree, at, name));
+        tree.watched.set(at, { watcher, ino: st.ino });
+        entries = readdirSync(abs, { withFileTypes: true });
+      } catch (e) {
+        // Gone meanwhile (its parent's event notes it); anything else (no watches left, unreadable): unknown.
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') tree.unknown = true;
+        continue;
+      }
+      for (const entry of entries) {
+        const child = at === '' ? entry.name : `${at}/${entry.name}`;
+        if (at === '' && entry.name === '.git') continue;
+        if (noteAll) {
+          tree.paths.add(child);
+          if (tree.paths.size > MAX_PATHS) tree.unknown = true;
+        }
+        if (entry.isDirectory()) {
+          if (noteAll) tree.dirs.add(child);
+          stack.push(child);
+        }
+      }
+    }
+  }
+}
+
+// The kernel's inotify queue length (events beyond it are dropped, with one overflow event that
+// libuv does not pass on).
+function queueLimit(): number {
+  try {
+    const n = Number(readFileSync('/proc/sys/fs/inotify/max_queued_events', 'utf8').trim());
+    if (Number.isInteger(n) && n > 0) return n;
+  } catch {
+    // Not Linux, or no /proc: the kernel's default.
+  }
+  return 16384;
+}
