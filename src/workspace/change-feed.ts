@@ -149,11 +149,20 @@ export async function readFeed(gitDir: string, base: string): Promise<string[] |
   return (await readFeedEntries(gitDir, base))?.paths;
 }
 
+export interface FeedEntries {
+  paths: string[];
+  /** Directories the change watcher saw appear or change mode. */
+  dirs: string[];
+  /**
+   * Every change to the checkout since it was exactly at the base is named, ignored files and
+   * modes git does not record included: the feed was started at the base, not by a walk (which
+   * names only what git sees differ). A reset may then look at the named paths only.
+   */
+  complete: boolean;
+}
+
 /** The feed's paths and, apart, the directories it names; undefined when unknown. */
-export async function readFeedEntries(
-  gitDir: string,
-  base: string,
-): Promise<{ paths: string[]; dirs: string[] } | undefined> {
+export async function readFeedEntries(gitDir: string, base: string): Promise<FeedEntries | undefined> {
   const [text, running] = await Promise.all([
     readFile(join(gitDir, FEED_FILE), 'utf8').catch(() => undefined),
     stat(join(gitDir, RUNNING_MARK)).then(
@@ -191,7 +200,7 @@ export async function readFeedEntries(
     paths.add(path);
   }
   if (!walked || paths.size + dirs.size > MAX_FEED_PATHS) return undefined;
-  return { paths: [...paths], dirs: [...dirs] };
+  return { paths: [...paths], dirs: [...dirs], complete: lines[0] === `${HEADER} ${base}` };
 }
 
 // A clean relative path git can name literally.

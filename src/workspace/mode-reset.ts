@@ -14,7 +14,7 @@ import { runOnGitHelper } from './git-helpers.ts';
 // The modes git gives the directories and files of a fresh checkout.
 const UMASK = process.umask();
 export const DIR_MODE = 0o777 & ~UMASK;
-const FILE_MODES = [0o666 & ~UMASK, 0o777 & ~UMASK];
+export const FILE_MODES = [0o666 & ~UMASK, 0o777 & ~UMASK];
 // A directory locked at every level needs one round per level before `find` can enter it (as a
 // non-root user); deeper than this, the reset's `git clean` fails and the checkout is not reused.
 const MAX_ROUNDS = 32;

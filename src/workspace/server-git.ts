@@ -10,11 +10,13 @@
 import { copyFile, mkdir, readdir, readFile, rename, stat, utimes, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { COMMIT_ID } from '../domain/commit-id.ts';
-import { dropFeed } from './change-feed.ts';
+import { forgetFeed } from './change-feed.ts';
+import { resetFromFeed } from './feed-reset.ts';
 import { type GitOptions, runGit } from './git.ts';
 import type { Mirror } from './mirror/mirror.ts';
 import { resetModes } from './mode-reset.ts';
 import { removeTree } from './remove-tree.ts';
+import { changeWatch } from './watch/change-watch.ts';
 
 export interface ServerGitRun {
   timeoutMs: number;
@@ -82,28 +84,41 @@ export async function tooManyPacks(gitDir: string): Promise<boolean> {
 }
 
 /**
- * Sets the work tree to exactly `commitId`: removes whatever is not in the server's index
- * (untracked and ignored files, the agent's .git), then a one-way merge with the index rewrites
- * only the files whose stat data differ from the index (ctime is trusted, so a file changed with
- * its mtime and size put back is rewritten too) and deletes the paths the commit does not have.
+ * Sets the work tree to exactly `commitId`: from the change feed when it names everything the
+ * previous session changed (src/workspace/feed-reset.ts); otherwise removes whatever is not in the
+ * server's index (untracked and ignored files, the agent's .git), then a one-way merge with the
+ * index rewrites only the files whose stat data differ from the index (ctime is trusted, so a file
+ * changed with its mtime and size put back is rewritten too) and deletes the paths the commit does
+ * not have. Says which way it went.
  */
-export async function resetWorkTree(gitDir: string, workTree: string, commitId: string, run: ServerGitRun) {
+export async function resetWorkTree(
+  gitDir: string,
+  workTree: string,
+  commitId: string,
+  run: ServerGitRun,
+): Promise<'feed' | 'full'> {
   if (!COMMIT_ID.test(commitId)) throw new Error(`invalid commit id ${commitId}`);
   await removeTree(join(workTree, '.git'));
   // The previous session's change-set index (src/workspace/server-change-set.ts): the next one
   // starts anew.
   await removeTree(join(gitDir, SESSION_INDEX));
-  await dropFeed(gitDir);
-  // Git records no directory modes: put back those the previous agent changed (a directory it
-  // locked would also stop clean and the checkout from entering it).
-  await resetModes(workTree);
   const hasIndex = await readFile(join(gitDir, 'index')).then(
     () => true,
     () => false,
   );
+  // What the previous session changed, when its change feed knows (the same commit again).
+  if (hasIndex && (await resetFromFeed(gitDir, workTree, commitId, run).catch(() => false))) return 'feed';
+  await forgetFeed(gitDir);
+  // The whole tree may be rewritten: its watches go first (src/workspace/watch/), or their events
+  // could fill the watcher's queue and cost every other checkout its journal.
+  await changeWatch().forget(workTree);
+  // Git records no directory modes: put back those the previous agent changed (a directory it
+  // locked would also stop clean and the checkout from entering it).
+  await resetModes(workTree);
   const cfg = ['-c', 'core.trustctime=true', '-c', 'core.checkStat=default', '-c', 'core.symlinks=true'];
   if (hasIndex) await serverGit(gitDir, workTree, [...cfg, 'clean', '-ffdxq'], run);
   await serverGit(gitDir, workTree, [...cfg, 'read-tree', '--reset', '-u', commitId], run);
+  return 'full';
 }
 
 export interface AgentGitDirOptions {

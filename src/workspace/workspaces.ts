@@ -9,7 +9,7 @@
 // which the agent can rewrite).
 import { cp, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { dropFeed, startFeed } from './change-feed.ts';
+import { forgetFeed, startFeed } from './change-feed.ts';
 import { initEmpty } from './checkout.ts';
 import { runGit } from './git.ts';
 import type { GitRemote } from './git-auth.ts';
@@ -148,8 +148,8 @@ export class Workspaces {
     const expected = req.expectedBase ?? req.source?.baseCommitId;
     if (existing !== undefined && (expected === undefined || existing === expected)) {
       // Kept from an earlier run: whatever wrote in it since (an operator, a process that died
-      // mid-write), the next change set walks the tree.
-      await dropFeed(gitDir);
+      // mid-write), the next change set walks the tree. Nothing runs in it now.
+      await forgetFeed(gitDir);
       return { baseCommitId: existing, via: 'existing' };
     }
     // Whatever an interrupted attempt left (or a checkout on another base than the store's).

@@ -2,6 +2,7 @@
 // feed names must equal one built from the whole tree, whatever the file tools and the commands
 // did in between; and the feed must never claim to be known when a write may have escaped it.
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -22,7 +23,7 @@ import { computeChangeSet } from '../../src/workspace/patch.ts';
 import { NO_WATCH, ProcessChangeWatch } from '../../src/workspace/watch/change-watch.ts';
 import type { Workspaces } from '../../src/workspace/workspaces.ts';
 import { workspacesFixture } from './fixture.ts';
-import { BINARY_V1, git, LATIN1_V1 } from './helpers.ts';
+import { asCommand, BINARY_V1, git, LATIN1_V1 } from './helpers.ts';
 
 const fx = workspacesFixture();
 const watch = new ProcessChangeWatch();
@@ -159,13 +160,15 @@ async function walkDuringCommand(watched: boolean) {
   const dir = ws.dirOf('w1');
   const go = join(fx.root, `${name}-go`);
   const sandbox = feedsCommands(new PlainSandbox(), dir, watched ? watch : NO_WATCH);
-  // The command waits (at most ~10 s) for the test's signal, then writes.
+  const started = join(fx.root, `${name}-started`);
+  // The command says it runs, waits (at most ~10 s) for the test's signal, then writes.
   const running = sandbox.run({
-    command: `i=0; while [ ! -f '${go}' ] && [ $i -lt 500 ]; do sleep 0.02; i=$((i+1)); done; echo late > late.txt`,
+    command: `: > '${started}'; i=0; while [ ! -f '${go}' ] && [ $i -lt 500 ]; do sleep 0.02; i=$((i+1)); done; echo late > late.txt`,
     cwd: dir,
     timeoutMs: 30_000,
     maxOutputBytes: 4096,
   });
+  for (let i = 0; i < 500 && !existsSync(started); i++) await sleep(20);
   assert.equal((await both(ws, 'w1', base)).via, 'walk');
   await writeFile(go, '');
   assert.equal((await running).exitCode, 0);
@@ -324,17 +327,7 @@ async function applyOp(dir: string, original: Map<string, Buffer>, o: Op): Promi
     }
     case 'command':
       // As a command in the sandbox, through the runner's wrapper: watched when the op says so.
-      await feedsCommands(
-        {
-          kind: 'plain',
-          run: async () => {
-            await commandOp(dir, target, exists, o);
-            return { exitCode: 0, output: '', timedOut: false, aborted: false, durationMs: 0 };
-          },
-        },
-        dir,
-        o.watched ? watch : NO_WATCH,
-      ).run({ command: 'op', cwd: dir, timeoutMs: 1000, maxOutputBytes: 1 });
+      await asCommand(dir, () => commandOp(dir, target, exists, o), o.watched ? watch : NO_WATCH);
   }
 }
 

@@ -1,9 +1,11 @@
 // Fixtures for workspace tests: temp dirs and a bare "remote" repository built with real git.
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { feedsCommands } from '../../src/runner/feed-sandbox.ts';
 import { runGit } from '../../src/workspace/git.ts';
 import { removeTree } from '../../src/workspace/remove-tree.ts';
+import { type ChangeWatch, NO_WATCH } from '../../src/workspace/watch/change-watch.ts';
 
 export async function makeTempDir(
   prefix = 'stint-ws-test-',
@@ -71,4 +73,44 @@ export async function createRemote(root: string): Promise<Remote> {
 export async function worktreeTree(dir: string): Promise<string> {
   await git(dir, 'add', '-A');
   return git(dir, 'write-tree');
+}
+
+/** Every path under `dir` (`.git` excluded) with its type, mode and content or link target. */
+export async function listing(dir: string, rel = ''): Promise<string[]> {
+  const out: string[] = [];
+  for (const name of (await readdir(join(dir, rel))).sort()) {
+    if (rel === '' && name === '.git') continue;
+    const path = rel === '' ? name : `${rel}/${name}`;
+    const st = await lstat(join(dir, path));
+    const mode = (st.mode & 0o7777).toString(8);
+    if (st.isSymbolicLink()) out.push(`${path} link ${await readlink(join(dir, path))}`);
+    else if (st.isDirectory()) {
+      out.push(`${path}/ ${mode}`);
+      out.push(...(await listing(dir, path)));
+    } else out.push(`${path} ${mode} ${(await readFile(join(dir, path))).toString('base64')}`);
+  }
+  return out;
+}
+
+/**
+ * Runs `fn` as a command in the sandbox would run (through the runner's wrapper that keeps the
+ * change feed right): watched by `watch`, or, by default, by nothing (the feed is dropped).
+ */
+export async function asCommand(
+  dir: string,
+  fn: () => Promise<void>,
+  watch: ChangeWatch = NO_WATCH,
+): Promise<void> {
+  const sandbox = feedsCommands(
+    {
+      kind: 'plain',
+      run: async () => {
+        await fn();
+        return { exitCode: 0, output: '', timedOut: false, aborted: false, durationMs: 0 };
+      },
+    },
+    dir,
+    watch,
+  );
+  await sandbox.run({ command: 'test', cwd: dir, timeoutMs: 60_000, maxOutputBytes: 1 });
 }

@@ -11,7 +11,6 @@ import {
   mkdir,
   readdir,
   readFile,
-  readlink,
   rename,
   rm,
   stat,
@@ -28,29 +27,12 @@ import { computeChangeSet } from '../../src/workspace/patch.ts';
 import { serverGitDirFor } from '../../src/workspace/server-git.ts';
 import type { Workspaces } from '../../src/workspace/workspaces.ts';
 import { workspacesFixture } from './fixture.ts';
-import { BINARY_V1, git } from './helpers.ts';
+import { asCommand, BINARY_V1, git, listing } from './helpers.ts';
 
 const fx = workspacesFixture();
 // The pool's background reset must not race the test's own takes: it starts 250 ms after a take.
 const workspaces = (name: string, poolSize = 1) => fx.workspaces(name, { poolSize });
 const source = (branch?: string) => fx.source(branch);
-
-/** Every path under `dir` (`.git` excluded) with its type, mode and content or link target. */
-async function listing(dir: string, rel = ''): Promise<string[]> {
-  const out: string[] = [];
-  for (const name of (await readdir(join(dir, rel))).sort()) {
-    if (rel === '' && name === '.git') continue;
-    const path = rel === '' ? name : `${rel}/${name}`;
-    const st = await lstat(join(dir, path));
-    const mode = (st.mode & 0o7777).toString(8);
-    if (st.isSymbolicLink()) out.push(`${path} link ${await readlink(join(dir, path))}`);
-    else if (st.isDirectory()) {
-      out.push(`${path}/ ${mode}`);
-      out.push(...(await listing(dir, path)));
-    } else out.push(`${path} ${mode} ${(await readFile(join(dir, path))).toString('base64')}`);
-  }
-  return out;
-}
 
 async function changeSet(ws: Workspaces, id: string, base: string) {
   return computeChangeSet(ws.dirOf(id), base, { serverGitDir: ws.gitDirOf(id), tempDir: ws.tempDir });
@@ -104,7 +86,7 @@ test('a reused checkout keeps nothing of the previous session, and no git call h
   const fresh = workspaces('leaks-fresh', 0);
   const canary = join(fx.root, 'canary');
   const first = await ws.prepare({ sessionId: 'a1', source: source() });
-  await hostileSession(ws.dirOf('a1'), canary);
+  await asCommand(ws.dirOf('a1'), () => hostileSession(ws.dirOf('a1'), canary));
   // The change set of the hostile session runs no command either.
   await changeSet(ws, 'a1', first.baseCommitId);
   await ws.release('a1');
@@ -133,15 +115,17 @@ test('directory modes the previous session changed are put back, locked director
   const fresh = workspaces('dir-modes-fresh', 0);
   await ws.prepare({ sessionId: 'm1', source: source() });
   const dir = ws.dirOf('m1');
-  // A tracked file changed inside a directory then made read-only: the reset must write in it.
-  await writeFile(join(dir, 'src', 'app.js'), 'changed\n');
-  await chmod(join(dir, 'src'), 0o500);
-  // An untracked tree the agent locked (no search or read permission): clean must get through.
-  await mkdir(join(dir, 'locked', 'inner'), { recursive: true });
-  await writeFile(join(dir, 'locked', 'inner', 'secret.txt'), 'left behind\n');
-  await chmod(join(dir, 'locked', 'inner'), 0o000);
-  await chmod(join(dir, 'locked'), 0o311);
-  await chmod(dir, 0o700);
+  await asCommand(dir, async () => {
+    // A tracked file changed inside a directory then made read-only: the reset must write in it.
+    await writeFile(join(dir, 'src', 'app.js'), 'changed\n');
+    await chmod(join(dir, 'src'), 0o500);
+    // An untracked tree the agent locked (no search or read permission): clean must get through.
+    await mkdir(join(dir, 'locked', 'inner'), { recursive: true });
+    await writeFile(join(dir, 'locked', 'inner', 'secret.txt'), 'left behind\n');
+    await chmod(join(dir, 'locked', 'inner'), 0o000);
+    await chmod(join(dir, 'locked'), 0o311);
+    await chmod(dir, 0o700);
+  });
   await ws.release('m1');
 
   const next = await ws.prepare({ sessionId: 'm2', source: source() });
@@ -225,7 +209,7 @@ test('a reset that stops half-way (crash) leaves nothing a session would use', a
 test('a pooled checkout whose reset fails is dropped, never served', async () => {
   const ws = workspaces('broken');
   await ws.prepare({ sessionId: 'e1', source: source() });
-  await writeFile(join(ws.dirOf('e1'), 'README.md'), 'dirty\n');
+  await asCommand(ws.dirOf('e1'), () => writeFile(join(ws.dirOf('e1'), 'README.md'), 'dirty\n'));
   // Damage the server's index: the reset cannot trust anything any more.
   await writeFile(join(ws.gitDirOf('e1'), 'index'), 'garbage');
   await ws.release('e1');

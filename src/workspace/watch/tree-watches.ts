@@ -181,13 +181,24 @@ export class TreeWatches {
     }
     // An event on the watched directory itself carries its own name: it may be either.
     if (dir === '') {
-      if (name === basename(tree.root)) tree.unknown = true;
+      if (name === basename(tree.root)) {
+        // The root itself (or a child of the same name). Moved or removed: its watches go (the
+        // checkout is watched again under its new path, at the next begin).
+        const root = this.#watchedRoot(tree);
+        if (lstatSync(tree.root, { throwIfNoEntry: false })?.ino !== root) this.forget(tree.root);
+        tree.unknown = true;
+        return;
+      }
     } else if (name === basename(dir)) {
       this.#noteEntry(tree, dir);
     }
     // The agent's .git is not watched (the reset rebuilds it, and no change set reads it).
     if (dir === '' && name === '.git') return;
     this.#noteEntry(tree, dir === '' ? name : `${dir}/${name}`);
+  }
+
+  #watchedRoot(tree: Tree): number | undefined {
+    return tree.watched.get('')?.ino;
   }
 
   // `rel` may have changed: note it, and keep the watches in step with what is there now.

@@ -11,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { BuildGate } from '../../../src/workspace/pool/build-gate.ts';
 import { CpuIdle } from '../../../src/workspace/pool/cpu-idle.ts';
 import { workspacesFixture } from '../fixture.ts';
+import { asCommand } from '../helpers.ts';
 
 const fx = workspacesFixture();
 const workspaces = (name: string, gate: BuildGate) => fx.workspaces(name, { buildSlots: gate });
@@ -36,7 +37,8 @@ test('with every slot taken, a session waits and gets the next checkout of its s
   const ws = workspaces('arrival', gate);
   const first = await ws.prepare({ sessionId: 'a1', source: source() });
   assert.equal(first.via, 'materialized');
-  await writeFile(join(ws.dirOf('a1'), 'left-behind.txt'), 'a1\n');
+  // Written by a command the change watcher did not follow.
+  await asCommand(ws.dirOf('a1'), () => writeFile(join(ws.dirOf('a1'), 'left-behind.txt'), 'a1\n'));
   // Another source's build holds the only slot.
   const held = gate.tryAcquire();
   assert.ok(held);

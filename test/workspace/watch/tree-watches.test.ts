@@ -148,3 +148,18 @@ test('the watcher process answers the same, and a dead one answers unknown', asy
     watch.close();
   }
 });
+
+test('a watched root moved away lets its watches go', async () => {
+  const root = await tree();
+  const before = watches.watchCount;
+  assert.equal(await watches.begin(root), true);
+  assert.ok(watches.watchCount > before);
+  await rename(root, `${root}-moved`);
+  assert.equal(await watches.take(root), undefined);
+  assert.equal(watches.watchCount, before);
+  assert.equal(await watches.begin(`${root}-moved`), true);
+  await writeFile(join(`${root}-moved`, 'a.txt'), 'x\n');
+  assert.deepEqual((await watches.take(`${root}-moved`))?.paths, ['a.txt']);
+  watches.forget(`${root}-moved`);
+  assert.equal(watches.watchCount, before);
+});
