@@ -46,9 +46,9 @@ export function log(line: string): void {
 }
 
 /**
- * CPU ms (user + system) of the git helper processes of `parentPid` (src/workspace/git-helpers.ts),
- * their own and that of the git processes they ran and reaped: the parent's cutime no longer holds
- * those, since git is not its child.
+ * CPU ms (user + system) of the helper processes of `parentPid` (git helpers, the change watcher),
+ * their own and that of the processes they ran and reaped: the parent's cutime does not hold
+ * those, since they are not its children.
  */
 export function gitHelpersCpuMs(parentPid: number): number {
   let total = 0;
@@ -63,7 +63,10 @@ export function gitHelpersCpuMs(parentPid: number): number {
   return total;
 }
 
-/** The pids of the git helper processes of `parentPid`. */
+// The server's long-lived helper processes: git helpers and the change watcher.
+const HELPER = /git-helper|watch-process/;
+
+/** The pids of the helper processes of `parentPid` (git helpers, the change watcher). */
 export function gitHelperPids(parentPid: number): number[] {
   const pids: number[] = [];
   for (const name of readdirSync('/proc')) {
@@ -71,7 +74,7 @@ export function gitHelperPids(parentPid: number): number[] {
     try {
       const fields = readFileSync(`/proc/${name}/stat`, 'utf8').split(') ')[1]!.split(' ');
       if (Number(fields[1]) !== parentPid) continue;
-      if (readFileSync(`/proc/${name}/cmdline`, 'utf8').includes('git-helper')) pids.push(Number(name));
+      if (HELPER.test(readFileSync(`/proc/${name}/cmdline`, 'utf8'))) pids.push(Number(name));
     } catch {
       // Gone meanwhile.
     }

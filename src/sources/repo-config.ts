@@ -6,6 +6,7 @@ import { availableParallelism } from 'node:os';
 import { envInt, type Fail } from '../env-int.ts';
 import { gitHelperCount } from '../workspace/git-helpers.ts';
 import { isSafeRefName } from '../workspace/refs.ts';
+import { changeWatchFromEnv, NO_WATCH } from '../workspace/watch/change-watch.ts';
 import { REVIEW_HOSTS, type ReviewHost } from './reviews/review-comment.ts';
 
 export interface GitHubAppConfig {
@@ -41,6 +42,8 @@ export interface RepoConfig {
   buildSlots: number;
   /** STINT_GIT_HELPERS: helper processes that spawn the server's git processes (0: the server does). */
   gitHelpers: number;
+  /** STINT_CHANGE_WATCH: what a command touched is learnt from inotify instead of a walk of the tree. */
+  changeWatch: boolean;
   /** A session start skips the mirror fetch when the last one is younger than this (0: always fetch). */
   mirrorFetchIntervalMs: number;
   github: GitHubServerConfig | undefined;
@@ -92,6 +95,7 @@ export function buildRepoConfig(
       256,
     ),
     gitHelpers: gitHelperCount(env, fail),
+    changeWatch: changeWatchFromEnv(env.STINT_CHANGE_WATCH, fail) !== NO_WATCH,
     mirrorFetchIntervalMs: duration(
       'STINT_MIRROR_FETCH_INTERVAL',
       env.STINT_MIRROR_FETCH_INTERVAL,

@@ -18,6 +18,7 @@ test('defaults, durations and the branch prefix', () => {
       buildSlots: Math.min(availableParallelism(), 64),
       mirrorFetchIntervalMs: 2000,
       gitHelpers: Math.min(2, availableParallelism()),
+      changeWatch: true,
       github: undefined,
       reviews: undefined,
     },
@@ -35,6 +36,8 @@ test('defaults, durations and the branch prefix', () => {
     1,
     'the earlier name still counts',
   );
+  assert.equal(buildRepoConfig({}, { STINT_CHANGE_WATCH: 'off' }).changeWatch, false);
+  assert.throws(() => buildRepoConfig({}, { STINT_CHANGE_WATCH: 'sometimes' }), /STINT_CHANGE_WATCH/);
   assert.equal(buildRepoConfig({}, { STINT_WORKSPACE_BUILDS: '1' }).buildSlots, 1);
   assert.throws(() => buildRepoConfig({}, { STINT_WORKSPACE_BUILDS: '0' }), /STINT_WORKSPACE_BUILDS/);
   assert.throws(
