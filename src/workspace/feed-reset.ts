@@ -11,7 +11,7 @@
 import { chmod, lstat, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { forgetFeed, readFeedEntries } from './change-feed.ts';
-import { runGitRaw } from './git.ts';
+import { GitError, runGitRaw } from './git.ts';
 import { DIR_MODE, FILE_MODES } from './mode-reset.ts';
 import type { ServerGitRun } from './server-git.ts';
 
@@ -19,8 +19,9 @@ const CONFIG = ['-c', 'core.trustctime=true', '-c', 'core.checkStat=default', '-
 
 /**
  * Resets the checkout at `workTree` to `commitId` from its feed. False (having changed nothing)
- * when the feed is unknown, for another commit, or not complete (a walk started it); throws when git refuses a path (a path beyond a
- * symbolic link): the caller then resets the whole tree, the feed being dropped by then.
+ * when the feed is unknown, for another commit, or not complete (a walk started it); throws when
+ * git refuses a path (a path beyond a symbolic link): the caller then resets the whole tree, the
+ * feed being dropped by then.
  */
 export async function resetFromFeed(
   gitDir: string,
@@ -43,15 +44,61 @@ export async function resetFromFeed(
       env: { GIT_LITERAL_PATHSPECS: '1' },
       ...(input !== undefined ? { input } : {}),
     });
-  await git(['clean', '-ffdxq', '--', ...paths]);
-  // A mode git does not record (600 for 644) set in the second the file was written leaves its stat
-  // data matching the index: such a file is removed, and written again below.
-  await removeOddModes(workTree, feed.paths);
-  const { stdout } = await git(['ls-files', '-z', '--', ...paths]);
-  if (stdout.length > 0) await git(['checkout-index', '-f', '-u', '-z', '--stdin'], stdout);
+  if (feed.dirs.length === 0 && (await removeLeaves(workTree, paths))) {
+    // Every named path was a file, a link or nothing (a directory the watcher would have named):
+    // all are gone now, and those the base tracks are written again from the index.
+    await checkoutNamed(git, paths);
+  } else {
+    await git(['clean', '-ffdxq', '--', ...paths]);
+    // A mode git does not record (600 for 644) set in the second the file was written leaves its
+    // stat data matching the index: such a file is removed, and written again below.
+    await removeOddModes(workTree, feed.paths);
+    const { stdout } = await git(['ls-files', '-z', '--', ...paths]);
+    if (stdout.length > 0) await git(['checkout-index', '-f', '-u', '-z', '--stdin'], stdout);
+  }
   await putBackDirs(workTree, feed.dirs, paths);
   return true;
 }
+
+// Removes each named path that is a file or a link (under real directories only); false, having
+// removed nothing, when one is a directory.
+async function removeLeaves(workTree: string, paths: readonly string[]): Promise<boolean> {
+  const found = await Promise.all(paths.map((p) => lstat(join(workTree, p)).catch(() => undefined)));
+  if (found.some((st) => st?.isDirectory())) return false;
+  for (const [i, p] of paths.entries()) {
+    if (found[i] && (await realDirInside(workTree, parentOf(p))))
+      await rm(join(workTree, p), { force: true });
+  }
+  return true;
+}
+
+// `checkout-index` of the named paths. Those the index does not hold (made by the session) are
+// reported, and then git writes the files it could but not the index: it runs again with the
+// others only, so that the index holds the stat data of what was written.
+async function checkoutNamed(git: Git, paths: readonly string[]): Promise<void> {
+  let left = [...paths];
+  for (let round = 0; round < 2 && left.length > 0; round++) {
+    try {
+      await git(['checkout-index', '-f', '-u', '-z', '--stdin'], Buffer.from(`${left.join('\0')}\0`));
+      return;
+    } catch (e) {
+      if (!(e instanceof GitError) || e.exitCode !== 1) throw e;
+      const missing = new Set<string>();
+      for (const line of e.stderr.split('\n')) {
+        if (line.trim() === '') continue;
+        const name = NOT_IN_INDEX.exec(line)?.[1];
+        if (name === undefined || !left.includes(name)) throw e;
+        missing.add(name);
+      }
+      left = left.filter((p) => !missing.has(p));
+    }
+  }
+  if (left.length > 0) throw new Error('checkout-index kept failing');
+}
+
+const NOT_IN_INDEX = /^git checkout-index: (.*) is not in the cache$/;
+
+type Git = (args: string[], input?: Buffer) => Promise<{ stdout: Buffer }>;
 
 async function removeOddModes(workTree: string, paths: readonly string[]): Promise<void> {
   for (const p of paths) {
