@@ -11,7 +11,7 @@
 import { chmod, lstat, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { forgetFeed, readFeedEntries } from './change-feed.ts';
-import { GitError, runGitRaw } from './git.ts';
+import { runGitRaw } from './git.ts';
 import { DIR_MODE, FILE_MODES } from './mode-reset.ts';
 import type { ServerGitRun } from './server-git.ts';
 
@@ -47,7 +47,7 @@ export async function resetFromFeed(
   if (feed.dirs.length === 0 && (await removeLeaves(workTree, paths))) {
     // Every named path was a file, a link or nothing (a directory the watcher would have named):
     // all are gone now, and those the base tracks are written again from the index.
-    await checkoutNamed(git, paths);
+    await checkoutNamed(git, commitId, paths);
   } else {
     await git(['clean', '-ffdxq', '--', ...paths]);
     // A mode git does not record (600 for 644) set in the second the file was written leaves its
@@ -72,31 +72,13 @@ async function removeLeaves(workTree: string, paths: readonly string[]): Promise
   return true;
 }
 
-// `checkout-index` of the named paths. Those the index does not hold (made by the session) are
-// reported, and then git writes the files it could but not the index: it runs again with the
-// others only, so that the index holds the stat data of what was written.
-async function checkoutNamed(git: Git, paths: readonly string[]): Promise<void> {
-  let left = [...paths];
-  for (let round = 0; round < 2 && left.length > 0; round++) {
-    try {
-      await git(['checkout-index', '-f', '-u', '-z', '--stdin'], Buffer.from(`${left.join('\0')}\0`));
-      return;
-    } catch (e) {
-      if (!(e instanceof GitError) || e.exitCode !== 1) throw e;
-      const missing = new Set<string>();
-      for (const line of e.stderr.split('\n')) {
-        if (line.trim() === '') continue;
-        const name = NOT_IN_INDEX.exec(line)?.[1];
-        if (name === undefined || !left.includes(name)) throw e;
-        missing.add(name);
-      }
-      left = left.filter((p) => !missing.has(p));
-    }
-  }
-  if (left.length > 0) throw new Error('checkout-index kept failing');
+// The named paths the base tracks are written again: `ls-tree` reads only the base's trees on the
+// way to them, and `checkout-index` (which reads the whole index) runs only when there are some
+// (it writes no index at all when a name is not in it).
+async function checkoutNamed(git: Git, commitId: string, paths: readonly string[]): Promise<void> {
+  const { stdout } = await git(['ls-tree', '-z', '--name-only', '--full-tree', commitId, '--', ...paths]);
+  if (stdout.length > 0) await git(['checkout-index', '-f', '-u', '-z', '--stdin'], stdout);
 }
-
-const NOT_IN_INDEX = /^git checkout-index: (.*) is not in the cache$/;
 
 type Git = (args: string[], input?: Buffer) => Promise<{ stdout: Buffer }>;
 
