@@ -32,6 +32,7 @@ import {
   serverGitDirFor,
   writeServerBase,
 } from './server-git.ts';
+import { changeWatch } from './watch/change-watch.ts';
 
 export interface WorkspacesOptions {
   /** Session checkouts live in `<dir>/<sessionId>`; mirrors and the pool in dot-directories there. */
@@ -196,7 +197,7 @@ export class Workspaces {
         const paths = { tree: dir, git: gitDir };
         if (await this.pool.give(mirror, origin.branch, paths, origin.originUrl)) return 'pooled';
       }
-      await removeTree(dir);
+      await removeWatched(dir);
       await removeTree(gitDir);
       return 'removed';
     });
@@ -224,7 +225,7 @@ export class Workspaces {
     return this.#locked(sessionId, async () => {
       if (!(await decide())) return false;
       this.pool.settled(sessionId);
-      await removeTree(dir);
+      await removeWatched(dir);
       await removeTree(this.gitDirOf(sessionId));
       await removeTree(join(this.dir, '.snapshots', sessionId));
       return true;
@@ -427,4 +428,11 @@ async function readOrigin(gitDir: string): Promise<CheckoutOrigin | undefined> {
   } catch {
     return undefined;
   }
+}
+
+// A checkout's watches go before its files: deleting every file of a watched tree would queue an
+// event for each, as many as would cost every other checkout its change journal (watch/).
+async function removeWatched(dir: string): Promise<void> {
+  await changeWatch().forget(dir);
+  await removeTree(dir);
 }
