@@ -3,7 +3,18 @@
 // leave exactly what a fresh checkout has: no file, mode, symlink, ignored file or empty directory
 // of the previous session, and a server index whose stat cache the next walk can trust.
 import assert from 'node:assert/strict';
-import { chmod, mkdir, readFile, rename, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  lstat,
+  mkdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  symlink,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import fc from 'fast-check';
@@ -59,7 +70,9 @@ const op: fc.Arbitrary<Op> = fc.oneof(
 // What a command does (anything but remove a directory it did not make), or a file tool's write.
 async function apply(dir: string, o: Op): Promise<void> {
   const target = 'file' in o ? join(dir, TRACKED[o.file]!) : join(dir, o.name);
-  const present = await stat(target).then(
+  // A regular file, never through a symbolic link (these tests run as root on some machines: a
+  // write through a link to /etc would land there).
+  const present = await lstat(target).then(
     (s) => s.isFile(),
     () => false,
   );
@@ -67,7 +80,7 @@ async function apply(dir: string, o: Op): Promise<void> {
     // A path whose every parent is a directory or missing, and which is not there yet.
     const parts = p.split('/');
     for (let i = 1; i <= parts.length; i++) {
-      const st = await stat(join(dir, ...parts.slice(0, i))).catch(() => undefined);
+      const st = await lstat(join(dir, ...parts.slice(0, i))).catch(() => undefined);
       if (st && (i === parts.length || !st.isDirectory())) return false;
     }
     return true;
@@ -96,7 +109,7 @@ async function apply(dir: string, o: Op): Promise<void> {
     case 'symlink':
       if (present) {
         await rm(target);
-        await symlink('/etc/passwd', target);
+        await symlink('../nowhere', target);
       }
       return;
     case 'rename':
@@ -197,6 +210,9 @@ test('what a hostile watched command leaves is gone after a reset from the feed'
   await fresh.prepare({ sessionId: 'f', source: fx.source() });
   const dir = ws.dirOf('h');
   const gitDir = ws.gitDirOf('h');
+  const canary = join(fx.root, 'canary.txt');
+  await writeFile(canary, 'outside\n');
+  await chmod(canary, 0o640);
   await asCommand(
     dir,
     async () => {
@@ -207,8 +223,9 @@ test('what a hostile watched command leaves is gone after a reset from the feed'
       await utimes(readme, before.atime, before.mtime);
       await chmod(join(dir, 'script.sh'), 0o600);
       await chmod(join(dir, 'doomed.txt'), 0o755);
+      // A link out of the checkout (to a canary, not a system file: tests may run as root).
       await rm(join(dir, 'with space.txt'));
-      await symlink('/etc/passwd', join(dir, 'with space.txt'));
+      await symlink(canary, join(dir, 'with space.txt'));
       await writeFile(join(dir, 'debug.log'), 'ignored\n');
       await mkdir(join(dir, 'build', 'deep'), { recursive: true });
       await writeFile(join(dir, 'build', 'deep', 'out.o'), 'ignored too\n');
@@ -221,6 +238,8 @@ test('what a hostile watched command leaves is gone after a reset from the feed'
   assert.equal((await readFeedEntries(gitDir, base))?.complete, true);
   assert.equal(await resetWorkTree(gitDir, dir, base, RUN), 'feed');
   assert.deepEqual(await listing(dir), await listing(fresh.dirOf('f')));
+  assert.equal(await readFile(canary, 'utf8'), 'outside\n');
+  assert.equal((await stat(canary)).mode & 0o777, 0o640);
   assert.equal(await gitClean(dir, gitDir, base), '');
 });
 
