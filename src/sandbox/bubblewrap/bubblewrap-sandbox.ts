@@ -59,7 +59,8 @@ export class BubblewrapSandbox implements Sandbox {
     const early = await preflight(req);
     if (early) return early;
     const cwd = await realpath(req.cwd);
-    const root = req.root === undefined ? cwd : await realpath(req.root);
+    // The session guard passes its checkout as both: one path to resolve, not two.
+    const root = req.root === undefined || req.root === req.cwd ? cwd : await realpath(req.root);
     if (root === '/') throw new Error('Sandbox root must not be /');
     const rel = relative(root, cwd);
     if (rel.startsWith('..') || isAbsolute(rel)) {
