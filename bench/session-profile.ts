@@ -8,7 +8,7 @@
  * Extra server environment: PROFILE_ENV='{"STINT_WORKSPACE_POOL_MAX":"64"}'; PROFILE_CPU=dir writes a
  * --cpu-prof of the server there.
  */
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { addSource, scriptPrompt } from '../test/support/git-fixtures.ts';
 import { api, makeTempDir, startServer, waitUntil } from '../test/support/server.ts';
@@ -26,6 +26,22 @@ function cpuMs(pid: number, children = false): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   const at = children ? 13 : 11;
   return (Number(fields[at]) + Number(fields[at + 1])) * 10;
+}
+
+/** CPU ms of each thread of a process, summed by thread name (the main thread is the process's name). */
+function threadCpuMs(pid: number): Map<string, number> {
+  const byName = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = tid === String(pid) ? 'main' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      byName.set(name, (byName.get(name) ?? 0) + (Number(fields[11]) + Number(fields[12])) * 10);
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return byName;
 }
 
 const root = makeTempDir('stint-profile-');
@@ -56,13 +72,33 @@ try {
     rmSync(trace, { force: true });
     const pid = server.proc.pid!;
     const c0 = cpuMs(pid);
+    const th0 = threadCpuMs(pid);
     const k0 = cpuMs(pid, true) + gitHelpersCpuMs(pid);
     const t0 = performance.now();
     const tStart = Date.now();
     await createMany(server, sessions, scriptPrompt('bench', BENCH_SCRIPT), sessions);
-    await waitUntil(async () => (await countDone(server, sessions + 1)) >= sessions + 1, 900_000, 100);
+    // Done when no session is in any state but COMPLETED (one session asked for): the same test as
+    // counting the completed ones, without listing all of them (136 KB) ten times a second.
+    let polls = 0;
+    const notDone = `/sessions?pageSize=1&filter=${encodeURIComponent('state != COMPLETED')}`;
+    const poll = async () => {
+      polls++;
+      return (await api(server, 'GET', notDone)).body.sessions?.length === 0;
+    };
+    await waitUntil(poll, 900_000, 100);
     const wall = performance.now() - t0;
     const cpu = cpuMs(pid) - c0;
+    const threads = [...threadCpuMs(pid)]
+      .map(([name, ms]) => [name, ms - (th0.get(name) ?? 0)] as const)
+      .filter(([, ms]) => ms > 0)
+      .sort((a, b) => b[1] - a[1]);
+    const completed = await countDone(server, sessions + 1);
+    if (completed !== sessions + 1) throw new Error(`${completed} of ${sessions + 1} sessions completed`);
+    // What one poll costs the server: the bench's own share of the burst's server CPU.
+    const p0 = cpuMs(pid);
+    for (let i = 0; i < 100; i++) await poll();
+    const pollMs = (cpuMs(pid) - p0) / 100;
+    polls -= 100;
     const kids = cpuMs(pid, true) + gitHelpersCpuMs(pid) - k0;
     const lines = readFileSync(trace, 'utf8')
       .trim()
@@ -84,6 +120,8 @@ try {
       `${sessions} sessions at once on ${files} files, --concurrency ${concurrency}, ${JSON.stringify(extraEnv)}\n` +
         `load ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}\n` +
         `wall ${round(wall / 1000, 1)} s → ${round(sessions / (wall / 1000), 2)} sessions/s; server CPU ${round(cpu / 1000, 1)} s (${round(cpu / sessions, 0)} ms/session); its child processes (git helpers and what they ran included) ${round(kids / sessions, 0)} ms/session\n` +
+        `the bench's polls: ${polls}, ${round((polls * pollMs) / sessions, 1)} ms/session (${round(pollMs, 2)} ms each)\n` +
+        `server threads, ms/session: ${threads.map(([name, ms]) => `${name} ${round(ms / sessions, 1)}`).join(', ')}\n` +
         `checkouts (debug log): ${JSON.stringify(Object.fromEntries(vias))}\n` +
         `spawns: ${lines.length} (${round(lines.length / sessions, 1)} per session)\n` +
         rows

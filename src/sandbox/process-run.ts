@@ -5,8 +5,8 @@ import { spawn } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { OutputBuffer } from './output-buffer.ts';
-import { exitCodeOf, signalGroup } from './process-group.ts';
-import { descendantsOf, signalPids } from './process-tree.ts';
+import { exitCodeOf } from './process-group.ts';
+import { killTree } from './process-tree.ts';
 import { EXIT_ABORTED, EXIT_TIMEOUT, type RunRequest, type RunResult } from './sandbox.ts';
 
 export interface ProcessRunOptions {
@@ -24,6 +24,8 @@ export interface ProcessRunOptions {
   graceMs: number;
   /** What to say when the process cannot be spawned at all. */
   describe: string;
+  /** Told the process's pid (its process group's id) once it is spawned. */
+  onSpawn?: ((pid: number) => void) | undefined;
 }
 
 /** Resolves with the outcome whatever it is; rejects only if the process cannot be spawned. */
@@ -36,6 +38,7 @@ export function runProcess(opts: ProcessRunOptions): Promise<RunResult> {
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true, // its own process group: killing -pid reaches every descendant
     });
+    if (child.pid !== undefined) opts.onSpawn?.(child.pid);
     const output = new OutputBuffer(opts.maxOutputBytes);
     let timedOut = false;
     let aborted = false;
@@ -44,19 +47,11 @@ export function runProcess(opts: ProcessRunOptions): Promise<RunResult> {
     let done = false;
     let closeCap: NodeJS.Timeout | undefined;
 
-    // SIGTERM to the whole group now, SIGKILL to whatever is left after the grace period.
-    // Descendants are also signalled by pid: one that started its own session has left the group.
+    // SIGTERM to the whole tree now, SIGKILL to whatever is left after the grace period.
     const killGroup = (): void => {
       if (killing || child.pid === undefined) return;
       killing = true;
-      const pgid = child.pid;
-      const tree = descendantsOf(pgid);
-      signalPids(tree, 'SIGTERM');
-      signalGroup(pgid, 'SIGTERM');
-      setTimeout(() => {
-        signalPids([...new Set([...tree, ...descendantsOf(pgid)])], 'SIGKILL');
-        signalGroup(pgid, 'SIGKILL');
-      }, opts.graceMs).unref();
+      killTree(child.pid, opts.graceMs);
     };
     const onAbort = (): void => {
       aborted = true;

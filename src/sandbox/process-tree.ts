@@ -2,6 +2,7 @@
 // group, because a sandboxed command may start its own session (bubblewrap's --new-session does),
 // which takes it out of the group that `kill(-pgid)` reaches.
 import { readdirSync, readFileSync } from 'node:fs';
+import { signalGroup } from './process-group.ts';
 
 function parentOf(pid: number): number | undefined {
   try {
@@ -51,4 +52,18 @@ export function signalPids(pids: readonly number[], signal: NodeJS.Signals): voi
       // already gone
     }
   }
+}
+
+/**
+ * SIGTERM to process group `pgid` now, SIGKILL to whatever is left of it after `graceMs`. Its
+ * descendants are also signalled by pid: one that started its own session has left the group.
+ */
+export function killTree(pgid: number, graceMs: number): void {
+  const tree = descendantsOf(pgid);
+  signalPids(tree, 'SIGTERM');
+  signalGroup(pgid, 'SIGTERM');
+  setTimeout(() => {
+    signalPids([...new Set([...tree, ...descendantsOf(pgid)])], 'SIGKILL');
+    signalGroup(pgid, 'SIGKILL');
+  }, graceMs).unref();
 }

@@ -1,4 +1,5 @@
 // Where the server's git processes are spawned: in a few small helper processes, not by the server.
+// The sandboxes' commands are started there too (src/sandbox/helper-run.ts).
 //
 // Spawning a child blocks the spawning thread until the child has exec'd (libuv forks, then waits on
 // a pipe for the exec to succeed or fail), and the fork copies the spawner's page tables: its CPU
@@ -10,8 +11,8 @@
 //
 // STINT_GIT_HELPERS (default 2; STINT_GIT_THREADS is read when it is unset) sets how many; 0 spawns
 // in the server. A helper that dies fails the runs it had (as a GitError that says so) and is
-// replaced by the next run; one that cannot start at all hands its runs back and git is spawned in
-// the server from then on.
+// replaced by the next run; one that cannot start at all hands its runs back and git (and the
+// sandboxes' commands) are spawned in the server from then on.
 import { type ChildProcess, fork } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -29,9 +30,28 @@ export interface GitHelperReply {
   outcome: GitOutcome;
 }
 
+/**
+ * One piece of work sent to a helper (a git run, or a sandbox command: src/sandbox/helper-run.ts)
+ * and what the sender does with the helper's replies about it, which carry its id.
+ */
+export interface HelperTask {
+  /** A reply about this task; true when it was the last one. */
+  reply(message: { id: number }): boolean;
+  /**
+   * The helper went away before the last reply. `started`: it had loaded, so it may have begun the
+   * task; otherwise it never saw it.
+   */
+  lost(why: string, started: boolean): void;
+}
+
+/** Further messages about a task sent (an abort), to the helper that has it. */
+export interface HelperLink {
+  post(message: { id: number }): void;
+}
+
 interface Helper {
   process: ChildProcess;
-  pending: Map<number, { job: SpawnJob; resolve: (o: GitOutcome) => void }>;
+  pending: Map<number, HelperTask>;
   /** Its module loaded (it said 'ready'). */
   online: boolean;
 }
@@ -73,7 +93,7 @@ const ENTRY = new URL(
 );
 
 // Buffers arrive as plain Uint8Arrays.
-const asBuffer = (u: Uint8Array) => Buffer.from(u.buffer, u.byteOffset, u.length);
+export const asBuffer = (u: Uint8Array) => Buffer.from(u.buffer, u.byteOffset, u.length);
 
 function startHelper(slot: number, entry: URL = ENTRY): Helper {
   // No inherited flags (an inspector port, a big heap): the helper only spawns. `advanced`
@@ -84,39 +104,23 @@ function startHelper(slot: number, entry: URL = ENTRY): Helper {
     stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
   });
   const helper: Helper = { process: child, pending: new Map(), online: false };
-  child.on('message', (reply: GitHelperReply | 'ready') => {
+  child.on('message', (reply: { id: number } | 'ready') => {
     if (reply === 'ready') {
       helper.online = true;
       return;
     }
-    const job = helper.pending.get(reply.id);
-    if (!job) return;
+    const task = helper.pending.get(reply.id);
+    if (!task?.reply(reply)) return;
     helper.pending.delete(reply.id);
     if (helper.pending.size === 0) idle(child);
-    const o = reply.outcome;
-    if (o.ok) job.resolve({ ...o, stdout: asBuffer(o.stdout) });
-    else job.resolve(o.partialStdout ? { ...o, partialStdout: asBuffer(o.partialStdout) } : o);
   });
   const fail = (why: string) => {
     if (helpers[slot] === helper) helpers[slot] = undefined;
-    // A helper that never started (its module could not load): spawn in the server from now on,
-    // and run what it was sent here; none of it had started.
+    // A helper that never started (its module could not load): run here from now on.
     if (!helper.online) count = 0;
-    for (const [id, job] of helper.pending) {
+    for (const [id, task] of helper.pending) {
       helper.pending.delete(id);
-      if (!helper.online) {
-        spawnCollect(job.job).then(job.resolve);
-        continue;
-      }
-      // It may have started git: running it again could repeat what git did (a push).
-      const error: GitErrorInit = {
-        args: job.job.args,
-        exitCode: null,
-        stderr: '',
-        reason: 'spawn',
-        detail: why,
-      };
-      job.resolve({ ok: false, error });
+      task.lost(why, helper.online);
     }
   };
   child.on('error', (err) => fail(`the git helper failed: ${err.message}`));
@@ -138,12 +142,15 @@ function busy(helper: ChildProcess): void {
 }
 
 /**
- * Runs the job on the least busy git helper (or here, with STINT_GIT_HELPERS=0). Its environment is
- * computed by the caller: the calling thread's as it is now.
+ * Sends `request` (given the task's id) to the least busy helper, whose replies go to `task`; undefined
+ * when there are no helpers (STINT_GIT_HELPERS=0): the caller runs it here.
  */
-export function runOnGitHelper(job: SpawnJob): Promise<GitOutcome> {
+export function sendToHelper(
+  request: (id: number) => { id: number },
+  task: HelperTask,
+): HelperLink | undefined {
   const n = helperCount();
-  if (n === 0) return spawnCollect(job);
+  if (n === 0) return undefined;
   let slot = 0;
   for (let i = 0; i < n; i++) {
     helpers[i] ??= startHelper(i);
@@ -151,13 +158,55 @@ export function runOnGitHelper(job: SpawnJob): Promise<GitOutcome> {
   }
   const helper = helpers[slot]!;
   const id = nextId++;
-  return new Promise((resolve) => {
-    if (helper.pending.size === 0) busy(helper.process);
-    helper.pending.set(id, { job, resolve });
-    const request: GitHelperRequest = { id, job };
-    // A helper that has just died: 'exit' fails this run with the others it had.
-    helper.process.send(request, (err) => {
+  if (helper.pending.size === 0) busy(helper.process);
+  helper.pending.set(id, task);
+  const post = (message: { id: number }): void => {
+    // A helper that has just died: 'exit' fails the task with the others it had.
+    if (!helper.process.connected) return;
+    helper.process.send(message, (err) => {
       if (err) helper.process.kill();
     });
+  };
+  post(request(id));
+  return { post };
+}
+
+/** The pids of the running helpers (tests). */
+export function helperPids(): number[] {
+  return helpers.flatMap((h) => (h?.process.pid === undefined ? [] : [h.process.pid]));
+}
+
+/**
+ * Runs the job on the least busy git helper (or here, with STINT_GIT_HELPERS=0). Its environment is
+ * computed by the caller: the calling thread's as it is now.
+ */
+export function runOnGitHelper(job: SpawnJob): Promise<GitOutcome> {
+  return new Promise((resolve) => {
+    const task: HelperTask = {
+      reply(message) {
+        const o = (message as GitHelperReply).outcome;
+        if (o.ok) resolve({ ...o, stdout: asBuffer(o.stdout) });
+        else resolve(o.partialStdout ? { ...o, partialStdout: asBuffer(o.partialStdout) } : o);
+        return true;
+      },
+      lost(why, started) {
+        // Never started (its module could not load): run it here; the helper had not begun it.
+        if (!started) {
+          spawnCollect(job).then(resolve);
+          return;
+        }
+        // It may have started git: running it again could repeat what git did (a push).
+        const error: GitErrorInit = {
+          args: job.args,
+          exitCode: null,
+          stderr: '',
+          reason: 'spawn',
+          detail: why,
+        };
+        resolve({ ok: false, error });
+      },
+    };
+    const link = sendToHelper((id): GitHelperRequest => ({ id, job }), task);
+    if (!link) spawnCollect(job).then(resolve);
   });
 }

@@ -138,9 +138,12 @@ export function runExtensionsStoreContract(
       const s = sessionFixture('t-send');
       await store.createSession(s, { wantsWork: false }, []);
       await store.webhooks.fanOut(100, build([]));
+      const pendingAt = await store.webhooks.nextDueTime();
+      assert.ok(pendingAt !== undefined && pendingAt <= nowMicros(), 'due now');
 
       const [due] = await store.webhooks.claimDue('a', 60_000, 10);
       assert.ok(due);
+      assert.equal(await store.webhooks.nextDueTime(), undefined, 'leased: not due');
       assert.equal(due.url, 'http://127.0.0.1:9/wh_send');
       assert.equal(due.secret, 'whsec_dGVzdA==');
       assert.equal(JSON.parse(due.payload).kind, 'created');
@@ -178,6 +181,7 @@ export function runExtensionsStoreContract(
         attempt: { time: nowMicros(), durationMs: 3, statusCode: 204 },
         status: 'succeeded',
       });
+      assert.equal(await store.webhooks.nextDueTime(), undefined, 'nothing pending');
       const got = await store.webhooks.getDelivery('t-send', 'wh_send', due.delivery.id);
       assert.equal(got?.delivery.status, 'succeeded');
       assert.equal(got?.delivery.attempts, 2);

@@ -4,6 +4,7 @@
 // the sandbox's pid namespace, which takes every process inside with it.
 import { realpath } from 'node:fs/promises';
 import { isAbsolute, relative } from 'node:path';
+import { runSandboxProcess } from '../helper-run.ts';
 import {
   FORWARDER_SOURCE,
   proxyEnv,
@@ -12,7 +13,7 @@ import {
   SANDBOX_PROXY_SOCKET,
 } from '../network/forwarder.ts';
 import { DEFAULT_NETWORK, type SandboxNetworkOptions, withAllowlistProxy } from '../network/with-proxy.ts';
-import { preflight, runProcess } from '../process-run.ts';
+import { preflight } from '../process-run.ts';
 import type { RunRequest, RunResult, Sandbox } from '../sandbox.ts';
 import { buildSandboxEnv, DEFAULT_PATH } from '../sandbox-env.ts';
 import { type BwrapFeatures, bwrapArgs, DEFAULT_READ_ONLY_PATHS } from './bwrap-args.ts';
@@ -58,7 +59,8 @@ export class BubblewrapSandbox implements Sandbox {
     const early = await preflight(req);
     if (early) return early;
     const cwd = await realpath(req.cwd);
-    const root = req.root === undefined ? cwd : await realpath(req.root);
+    // The session guard passes its checkout as both: one path to resolve, not two.
+    const root = req.root === undefined || req.root === req.cwd ? cwd : await realpath(req.root);
     if (root === '/') throw new Error('Sandbox root must not be /');
     const rel = relative(root, cwd);
     if (rel.startsWith('..') || isAbsolute(rel)) {
@@ -107,7 +109,7 @@ export class BubblewrapSandbox implements Sandbox {
     command: string[],
     env: Record<string, string>,
   ): Promise<RunResult> {
-    return runProcess({
+    return runSandboxProcess({
       file: this.#opts.bwrapPath,
       args: [...args, '--', ...command],
       cwd,

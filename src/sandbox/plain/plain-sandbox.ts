@@ -1,12 +1,14 @@
-// Runs commands as plain child processes of the server, each in its own process group, with a
-// minimal environment. No filesystem or network isolation: for trusted set-ups and development.
+// Runs commands as plain processes (started by a git helper process: ../helper-run.ts), each in its
+// own process group, with a minimal environment. No filesystem or network isolation: for trusted
+// set-ups and development.
 // A network allowlist cannot be enforced here: the command gets the proxy variables pointing at an
 // allowlist proxy on the loopback (so tools that honour them are filtered and blocked hosts are
 // reported), but anything that connects directly still reaches the whole network.
 
+import { runSandboxProcess } from '../helper-run.ts';
 import { proxyEnv } from '../network/forwarder.ts';
 import { DEFAULT_NETWORK, type SandboxNetworkOptions, withAllowlistProxy } from '../network/with-proxy.ts';
-import { preflight, runProcess } from '../process-run.ts';
+import { preflight } from '../process-run.ts';
 import type { RunRequest, RunResult, Sandbox } from '../sandbox.ts';
 import { buildSandboxEnv, DEFAULT_PATH } from '../sandbox-env.ts';
 
@@ -47,7 +49,7 @@ export class PlainSandbox implements Sandbox {
   }
 
   #spawn(req: RunRequest, env: Record<string, string>): Promise<RunResult> {
-    return runProcess({
+    return runSandboxProcess({
       file: '/bin/sh',
       args: ['-c', WRAPPER, 'sh', req.command],
       cwd: req.cwd,

@@ -23,6 +23,14 @@ import { newDeliveryId } from './webhook-ids.ts';
 import { endpointToRow, endpointWants, rowToAttempt, rowToDelivery, rowToEndpoint } from './webhook-rows.ts';
 
 type W = Kysely<DB & ExtraTables>;
+
+// The dispatcher's two reads at every wake, as SQL for the adapter's readNow (SQLite).
+const OUTBOX_ANY = 'select "id" from "webhook_outbox" limit 1';
+const NEXT_DUE =
+  'select min("d"."next_attempt_time") as "t" from "webhook_deliveries" as "d" ' +
+  'inner join "webhook_endpoints" as "e" on "e"."id" = "d"."endpoint_id" ' +
+  `where "d"."status" = 'pending' and ("d"."lease_expires_at" is null or "d"."lease_expires_at" < ?) ` +
+  'and "e"."disabled" = 0';
 const CHUNK = 200;
 
 async function insertChunked<T>(rows: T[], insert: (chunk: T[]) => Promise<unknown>): Promise<void> {
@@ -96,7 +104,11 @@ export class SqlWebhookStore implements WebhookStore {
   }
 
   async fanOut(limit: number, build: (item: OutboxItem) => WebhookEventDraft[]): Promise<number> {
-    const any = await this.#db.selectFrom('webhook_outbox').select('id').limit(1).executeTakeFirst();
+    // Run at every session change: SQLite's prepared statement at once where it can.
+    const now = this.#adapter.readNow?.<{ id: number }>(OUTBOX_ANY, []);
+    const any = now
+      ? now.row
+      : await this.#db.selectFrom('webhook_outbox').select('id').limit(1).executeTakeFirst();
     if (!any) return 0; // the common case needs no write transaction
     return this.#write(async (trx) => {
       const rows = await trx
@@ -258,16 +270,20 @@ export class SqlWebhookStore implements WebhookStore {
   }
 
   async nextDueTime(): Promise<number | undefined> {
-    const row = await this.#db
-      .selectFrom('webhook_deliveries as d')
-      .innerJoin('webhook_endpoints as e', 'e.id', 'd.endpoint_id')
-      .select((eb) => eb.fn.min('d.next_attempt_time').as('t'))
-      .where('d.status', '=', 'pending')
-      .where((w) =>
-        w.or([w('d.lease_expires_at', 'is', null), w('d.lease_expires_at', '<', this.#adapter.now())]),
-      )
-      .where('e.disabled', '=', 0)
-      .executeTakeFirst();
+    // Run at every session change too (after fanOut).
+    const now = this.#adapter.readNow?.<{ t: number | bigint | null }>(NEXT_DUE, [this.#adapter.now()]);
+    const row = now
+      ? now.row
+      : await this.#db
+          .selectFrom('webhook_deliveries as d')
+          .innerJoin('webhook_endpoints as e', 'e.id', 'd.endpoint_id')
+          .select((eb) => eb.fn.min('d.next_attempt_time').as('t'))
+          .where('d.status', '=', 'pending')
+          .where((w) =>
+            w.or([w('d.lease_expires_at', 'is', null), w('d.lease_expires_at', '<', this.#adapter.now())]),
+          )
+          .where('e.disabled', '=', 0)
+          .executeTakeFirst();
     return row?.t === null || row?.t === undefined ? undefined : Number(row.t);
   }
 

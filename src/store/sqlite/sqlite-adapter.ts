@@ -1,8 +1,13 @@
 import type Database from 'better-sqlite3';
-import { type Kysely, sql } from 'kysely';
+import { CompiledQuery, type Kysely } from 'kysely';
 import { nowMicros } from '../../domain/time.ts';
 import type { SqlAdapter } from '../sql/adapter.ts';
 import type { DB } from '../sql/schema.ts';
+
+// Compiled once: every session change is a transaction.
+const BEGIN = CompiledQuery.raw('begin immediate');
+const COMMIT = CompiledQuery.raw('commit');
+const ROLLBACK = CompiledQuery.raw('rollback');
 
 /** SQLite: one connection, writes serialised by BEGIN IMMEDIATE so a read-then-write never deadlocks. */
 export const sqliteAdapter: SqlAdapter = {
@@ -10,13 +15,13 @@ export const sqliteAdapter: SqlAdapter = {
   capabilities: { skipLocked: false, multiProcess: false },
   async writeTransaction<T>(db: Kysely<DB>, fn: (trx: Kysely<DB>) => Promise<T>): Promise<T> {
     return db.connection().execute(async (conn) => {
-      await sql`begin immediate`.execute(conn);
+      await conn.executeQuery(BEGIN);
       try {
         const result = await fn(conn);
-        await sql`commit`.execute(conn);
+        await conn.executeQuery(COMMIT);
         return result;
       } catch (err) {
-        await sql`rollback`.execute(conn);
+        await conn.executeQuery(ROLLBACK);
         throw err;
       }
     });
