@@ -13,12 +13,12 @@
 // in the server. A helper that dies fails the runs it had (as a GitError that says so) and is
 // replaced by the next run; one that cannot start at all hands its runs back and git (and the
 // sandboxes' commands) are spawned in the server from then on.
-import { type ChildProcess, fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { envInt, type Fail } from '../env-int.ts';
 import { type GitOutcome, type SpawnJob, spawnCollect } from './git.ts';
 import type { GitErrorInit } from './git-error.ts';
+import { busy, forkHelper, idle } from './helper-process.ts';
 
 export interface GitHelperRequest {
   id: number;
@@ -96,13 +96,7 @@ const ENTRY = new URL(
 export const asBuffer = (u: Uint8Array) => Buffer.from(u.buffer, u.byteOffset, u.length);
 
 function startHelper(slot: number, entry: URL = ENTRY): Helper {
-  // No inherited flags (an inspector port, a big heap): the helper only spawns. `advanced`
-  // serialization carries Buffers (as Uint8Arrays) both ways.
-  const child = fork(fileURLToPath(entry), [], {
-    execArgv: [],
-    serialization: 'advanced',
-    stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
-  });
+  const child = forkHelper(entry);
   const helper: Helper = { process: child, pending: new Map(), online: false };
   child.on('message', (reply: { id: number } | 'ready') => {
     if (reply === 'ready') {
@@ -128,17 +122,6 @@ function startHelper(slot: number, entry: URL = ENTRY): Helper {
   // After the listeners: adding a 'message' listener refs the channel again.
   idle(child);
   return helper;
-}
-
-// An idle helper keeps nothing alive: the server may exit, and its helpers with it.
-function idle(helper: ChildProcess): void {
-  helper.unref();
-  helper.channel?.unref();
-}
-
-function busy(helper: ChildProcess): void {
-  helper.ref();
-  helper.channel?.ref();
 }
 
 /**

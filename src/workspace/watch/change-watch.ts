@@ -6,8 +6,8 @@
 // set walks the whole tree. Anything going wrong (the process cannot start or dies, a journal
 // is unknown) answers "not known", which has the same effect; nothing here can make a change set
 // miss a change the walk would see, within the limits of inotify (tree-watches.ts).
-import { type ChildProcess, fork } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
+import { busy, forkHelper, idle } from '../helper-process.ts';
 import type { Journal } from './tree-watches.ts';
 
 export type { Journal } from './tree-watches.ts';
@@ -103,11 +103,7 @@ export class ProcessChangeWatch implements ChangeWatch {
   }
 
   #start(): Running {
-    const child = fork(fileURLToPath(this.#entry), [], {
-      execArgv: [],
-      serialization: 'advanced',
-      stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
-    });
+    const child = forkHelper(this.#entry);
     const running: Running = { process: child, pending: new Map(), online: false };
     child.on('message', (reply: WatchReply | 'ready') => {
       if (reply === 'ready') {
@@ -132,17 +128,6 @@ export class ProcessChangeWatch implements ChangeWatch {
     idle(child);
     return running;
   }
-}
-
-// An idle watcher keeps nothing alive: the server may exit, and the watcher with it.
-function idle(child: ChildProcess): void {
-  child.unref();
-  child.channel?.unref();
-}
-
-function busy(child: ChildProcess): void {
-  child.ref();
-  child.channel?.ref();
 }
 
 /** STINT_CHANGE_WATCH: `on` (default) or `off`. */
