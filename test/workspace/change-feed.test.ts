@@ -153,6 +153,36 @@ async function startsFed(watched: boolean) {
   );
 }
 
+test('two commands at once in one checkout share no journal: the feed is dropped, the walk sees both', async () => {
+  const ws = fx.workspaces('overlap', { poolSize: 0 });
+  const { baseCommitId: base } = await ws.prepare({ sessionId: 'o1', source: fx.source() });
+  const dir = ws.dirOf('o1');
+  let release: () => void = () => undefined;
+  const gate = new Promise<void>((r) => {
+    release = r;
+  });
+  // The first writes before the second starts, and ends after the second ended.
+  const first = asCommand(
+    dir,
+    async () => {
+      await writeFile(join(dir, 'first.txt'), 'first\n');
+      await gate;
+    },
+    watch,
+  );
+  for (let i = 0; i < 500 && !existsSync(join(dir, 'first.txt')); i++) await sleep(10);
+  await asCommand(dir, () => writeFile(join(dir, 'second.txt'), 'second\n'), watch);
+  release();
+  await first;
+  assert.equal(await readFeed(ws.gitDirOf('o1'), base), undefined);
+  const r = await both(ws, 'o1', base);
+  assert.equal(r.via, 'walk');
+  assert.deepEqual(
+    r.files.map((f) => f.path),
+    ['first.txt', 'second.txt'],
+  );
+});
+
 async function walkDuringCommand(watched: boolean) {
   const name = watched ? 'racing-watched' : 'racing';
   const ws = fx.workspaces(name, { poolSize: 0 });

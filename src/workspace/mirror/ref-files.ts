@@ -27,12 +27,23 @@ export async function readRefFile(gitDir: string, ref: string): Promise<string |
 export async function writeRefFile(gitDir: string, ref: string, id: string): Promise<void> {
   if (!COMMIT_ID.test(id)) throw new Error(`invalid object id ${id}`);
   const file = join(gitDir, ref);
-  await mkdir(dirname(file), { recursive: true });
   // The temporary file lives outside refs/: a concurrent fetch walking refs/ would otherwise read
   // the half-written name as a ref ("bad object refs/...tmp") and fail.
   const tmpDir = join(gitDir, 'stint-tmp');
-  await mkdir(tmpDir, { recursive: true });
   const tmp = join(tmpDir, `${randomBytes(8).toString('hex')}.ref`);
-  await writeFile(tmp, `${id}\n`);
-  await rename(tmp, file);
+  // git removes a refs/ directory it has just emptied (deleting or packing the last ref in it), so
+  // the directory made here can be gone by the rename: 200 sessions starting at once hit it. Again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await mkdir(dirname(file), { recursive: true });
+      await mkdir(tmpDir, { recursive: true });
+      await writeFile(tmp, `${id}\n`);
+      await rename(tmp, file);
+      return;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= MAX_ATTEMPTS) throw e;
+    }
+  }
 }
+
+const MAX_ATTEMPTS = 8;

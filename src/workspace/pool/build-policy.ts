@@ -6,7 +6,9 @@
 // waiting on their model) it builds at once. It never waits when nothing of its source is out with
 // a session (nothing can come back), nor longer than twenty builds would take (at least 2 s, at
 // most a minute): a burst of 100 sessions on a 2-core machine waited ~6 s for a returned checkout,
-// longer than the four builds' time it used to allow, and wrote 17 checkouts.
+// longer than the four builds' time it used to allow, and wrote 17 checkouts. And it waits only
+// while checkouts do come back: when none has for four builds' time (at least 2 s), the sessions
+// out hold theirs (a model, a long command) and it builds.
 import type { BuildGate } from './build-gate.ts';
 import { CpuIdle } from './cpu-idle.ts';
 
@@ -33,11 +35,17 @@ export class BuildPolicy {
 
   /**
    * Whether a session that has waited `waitedMs` so far, with `out` checkouts of its source held
-   * by sessions or being built, should keep waiting for one of them rather than build.
+   * by sessions or being built and the last one back `sinceReturnMs` ago (at most `waitedMs`),
+   * should keep waiting for one of them rather than build.
    */
-  keepWaiting(waitedMs: number, out: number): boolean {
-    if (out <= 0 || waitedMs >= this.maxWaitMs) return false;
+  keepWaiting(waitedMs: number, out: number, sinceReturnMs = 0): boolean {
+    if (out <= 0 || waitedMs >= this.maxWaitMs || sinceReturnMs >= this.returnHorizonMs) return false;
     return this.cpuBusy();
+  }
+
+  /** Longer than this without a checkout coming back: none is about to. */
+  get returnHorizonMs(): number {
+    return Math.max(MIN_WAIT_MS, 4 * (this.#buildMs ?? 0));
   }
 
   /** Whether the cores were all (nearly) busy over the last sample window. */

@@ -54,6 +54,8 @@ interface PoolEntry {
   resetting: Set<Promise<void>>;
   /** Sessions waiting for an entry to be put in this pool. */
   arrivals: Set<() => void>;
+  /** When an entry last came into this pool (performance.now()). */
+  lastArrival?: number;
 }
 
 /** Where a checkout lives: its files and its server git dir. */
@@ -137,7 +139,7 @@ export class CheckoutPool {
           short = true;
           this.#short++;
         }
-        if (this.#policy.keepWaiting(waited(), this.#out(pool))) {
+        if (this.#policy.keepWaiting(waited(), this.#out(pool), sinceArrival(pool, waited()))) {
           await this.#arrivalOr(pool, Math.min(RECHECK_MS, this.#policy.maxWaitMs - waited()));
           continue;
         }
@@ -150,7 +152,7 @@ export class CheckoutPool {
           continue;
         }
         // Granted after a wait: the machine may have become busy meanwhile.
-        if (this.#policy.keepWaiting(waited(), this.#out(pool))) {
+        if (this.#policy.keepWaiting(waited(), this.#out(pool), sinceArrival(pool, waited()))) {
           release();
           continue;
         }
@@ -212,6 +214,7 @@ export class CheckoutPool {
   }
 
   #arrived(pool: PoolEntry): void {
+    pool.lastArrival = performance.now();
     const waiting = [...pool.arrivals];
     pool.arrivals.clear();
     for (const wake of waiting) wake();
@@ -445,4 +448,9 @@ function branchDirName(branch: string): string {
     .replace(/^[.-]+/, '')
     .slice(0, 60);
   return `${readable}-${createHash('sha256').update(branch).digest('hex').slice(0, 12)}`;
+}
+
+// How long since a checkout last came into the pool (at most how long this session has waited).
+function sinceArrival(pool: PoolEntry, waited: number): number {
+  return pool.lastArrival === undefined ? waited : Math.min(waited, performance.now() - pool.lastArrival);
 }

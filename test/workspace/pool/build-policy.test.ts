@@ -46,6 +46,12 @@ test('wait only with a busy CPU, something of the source out, and not past the l
   assert.equal(policy.keepWaiting(0, 0), false, 'nothing can come back: build');
   assert.equal(policy.keepWaiting(0, 3), true, 'busy CPU, checkouts out: wait');
   assert.equal(policy.keepWaiting(policy.maxWaitMs, 3), false, 'waited long enough');
+  assert.equal(policy.keepWaiting(5000, 3, 100), true, 'checkouts keep coming back: wait on');
+  assert.equal(
+    policy.keepWaiting(5000, 3, policy.returnHorizonMs),
+    false,
+    'none came back for a while: those out are held, build',
+  );
   rate.value = 1.5;
   c.advance(150);
   assert.equal(policy.keepWaiting(0, 3), false, 'idle CPU: build at once');
