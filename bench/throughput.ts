@@ -131,6 +131,15 @@ async function measureRss(bare: string, inFlight: number): Promise<number> {
     const ids = await createMany(server2, inFlight, scriptPrompt('hold', hold));
     await waitUntil(
       async () => {
+        // A session that failed will never be in flight: say so now, not after the whole wait.
+        const failed = await api(
+          server2,
+          'GET',
+          `/sessions?pageSize=1&filter=${encodeURIComponent('state = FAILED')}`,
+        );
+        if (failed.body.sessions.length > 0) {
+          throw new Error(`a session of the RSS phase failed: ${JSON.stringify(failed.body.sessions[0])}`);
+        }
         const res = await api(
           server2,
           'GET',
