@@ -1,13 +1,16 @@
 // Resets a checkout to its base from its change feed (src/workspace/change-feed.ts): when the feed
-// is known and the next session wants the same commit, only the paths it names can differ from the
-// base, so only those are looked at; the full reset (src/workspace/server-git.ts) walks the whole
-// tree three times (modes, clean, read-tree).
+// names every change since the base and the next session wants the same commit, only those paths
+// can differ from the base, so only those are looked at; the full reset (src/workspace/server-git.ts)
+// walks the whole tree three times (modes, clean, read-tree).
 //
-// For the named paths: `clean` removes what the base does not track (ignored files included),
-// `checkout-index` writes again each tracked file whose stat data differ from the server's index
-// (ctime trusted: a file changed with its mtime and size put back is written too), the directories
-// the feed names get a fresh checkout's mode back, and the directories left empty (made by the
-// session: a base directory always holds a tracked file again) are removed.
+// When the feed names no directory, the named files and links are removed and those the base
+// tracks are written back (`ls-tree` of the named paths, then `checkout-index`). Otherwise `clean`
+// removes what the base does not track under the named paths (ignored files included), files in
+// modes git does not record are removed, and `checkout-index` writes again each tracked file whose
+// stat data differ from the server's index (ctime trusted: a file changed with its mtime and size
+// put back is written too). Either way the directories the feed names get a fresh checkout's mode
+// back, and the directories left empty (made by the session: a base directory always holds a
+// tracked file again) are removed.
 import { chmod, lstat, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { forgetFeed, readFeedEntries } from './change-feed.ts';
@@ -15,7 +18,15 @@ import { runGitRaw } from './git.ts';
 import { DIR_MODE, FILE_MODES } from './mode-reset.ts';
 import type { ServerGitRun } from './server-git.ts';
 
-const CONFIG = ['-c', 'core.trustctime=true', '-c', 'core.checkStat=default', '-c', 'core.symlinks=true'];
+/** How every reset's git runs: ctime trusted, full stat checks, symlinks as symlinks. */
+export const RESET_CONFIG = [
+  '-c',
+  'core.trustctime=true',
+  '-c',
+  'core.checkStat=default',
+  '-c',
+  'core.symlinks=true',
+];
 
 /**
  * Resets the checkout at `workTree` to `commitId` from its feed. False (having changed nothing)
@@ -37,7 +48,7 @@ export async function resetFromFeed(
   if (paths.length === 0) return true;
   // Raw output: a directory's listing may hold names that are not UTF-8.
   const git = (args: string[], input?: Buffer) =>
-    runGitRaw(['--git-dir', gitDir, '--work-tree', workTree, ...CONFIG, ...args], {
+    runGitRaw(['--git-dir', gitDir, '--work-tree', workTree, ...RESET_CONFIG, ...args], {
       ...run,
       cwd: workTree,
       // Pathspecs are the names themselves: no glob or magic in a file name means anything.

@@ -11,7 +11,7 @@ import { copyFile, mkdir, readdir, readFile, rename, stat, utimes, writeFile } f
 import { basename, dirname, join } from 'node:path';
 import { COMMIT_ID } from '../domain/commit-id.ts';
 import { forgetFeed } from './change-feed.ts';
-import { resetFromFeed } from './feed-reset.ts';
+import { RESET_CONFIG, resetFromFeed } from './feed-reset.ts';
 import { type GitOptions, runGit } from './git.ts';
 import type { Mirror } from './mirror/mirror.ts';
 import { resetModes } from './mode-reset.ts';
@@ -102,8 +102,8 @@ export async function resetWorkTree(
   // The previous session's change-set index (src/workspace/server-change-set.ts): the next one
   // starts anew.
   await removeTree(join(gitDir, SESSION_INDEX));
-  const hasIndex = await readFile(join(gitDir, 'index')).then(
-    () => true,
+  const hasIndex = await stat(join(gitDir, 'index')).then(
+    (st) => st.isFile(),
     () => false,
   );
   // What the previous session changed, when its change feed knows (the same commit again).
@@ -115,9 +115,8 @@ export async function resetWorkTree(
   // Git records no directory modes: put back those the previous agent changed (a directory it
   // locked would also stop clean and the checkout from entering it).
   await resetModes(workTree);
-  const cfg = ['-c', 'core.trustctime=true', '-c', 'core.checkStat=default', '-c', 'core.symlinks=true'];
-  if (hasIndex) await serverGit(gitDir, workTree, [...cfg, 'clean', '-ffdxq'], run);
-  await serverGit(gitDir, workTree, [...cfg, 'read-tree', '--reset', '-u', commitId], run);
+  if (hasIndex) await serverGit(gitDir, workTree, [...RESET_CONFIG, 'clean', '-ffdxq'], run);
+  await serverGit(gitDir, workTree, [...RESET_CONFIG, 'read-tree', '--reset', '-u', commitId], run);
   return 'full';
 }
 
