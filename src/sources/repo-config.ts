@@ -6,7 +6,7 @@ import { availableParallelism } from 'node:os';
 import { envInt, type Fail } from '../env-int.ts';
 import { gitHelperCount } from '../workspace/git-helpers.ts';
 import { isSafeRefName } from '../workspace/refs.ts';
-import { changeWatchFromEnv, NO_WATCH } from '../workspace/watch/change-watch.ts';
+import { changeWatchEnabled } from '../workspace/watch/change-watch.ts';
 import { REVIEW_HOSTS, type ReviewHost } from './reviews/review-comment.ts';
 
 export interface GitHubAppConfig {
@@ -95,7 +95,7 @@ export function buildRepoConfig(
       256,
     ),
     gitHelpers: gitHelperCount(env, fail),
-    changeWatch: changeWatchFromEnv(env.STINT_CHANGE_WATCH, fail) !== NO_WATCH,
+    changeWatch: changeWatchEnabled(env.STINT_CHANGE_WATCH, fail),
     mirrorFetchIntervalMs: duration(
       'STINT_MIRROR_FETCH_INTERVAL',
       env.STINT_MIRROR_FETCH_INTERVAL,

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { Store } from '../store/store.ts';
 import { setGitHelpers } from '../workspace/git-helpers.ts';
 import { MirrorPins } from '../workspace/mirror/pins.ts';
-import { changeWatchFromEnv, NO_WATCH, setChangeWatch } from '../workspace/watch/change-watch.ts';
+import { changeWatchFor, setChangeWatch } from '../workspace/watch/change-watch.ts';
 import { Workspaces } from '../workspace/workspaces.ts';
 import { GitHubAccess } from './github/github-access.ts';
 import { GitHubCatalog } from './github/github-catalog.ts';
@@ -43,7 +43,7 @@ export function createRepoServices(opts: RepoServicesOptions): RepoServices {
     log: opts.log,
   });
   setGitHelpers(opts.config.gitHelpers);
-  setChangeWatch(opts.config.changeWatch ? changeWatchFromEnv('on', (m) => new Error(m)) : NO_WATCH);
+  setChangeWatch(changeWatchFor(opts.config.changeWatch));
   const workspaces = new Workspaces({
     dir: opts.workspacesDir,
     poolSize: opts.config.poolSize,

@@ -130,12 +130,17 @@ export class ProcessChangeWatch implements ChangeWatch {
   }
 }
 
-/** STINT_CHANGE_WATCH: `on` (default) or `off`. */
-export function changeWatchFromEnv(value: string | undefined, fail: (message: string) => Error): ChangeWatch {
+/** STINT_CHANGE_WATCH: `on` (default) or `off`, as a boolean. */
+export function changeWatchEnabled(value: string | undefined, fail: (message: string) => Error): boolean {
   const v = (value ?? 'on').trim().toLowerCase();
-  if (v === 'on' || v === '1' || v === 'true') return shared();
-  if (v === 'off' || v === '0' || v === 'false') return NO_WATCH;
+  if (v === 'on' || v === '1' || v === 'true') return true;
+  if (v === 'off' || v === '0' || v === 'false') return false;
   throw fail(`STINT_CHANGE_WATCH must be on or off, got ${JSON.stringify(value)}`);
+}
+
+/** The process's shared watcher when enabled, else NO_WATCH. */
+export function changeWatchFor(enabled: boolean): ChangeWatch {
+  return enabled ? shared() : NO_WATCH;
 }
 
 let sharedWatch: ProcessChangeWatch | undefined;
@@ -154,6 +159,6 @@ export function setChangeWatch(watch: ChangeWatch): void {
 
 /** The process's change watcher (runner and workspace share it). */
 export function changeWatch(): ChangeWatch {
-  current ??= changeWatchFromEnv(process.env.STINT_CHANGE_WATCH, (m) => new Error(m));
+  current ??= changeWatchFor(changeWatchEnabled(process.env.STINT_CHANGE_WATCH, (m) => new Error(m)));
   return current;
 }
