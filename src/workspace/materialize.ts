@@ -7,6 +7,7 @@
 // pool): no git command reads the checkout's own .git, so what the previous agent left there does
 // not matter, and the stat cache of the server's index makes a reset cost what differs.
 import { chmod, mkdir, stat } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { COMMIT_ID } from '../domain/commit-id.ts';
 import type { Mirror } from './mirror/mirror.ts';
 import { isSafeRefName } from './refs.ts';
@@ -16,6 +17,7 @@ import {
   ensureCommit,
   resetWorkTree,
   type ServerGitRun,
+  settleIndex,
   tooManyPacks,
   writeAgentGitDir,
 } from './server-git.ts';
@@ -49,8 +51,8 @@ export async function materializeCheckout(opts: MaterializeOptions): Promise<voi
     background: opts.background === true,
   };
   const format = commitId.length === 64 ? 'sha256' : 'sha1';
-  const exists = await isDir(opts.gitDir);
-  if (!exists || (await tooManyPacks(opts.gitDir))) {
+  const fresh = !(await isDir(opts.gitDir)) || (await tooManyPacks(opts.gitDir));
+  if (fresh) {
     // Nothing to reuse (or objects grown too big to copy to every session): start over.
     await removeTree(opts.gitDir);
     await removeTree(opts.dir);
@@ -61,11 +63,19 @@ export async function materializeCheckout(opts: MaterializeOptions): Promise<voi
   await chmod(opts.dir, 0o755);
   await ensureCommit(opts.gitDir, opts.mirror, commitId, run);
   await resetWorkTree(opts.gitDir, opts.dir, commitId, run);
+  // A new checkout's index is settled by its next reset, or here when nobody waits for it.
+  if (fresh && run.background) await untilNextSecond();
+  await settleIndex(opts.gitDir, opts.dir, run);
   await writeAgentGitDir(opts.gitDir, opts.dir, {
     branch,
     commitId,
     ...(opts.originUrl !== undefined ? { originUrl: opts.originUrl } : {}),
   });
+}
+
+// Git's racy check counts whole seconds: what was written in this one is trusted from the next.
+async function untilNextSecond(): Promise<void> {
+  await sleep(1000 - (Date.now() % 1000) + 5);
 }
 
 async function isDir(path: string): Promise<boolean> {

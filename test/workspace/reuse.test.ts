@@ -20,9 +20,11 @@ import {
 } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import fc from 'fast-check';
 import { writeFileInside } from '../../src/agents/tools/files.ts';
 import { dropFeed } from '../../src/workspace/change-feed.ts';
+import { runGit } from '../../src/workspace/git.ts';
 import { computeChangeSet } from '../../src/workspace/patch.ts';
 import { serverGitDirFor } from '../../src/workspace/server-git.ts';
 import type { Workspaces } from '../../src/workspace/workspaces.ts';
@@ -216,6 +218,37 @@ test('a pooled checkout whose reset fails is dropped, never served', async () =>
   const next = await ws.prepare({ sessionId: 'e2', source: source() });
   assert.equal(await readFile(join(ws.dirOf('e2'), 'README.md'), 'utf8'), '# Demo\n\nHello.\n');
   assert.deepEqual((await changeSet(ws, 'e2', next.baseCommitId)).files, []);
+});
+
+/** Entries of the index at `indexFile` that git must hash again: not older than the index (seconds). */
+async function racyEntries(dir: string, indexFile: string): Promise<string[]> {
+  const indexSecond = Math.floor((await stat(indexFile)).mtimeMs / 1000);
+  const out = (await runGit(['ls-files', '--debug'], { cwd: dir, env: { GIT_INDEX_FILE: indexFile } }))
+    .stdout;
+  const racy: string[] = [];
+  let path = '';
+  for (const line of out.split('\n')) {
+    const mtime = /^\s+mtime: (\d+):/.exec(line);
+    if (!/^\s/.test(line)) path = line;
+    else if (mtime !== null && Number(mtime[1]) >= indexSecond) racy.push(path);
+  }
+  return racy;
+}
+
+test("a reused checkout comes with an index git trusts: no entry is hashed again by the agent's git status", async () => {
+  const ws = workspaces('settled');
+  await ws.prepare({ sessionId: 's1', source: source() });
+  const built = Math.floor(Date.now() / 1000);
+  await ws.release('s1');
+  await ws.pool.close();
+  // A new checkout's files and index are written in the same second (all racy); its reset for the
+  // next session, in a later second, refreshes the index once.
+  while (Math.floor(Date.now() / 1000) <= built) await sleep(50);
+  assert.equal((await ws.prepare({ sessionId: 's2', source: source() })).via, 'pool');
+  const dir = ws.dirOf('s2');
+  assert.deepEqual(await racyEntries(dir, join(ws.gitDirOf('s2'), 'index')), []);
+  assert.deepEqual(await racyEntries(dir, join(dir, '.git', 'index')), []);
+  assert.equal(await git(dir, 'status', '--porcelain'), '');
 });
 
 test('a checkout given back on one commit is reset to another for the next session', async () => {
