@@ -69,6 +69,8 @@ try {
       async () => (await api(server, 'GET', `/sessions/${warm}`)).body.state === 'COMPLETED',
       600_000,
     );
+    const settle = Number(process.env.PROFILE_SETTLE_MS ?? 0);
+    if (settle > 0) await new Promise((r) => setTimeout(r, settle));
     rmSync(trace, { force: true });
     const pid = server.proc.pid!;
     const c0 = cpuMs(pid);
