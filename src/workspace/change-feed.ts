@@ -21,6 +21,10 @@
 // Directories the watcher saw appear or change mode are appended too, as ["dir", path] lines: a
 // reset from the feed (src/workspace/feed-reset.ts) puts back their modes or removes them.
 //
+// What a change set learnt of whether the base has a path is appended as ["base", path, true or
+// false] lines: a fact about the base commit, true for as long as the feed (which is for one base)
+// lasts, which spares the reset from asking git (`ls-tree`) for those paths.
+//
 // Paths whose change can alter what git sees elsewhere (.gitignore, .gitattributes, .gitmodules,
 // anything under a .git directory) drop the feed instead of being appended.
 import { constants } from 'node:fs';
@@ -41,6 +45,7 @@ const MAX_FEED_BYTES = 256 * 1024;
 const WALKING = 'walking';
 const WALKED = 'walked';
 const DIR_LINE = 'dir';
+const BASE_LINE = 'base';
 const SPECIAL_NAMES = new Set(['.gitignore', '.gitattributes', '.gitmodules']);
 
 /**
@@ -103,6 +108,17 @@ export async function commandEnded(
   await rm(join(gitDir, RUNNING_MARK), { force: true });
 }
 
+/**
+ * Records whether the base has each of these paths (`inBase`), as a diff against it showed; paths
+ * git may not name whole (not well formed) are left out.
+ */
+export async function noteBaseHas(gitDir: string, facts: ReadonlyMap<string, boolean>): Promise<void> {
+  await append(
+    gitDir,
+    [...facts].filter(([p]) => wellFormed(p)).map(([p, inBase]) => JSON.stringify([BASE_LINE, p, inBase])),
+  );
+}
+
 async function dropScratch(gitDir: string): Promise<void> {
   await rm(join(gitDir, FEED_SEEDED), { force: true });
   await rm(join(gitDir, FEED_INDEX), { force: true });
@@ -159,6 +175,8 @@ export interface FeedEntries {
    * names only what git sees differ). A reset may then look at the named paths only.
    */
   complete: boolean;
+  /** Paths the feed knows the base to have (true) or not (false); not changes themselves. */
+  inBase: Map<string, boolean>;
 }
 
 /** The feed's paths and, apart, the directories it names; undefined when unknown. */
@@ -178,6 +196,7 @@ export async function readFeedEntries(gitDir: string, base: string): Promise<Fee
   else return undefined;
   const paths = new Set<string>();
   const dirs = new Set<string>();
+  const inBase = new Map<string, boolean>();
   // The last line is empty, or a torn append (the process died mid-write): unknown then.
   if (lines[lines.length - 1] !== '') return undefined;
   for (const line of lines.slice(1, -1)) {
@@ -196,11 +215,22 @@ export async function readFeedEntries(gitDir: string, base: string): Promise<Fee
       dirs.add(path[1]);
       continue;
     }
+    if (
+      Array.isArray(path) &&
+      path.length === 3 &&
+      path[0] === BASE_LINE &&
+      typeof path[1] === 'string' &&
+      typeof path[2] === 'boolean'
+    ) {
+      if (!wellFormed(path[1])) return undefined;
+      inBase.set(path[1], path[2]);
+      continue;
+    }
     if (typeof path !== 'string' || !wellFormed(path)) return undefined;
     paths.add(path);
   }
   if (!walked || paths.size + dirs.size > MAX_FEED_PATHS) return undefined;
-  return { paths: [...paths], dirs: [...dirs], complete: lines[0] === `${HEADER} ${base}` };
+  return { paths: [...paths], dirs: [...dirs], complete: lines[0] === `${HEADER} ${base}`, inBase };
 }
 
 // A clean relative path git can name literally.

@@ -58,7 +58,7 @@ export async function resetFromFeed(
   if (feed.dirs.length === 0 && (await removeLeaves(workTree, paths))) {
     // Every named path was a file, a link or nothing (a directory the watcher would have named):
     // all are gone now, and those the base tracks are written again from the index.
-    await checkoutNamed(git, commitId, paths);
+    await checkoutNamed(git, commitId, paths, feed.inBase);
   } else {
     await git(['clean', '-ffdxq', '--', ...paths]);
     // A mode git does not record (600 for 644) set in the second the file was written leaves its
@@ -83,12 +83,24 @@ async function removeLeaves(workTree: string, paths: readonly string[]): Promise
   return true;
 }
 
-// The named paths the base tracks are written again: `ls-tree` reads only the base's trees on the
-// way to them, and `checkout-index` (which reads the whole index) runs only when there are some
-// (it writes no index at all when a name is not in it).
-async function checkoutNamed(git: Git, commitId: string, paths: readonly string[]): Promise<void> {
-  const { stdout } = await git(['ls-tree', '-z', '--name-only', '--full-tree', commitId, '--', ...paths]);
-  if (stdout.length > 0) await git(['checkout-index', '-f', '-u', '-z', '--stdin'], stdout);
+// The named paths the base tracks are written again: those the feed knows about (a change set's
+// diff against the base said), the others as `ls-tree` finds them (it reads only the base's trees
+// on the way to them); `checkout-index` (which reads the whole index) runs only when there are
+// some (it writes no index at all when a name is not in it).
+async function checkoutNamed(
+  git: Git,
+  commitId: string,
+  paths: readonly string[],
+  inBase: ReadonlyMap<string, boolean>,
+): Promise<void> {
+  const tracked: Buffer[] = paths.filter((p) => inBase.get(p) === true).map((p) => Buffer.from(`${p}\0`));
+  const unknown = paths.filter((p) => !inBase.has(p));
+  if (unknown.length > 0) {
+    const args = ['ls-tree', '-z', '--name-only', '--full-tree', commitId, '--', ...unknown];
+    tracked.push((await git(args)).stdout);
+  }
+  const names = Buffer.concat(tracked);
+  if (names.length > 0) await git(['checkout-index', '-f', '-u', '-z', '--stdin'], names);
 }
 
 type Git = (args: string[], input?: Buffer) => Promise<{ stdout: Buffer }>;

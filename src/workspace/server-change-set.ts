@@ -6,7 +6,16 @@
 //   stat cache: only changed files are read again), and the feed starts again from what it found.
 import { appendFile, copyFile, lstat, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { dropFeed, FEED_INDEX, FEED_SEEDED, noteWalk, readFeed, startFeed } from './change-feed.ts';
+import {
+  dropFeed,
+  FEED_INDEX,
+  FEED_SEEDED,
+  noteBaseHas,
+  noteWalk,
+  readFeedEntries,
+  startFeed,
+} from './change-feed.ts';
+import type { RawEntry } from './change-list.ts';
 import {
   addErrors,
   type ChangeSet,
@@ -35,9 +44,10 @@ export async function serverChangeSet(
   base: string,
   gitOpts: GitRunOpts,
 ): Promise<ChangeSet> {
-  const feed = await readFeed(gitDir, base);
+  const feed = await readFeedEntries(gitDir, base);
   if (feed !== undefined) {
-    const fromFeed = await feedChangeSet(dir, gitDir, base, feed, gitOpts).catch(() => undefined);
+    const fromFeed = await feedChangeSet(dir, gitDir, base, feed.paths, gitOpts).catch(() => undefined);
+    if (fromFeed !== undefined) await noteBaseHas(gitDir, learnt(fromFeed.raw, feed.inBase));
     if (fromFeed !== undefined) return fromFeed;
   }
   return walkChangeSet(dir, gitDir, base, gitOpts);
@@ -63,8 +73,8 @@ async function feedChangeSet(
   base: string,
   paths: readonly string[],
   gitOpts: GitRunOpts,
-): Promise<ChangeSet> {
-  if (paths.length === 0) return { unidiffPatch: '', files: [], via: 'feed' };
+): Promise<ChangeSet & { raw: RawEntry[] }> {
+  if (paths.length === 0) return { unidiffPatch: '', files: [], raw: [], via: 'feed' };
   // Inside a nested repository, `add` of a path differs from `add` of the tree (which adds the
   // repository as one entry, or refuses): leave those to the walk.
   if (await someInsideNestedRepo(dir, paths)) throw new Error('a path of the feed is in a nested repository');
@@ -112,6 +122,19 @@ async function feedChangeSet(
   );
   const changeSet = await combinedDiff(git, gitDir, base, paths);
   return { ...changeSet, ...(warnings.length > 0 ? { warnings } : {}), via: 'feed' };
+}
+
+// What a diff against the base says of the base's paths that the feed does not know yet: a path
+// added (or a rename's new name) is not in the base; one modified, deleted, retyped (or a rename's
+// old name) is.
+function learnt(raw: readonly RawEntry[], known: ReadonlyMap<string, boolean>): Map<string, boolean> {
+  const facts = new Map<string, boolean>();
+  for (const e of raw) {
+    if (e.oldPath !== undefined) facts.set(e.oldPath, true);
+    facts.set(e.path, !/^0+$/.test(e.srcMode));
+  }
+  for (const p of known.keys()) facts.delete(p);
+  return facts;
 }
 
 // What the scratch index holds of a named path: its file as last added, nothing, or nothing because

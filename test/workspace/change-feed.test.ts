@@ -14,9 +14,11 @@ import { PlainSandbox } from '../../src/sandbox/plain/plain-sandbox.ts';
 import {
   dropFeed,
   MAX_FEED_PATHS,
+  noteBaseHas,
   noteChanges,
   noteWalk,
   readFeed,
+  readFeedEntries,
   startFeed,
 } from '../../src/workspace/change-feed.ts';
 import { computeChangeSet } from '../../src/workspace/patch.ts';
@@ -56,6 +58,38 @@ async function feedBranch(): Promise<ReturnType<typeof fx.source>> {
   await git(seed, 'push', '--quiet', '--force', '--', fx.remote.url, 'HEAD:refs/heads/feed');
   return fx.source('feed');
 }
+
+test('what a change set learnt of the base rides in the feed: facts, not changes, gone with it', async () => {
+  const dir = join(fx.root, 'facts');
+  await mkdir(dir, { recursive: true });
+  await noteBaseHas(dir, new Map([['a.txt', true]]));
+  assert.equal(await readFeedEntries(dir, BASE), undefined, 'an append never creates the feed');
+  await startFeed(dir, BASE, 'at-base');
+  await noteChanges(dir, ['a.txt', 'new.txt']);
+  await noteBaseHas(
+    dir,
+    new Map([
+      ['a.txt', true],
+      ['new.txt', false],
+      ['bad/../name', false],
+      ['x.txt', false],
+    ]),
+  );
+  await noteBaseHas(dir, new Map([['x.txt', true]]));
+  const feed = await readFeedEntries(dir, BASE);
+  assert.deepEqual(feed?.paths, ['a.txt', 'new.txt'], 'facts name no change');
+  assert.deepEqual(
+    [...(feed?.inBase ?? [])],
+    [
+      ['a.txt', true],
+      ['new.txt', false],
+      ['x.txt', true],
+    ],
+    'a name git cannot take whole is left out; the last word stands',
+  );
+  await startFeed(dir, BASE, 'at-base');
+  assert.equal((await readFeedEntries(dir, BASE))?.inBase.size, 0, 'a new feed knows nothing');
+});
 
 test('feed file: known only when complete, for its base, whole and small enough', async () => {
   const dir = join(fx.root, 'unit');

@@ -22,6 +22,7 @@ import { writeFileInside } from '../../src/agents/tools/files.ts';
 import { forgetFeed, readFeedEntries, startFeed } from '../../src/workspace/change-feed.ts';
 import { runGit } from '../../src/workspace/git.ts';
 import { computeChangeSet } from '../../src/workspace/patch.ts';
+import { serverChangeSet } from '../../src/workspace/server-change-set.ts';
 import { resetWorkTree } from '../../src/workspace/server-git.ts';
 import { NO_WATCH, ProcessChangeWatch } from '../../src/workspace/watch/change-watch.ts';
 import { workspacesFixture } from './fixture.ts';
@@ -179,15 +180,23 @@ test('property: a checkout reset from its feed is a fresh checkout', async () =>
     fc.asyncProperty(
       fc.array(op, { minLength: 1, maxLength: 6 }),
       fc.array(op, { minLength: 1, maxLength: 6 }),
-      async (first, second) => {
+      // Where a change set runs in each session (none past the end): it records in the feed what
+      // the base has of the paths it diffed, and the reset trusts that instead of asking git.
+      fc.array(fc.nat(8), { minLength: 2, maxLength: 2 }),
+      async (first, second, diffAt) => {
         // Each run starts from a full reset (a failed run leaves no state behind for the shrinker),
         // then two sessions follow one another, each reset from its feed.
         await forgetFeed(gitDir);
         assert.equal(await resetWorkTree(gitDir, dir, base, RUN), 'full');
-        for (const ops of [first, second]) {
+        for (const [i, ops] of [first, second].entries()) {
           runs++;
           await startFeed(gitDir, base, 'at-base');
-          await session(dir, ops);
+          const at = diffAt[i]!;
+          await session(dir, ops.slice(0, at));
+          if (at <= ops.length) {
+            await serverChangeSet(dir, gitDir, base, { maxBuffer: 64 << 20, env: {} });
+            await session(dir, ops.slice(at));
+          }
           const feed = await readFeedEntries(gitDir, base);
           const way = await resetWorkTree(gitDir, dir, base, RUN);
           if (way === 'feed') fed++;
