@@ -1,14 +1,14 @@
 // When a session that found no ready checkout should write a new one (the whole repository) and
 // when it should wait for a checkout of its source to come back from a session that finishes.
-// Writing costs CPU that the sessions already running need: on a machine whose cores are all busy
-// a new checkout only slows everything down (measured: 1.3 s of CPU for 5,000 files, the work of
-// several whole sessions), so a session waits for a checkout coming back; with idle CPU (sessions
-// waiting on their model) it builds at once. It never waits when nothing of its source is out with
-// a session (nothing can come back), nor longer than twenty builds would take (at least 2 s, at
-// most a minute): a burst of 100 sessions on a 2-core machine waited ~6 s for a returned checkout,
-// longer than the four builds' time it used to allow, and wrote 17 checkouts. And it waits only
-// while checkouts do come back: when none has for four builds' time (at least 2 s), the sessions
-// out hold theirs (a model, a long command) and it builds.
+// Writing costs CPU that the sessions already running need (measured: 1.3 s of CPU for 5,000 files,
+// ~10 s for 50,000, the work of dozens of whole sessions there), so it is worth it only when the
+// sessions waiting would otherwise wait longer: the backlog (sessions waiting × how long a session
+// keeps its checkout ÷ checkouts out) is compared with the build's time, twice it while the cores
+// are all busy (a build then slows every session running). Before the source's sessions have been
+// timed, a busy CPU means wait and an idle one build. It never waits when nothing of its source is
+// out with a session (nothing can come back), nor longer than twenty builds would take (at least
+// 2 s, at most a minute), and only while checkouts do come back: when none has for four builds'
+// time (at least 2 s), the sessions out hold theirs (a model, a long command) and it builds.
 import type { BuildGate } from './build-gate.ts';
 import { CpuIdle } from './cpu-idle.ts';
 
@@ -36,11 +36,14 @@ export class BuildPolicy {
   /**
    * Whether a session that has waited `waitedMs` so far, with `out` checkouts of its source held
    * by sessions or being built and the last one back `sinceReturnMs` ago (at most `waitedMs`),
-   * should keep waiting for one of them rather than build.
+   * should keep waiting for one of them rather than build. `backlogMs`: how long the checkouts out
+   * need to serve every session waiting, when known.
    */
-  keepWaiting(waitedMs: number, out: number, sinceReturnMs = 0): boolean {
+  keepWaiting(waitedMs: number, out: number, sinceReturnMs = 0, backlogMs?: number): boolean {
     if (out <= 0 || waitedMs >= this.maxWaitMs || sinceReturnMs >= this.returnHorizonMs) return false;
-    return this.cpuBusy();
+    if (this.cpuBusy()) return true;
+    // Idle cores: build, unless the checkouts out serve every session waiting sooner.
+    return backlogMs !== undefined && this.#buildMs !== undefined && backlogMs <= this.#buildMs;
   }
 
   /** Longer than this without a checkout coming back: none is about to. */

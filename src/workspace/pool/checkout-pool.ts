@@ -56,6 +56,10 @@ interface PoolEntry {
   arrivals: Set<() => void>;
   /** When an entry last came into this pool (performance.now()). */
   lastArrival?: number;
+  /** Sessions of this pool that found no checkout ready and wait for one (or build one). */
+  waiting: number;
+  /** How long a session of this pool keeps its checkout, reset included (moving average, ms). */
+  holdMs?: number;
 }
 
 /** Where a checkout lives: its files and its server git dir. */
@@ -78,7 +82,7 @@ export class CheckoutPool {
   /** Sessions that found no checkout ready and wait for one or build one. */
   #short = 0;
   /** Sessions holding a checkout this process lent them (or being built for them), by pool. */
-  readonly #lent = new Map<string, PoolEntry>();
+  readonly #lent = new Map<string, { pool: PoolEntry; since?: number }>();
 
   constructor(opts: PoolOptions) {
     this.#opts = opts;
@@ -126,9 +130,10 @@ export class CheckoutPool {
     let short = false; // found nothing ready: waits or builds (a burst; refills stay out)
     try {
       for (;;) {
+        const tTake = performance.now();
         const taken = await this.#takeOne(pool, req.commitId, req.dest);
         if (taken === true) {
-          this.#lent.set(req.sessionId, pool);
+          this.#lent.set(req.sessionId, { pool, since: tTake });
           return 'pool';
         }
         if (taken === undefined && pool.resetting.size > 0) {
@@ -138,8 +143,9 @@ export class CheckoutPool {
         if (!short) {
           short = true;
           this.#short++;
+          pool.waiting++;
         }
-        if (this.#policy.keepWaiting(waited(), this.#out(pool), sinceArrival(pool, waited()))) {
+        if (this.#keepWaiting(pool, waited())) {
           await this.#arrivalOr(pool, Math.min(RECHECK_MS, this.#policy.maxWaitMs - waited()));
           continue;
         }
@@ -152,11 +158,11 @@ export class CheckoutPool {
           continue;
         }
         // Granted after a wait: the machine may have become busy meanwhile.
-        if (this.#policy.keepWaiting(waited(), this.#out(pool), sinceArrival(pool, waited()))) {
+        if (this.#keepWaiting(pool, waited())) {
           release();
           continue;
         }
-        this.#lent.set(req.sessionId, pool);
+        this.#lent.set(req.sessionId, { pool });
         try {
           await this.#policy.timed(req.build);
         } catch (e) {
@@ -165,10 +171,14 @@ export class CheckoutPool {
         } finally {
           release();
         }
+        this.#lent.set(req.sessionId, { pool, since: performance.now() });
         return 'materialized';
       }
     } finally {
-      if (short) this.#short--;
+      if (short) {
+        this.#short--;
+        pool.waiting--;
+      }
       this.maintain(req.mirror, req.branch, req.originUrl);
     }
   }
@@ -178,14 +188,27 @@ export class CheckoutPool {
    * removed, or kept for retention): no session should wait for it.
    */
   settled(sessionId: string): void {
+    const lent = this.#lent.get(sessionId);
     this.#lent.delete(sessionId);
+    if (lent?.since === undefined) return;
+    const ms = performance.now() - lent.since;
+    lent.pool.holdMs = lent.pool.holdMs === undefined ? ms : 0.7 * lent.pool.holdMs + 0.3 * ms;
   }
 
   // Checkouts of `pool` held by running sessions or being built for one.
   #out(pool: PoolEntry): number {
     let n = 0;
-    for (const p of this.#lent.values()) if (p === pool) n++;
+    for (const lent of this.#lent.values()) if (lent.pool === pool) n++;
     return n;
+  }
+
+  // Whether a session of `pool` that has waited `waitedMs` for a checkout should wait on.
+  #keepWaiting(pool: PoolEntry, waitedMs: number): boolean {
+    const out = this.#out(pool);
+    // The checkouts out serve the sessions waiting one after the other: this long until the last
+    // of them has one, were nothing built.
+    const backlogMs = pool.holdMs === undefined || out === 0 ? undefined : (pool.waiting * pool.holdMs) / out;
+    return this.#policy.keepWaiting(waitedMs, out, sinceArrival(pool, waitedMs), backlogMs);
   }
 
   // Waits until an entry is put in `pool` or `ms` passed.
@@ -327,7 +350,15 @@ export class CheckoutPool {
     const dir = join(this.#opts.root, basename(mirror.dir, '.git'), branchDirName(branch));
     let pool = this.#pools.get(dir);
     if (!pool) {
-      pool = { mirror, branch, dir, lastUsed: Date.now(), resetting: new Set(), arrivals: new Set() };
+      pool = {
+        mirror,
+        branch,
+        dir,
+        lastUsed: Date.now(),
+        resetting: new Set(),
+        arrivals: new Set(),
+        waiting: 0,
+      };
       this.#pools.set(dir, pool);
     }
     if (originUrl !== undefined) pool.originUrl = originUrl;

@@ -1,6 +1,7 @@
-// When a session without a ready checkout waits for one to come back instead of building: only
-// while the CPU is busy, only if something of its source is out and checkouts do come back, and
-// never past twenty builds' time.
+// When a session without a ready checkout waits for one to come back instead of building: while
+// the CPU is busy, or while idle if the checkouts out serve the sessions waiting sooner than a
+// build; only if something of its source is out and checkouts do come back, and never past twenty
+// builds' time.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BuildGate } from '../../../src/workspace/pool/build-gate.ts';
@@ -66,4 +67,20 @@ test('wait only with a busy CPU, something of the source out, and not past the l
     policy.maxWaitMs >= 20 * 599 && policy.maxWaitMs <= Math.min(60_000, 20 * took + 1),
     `${policy.maxWaitMs} vs ${took}`,
   );
+});
+
+test('idle cores: build only when the sessions waiting would wait longer than a build takes', async () => {
+  const rate = { value: 1.5 }; // idle
+  const c = fakeCpu(rate);
+  const policy = new BuildPolicy(new BuildGate(1), c.cpu);
+  c.advance(150);
+  assert.equal(policy.keepWaiting(0, 3, 0, 100), false, 'no build timed yet: idle CPU builds');
+  await policy.timed(() => new Promise((r) => setTimeout(r, 50)));
+  assert.equal(policy.keepWaiting(0, 3, 0, 1), true, 'the checkouts out serve everyone sooner: wait');
+  assert.equal(policy.keepWaiting(0, 3, 0, 60_000), false, 'a long backlog: build');
+  assert.equal(policy.keepWaiting(0, 3), false, 'backlog unknown (no session timed): build');
+  rate.value = 0.1;
+  c.advance(150);
+  assert.equal(policy.keepWaiting(0, 3, 0, 60_000), true, 'busy CPU: wait whatever the backlog');
+  assert.equal(policy.keepWaiting(0, 0, 0, 1), false, 'nothing out: build whatever the backlog');
 });
