@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import { addSource, scriptPrompt } from '../test/support/git-fixtures.ts';
 import { api, makeTempDir, startServer, waitUntil } from '../test/support/server.ts';
 import { makeBigRepo } from './first-step.ts';
-import { gitHelpersCpuMs, percentile, round } from './lib.ts';
+import { gitHelperPids, gitHelpersCpuMs, percentile, round } from './lib.ts';
 import { BENCH_SCRIPT, countDone, createMany } from './throughput.ts';
 
 const files = Number(process.argv[2] ?? 5000);
@@ -26,6 +26,20 @@ function cpuMs(pid: number, children = false): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   const at = children ? 13 : 11;
   return (Number(fields[at]) + Number(fields[at + 1])) * 10;
+}
+
+/** CPU ms of the server's helper processes themselves (forks, IPC), git helpers and watcher apart. */
+function helpersOwnCpuMs(pid: number): { git: number; watch: number } {
+  const own = { git: 0, watch: 0 };
+  for (const helper of gitHelperPids(pid)) {
+    try {
+      const watcher = readFileSync(`/proc/${helper}/cmdline`, 'utf8').includes('watch-process');
+      own[watcher ? 'watch' : 'git'] += cpuMs(helper);
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return own;
 }
 
 /** CPU ms of each thread of a process, summed by thread name (the main thread is the process's name). */
@@ -76,6 +90,7 @@ try {
     const c0 = cpuMs(pid);
     const th0 = threadCpuMs(pid);
     const k0 = cpuMs(pid, true) + gitHelpersCpuMs(pid);
+    const h0 = helpersOwnCpuMs(pid);
     const t0 = performance.now();
     const tStart = Date.now();
     await createMany(server, sessions, scriptPrompt('bench', BENCH_SCRIPT), sessions);
@@ -102,6 +117,7 @@ try {
     const pollMs = (cpuMs(pid) - p0) / 100;
     polls -= 100;
     const kids = cpuMs(pid, true) + gitHelpersCpuMs(pid) - k0;
+    const h1 = helpersOwnCpuMs(pid);
     const lines = readFileSync(trace, 'utf8')
       .trim()
       .split('\n')
@@ -122,6 +138,7 @@ try {
       `${sessions} sessions at once on ${files} files, --concurrency ${concurrency}, ${JSON.stringify(extraEnv)}\n` +
         `load ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}\n` +
         `wall ${round(wall / 1000, 1)} s → ${round(sessions / (wall / 1000), 2)} sessions/s; server CPU ${round(cpu / 1000, 1)} s (${round(cpu / sessions, 0)} ms/session); its child processes (git helpers and what they ran included) ${round(kids / sessions, 0)} ms/session\n` +
+        `of which the helper processes' own (not what they ran), ms/session: git helpers ${round((h1.git - h0.git) / sessions, 1)}, change watcher ${round((h1.watch - h0.watch) / sessions, 1)}\n` +
         `the bench's polls: ${polls}, ${round((polls * pollMs) / sessions, 1)} ms/session (${round(pollMs, 2)} ms each)\n` +
         `server threads, ms/session: ${threads.map(([name, ms]) => `${name} ${round(ms / sessions, 1)}`).join(', ')}\n` +
         `checkouts (debug log): ${JSON.stringify(Object.fromEntries(vias))}\n` +
