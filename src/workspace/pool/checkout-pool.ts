@@ -58,6 +58,8 @@ interface PoolEntry {
   lastArrival?: number;
   /** Sessions of this pool that found no checkout ready and wait for one (or build one). */
   waiting: number;
+  /** New checkouts of this pool being written in the background (each comes into the pool). */
+  building: number;
   /** How long a session of this pool keeps its checkout, reset included (moving average, ms). */
   holdMs?: number;
 }
@@ -195,9 +197,10 @@ export class CheckoutPool {
     lent.pool.holdMs = lent.pool.holdMs === undefined ? ms : 0.7 * lent.pool.holdMs + 0.3 * ms;
   }
 
-  // Checkouts of `pool` held by running sessions or being built for one.
+  // Checkouts of `pool` that will come into it: held by running sessions, or being built (for a
+  // session, or in the background).
   #out(pool: PoolEntry): number {
-    let n = 0;
+    let n = pool.building;
     for (const lent of this.#lent.values()) if (lent.pool === pool) n++;
     return n;
   }
@@ -358,6 +361,7 @@ export class CheckoutPool {
         resetting: new Set(),
         arrivals: new Set(),
         waiting: 0,
+        building: 0,
       };
       this.#pools.set(dir, pool);
     }
@@ -406,6 +410,7 @@ export class CheckoutPool {
   // Claims `existing` (or starts from nothing), brings it to `tip`, and puts it (back) in the pool.
   async #rebuild(pool: PoolEntry, tip: string, background: boolean, existing?: string): Promise<void> {
     const tmp = this.#tmpPath();
+    if (!existing) pool.building++;
     try {
       if (existing) {
         if (!(await claim(existing, tmp))) return;
@@ -425,6 +430,8 @@ export class CheckoutPool {
     } catch (e) {
       await removeTree(tmp);
       throw e;
+    } finally {
+      if (!existing) pool.building--;
     }
   }
 
