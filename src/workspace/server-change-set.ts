@@ -130,8 +130,11 @@ async function feedChangeSet(
 function learnt(raw: readonly RawEntry[], known: ReadonlyMap<string, boolean>): Map<string, boolean> {
   const facts = new Map<string, boolean>();
   for (const e of raw) {
-    if (e.oldPath !== undefined) facts.set(e.oldPath, true);
-    facts.set(e.path, !/^0+$/.test(e.srcMode));
+    if (e.oldPath !== undefined) {
+      // A rename or copy: its modes are the old file's; the new name is the added side.
+      facts.set(e.oldPath, true);
+      facts.set(e.path, false);
+    } else facts.set(e.path, !/^0+$/.test(e.srcMode));
   }
   for (const p of known.keys()) facts.delete(p);
   return facts;

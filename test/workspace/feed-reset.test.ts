@@ -207,7 +207,12 @@ test('property: a checkout reset from its feed is a fresh checkout', async () =>
         }
       },
     ),
-    { numRuns: 25 },
+    {
+      numRuns: 25,
+      // Found by this property: a rename's raw record carries the old file's modes, and the new
+      // name was taken for a path of the base.
+      examples: [[[{ kind: 'rename', file: 0, to: 'a' }], [{ kind: 'rename', file: 0, to: 'a' }], [0, 1]]],
+    },
   );
   assert.ok(fed >= runs * 0.7, `the feed reset ${fed} of ${runs} sessions`);
 });
