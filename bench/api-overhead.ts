@@ -6,12 +6,11 @@
  * against the baselines measured right next to it; the figure is the median of those ratios.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { api, startServer, waitUntil } from '../test/support/server.ts';
-import { log, round, type Section } from './lib.ts';
+import { cpuMs, log, round, type Section } from './lib.ts';
 
 const require = createRequire(import.meta.url);
 const autocannon = require('autocannon') as (opts: Record<string, unknown>) => Promise<any>;
@@ -22,12 +21,6 @@ export interface Load {
   errors: number;
   /** The server process's CPU time (user + system) per answered request, in µs. */
   cpuUs: number;
-}
-
-/** CPU time of a process so far, in ms (Linux /proc; clock ticks of 10 ms). */
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 export async function load(

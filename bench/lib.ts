@@ -50,6 +50,16 @@ export function log(line: string): void {
  * their own and that of the processes they ran and reaped: the parent's cutime does not hold
  * those, since they are not its children.
  */
+/**
+ * CPU ms of a process so far (utime + stime), or with `children` of its waited-for children
+ * (cutime + cstime). Linux /proc; clock ticks of 10 ms.
+ */
+export function cpuMs(pid: number, children = false): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  const at = children ? 13 : 11;
+  return (Number(fields[at]) + Number(fields[at + 1])) * 10;
+}
+
 export function gitHelpersCpuMs(parentPid: number): number {
   let total = 0;
   for (const pid of gitHelperPids(parentPid)) {

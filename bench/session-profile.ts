@@ -13,20 +13,13 @@ import { join, resolve } from 'node:path';
 import { addSource, scriptPrompt } from '../test/support/git-fixtures.ts';
 import { api, makeTempDir, startServer, waitUntil } from '../test/support/server.ts';
 import { makeBigRepo } from './first-step.ts';
-import { gitHelperPids, gitHelpersCpuMs, percentile, round } from './lib.ts';
+import { cpuMs, gitHelperPids, gitHelpersCpuMs, percentile, round } from './lib.ts';
 import { BENCH_SCRIPT, countDone, createMany } from './throughput.ts';
 
 const files = Number(process.argv[2] ?? 5000);
 const sessions = Number(process.argv[3] ?? 100);
 const concurrency = Number(process.argv[4] ?? 32);
 const extraEnv = JSON.parse(process.env.PROFILE_ENV ?? '{}') as Record<string, string>;
-
-/** CPU ms of a process (utime + stime) and of its finished children (cutime + cstime). */
-function cpuMs(pid: number, children = false): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  const at = children ? 13 : 11;
-  return (Number(fields[at]) + Number(fields[at + 1])) * 10;
-}
 
 /** CPU ms of the server's helper processes themselves (forks, IPC), git helpers and watcher apart. */
 function helpersOwnCpuMs(pid: number): { git: number; watch: number } {

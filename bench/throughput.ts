@@ -6,12 +6,13 @@
  */
 import { execFile } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { addSource, scriptPrompt } from '../test/support/git-fixtures.ts';
 import { api, makeTempDir, type StartedServer, startServer, waitUntil } from '../test/support/server.ts';
 import { makeBigRepo } from './first-step.ts';
-import { gitHelperPids, log, round, rssMb, type Section } from './lib.ts';
+import { cpuMs, gitHelperPids, gitHelpersCpuMs, log, round, rssMb, type Section } from './lib.ts';
 
 const run = promisify(execFile);
 
@@ -180,6 +181,11 @@ interface RepoRun {
   files: number;
   rate: number;
   base: number;
+  /** CPU ms per session of the burst: the server process, and its helpers and child processes. */
+  serverCpuMs: number;
+  childCpuMs: number;
+  /** CPU ms of the sessions' command alone, run in a plain clone of the same repository. */
+  commandCpuMs: number;
 }
 
 async function onRepo(root: string, files: number, sessions: number): Promise<RepoRun & { bare: string }> {
@@ -193,6 +199,8 @@ async function onRepo(root: string, files: number, sessions: number): Promise<Re
     timeoutMs: 120_000,
   });
   let rate = 0;
+  let serverCpuMs = 0;
+  let childCpuMs = 0;
   try {
     // Warm: the mirror exists (a source in use), as for every session after the first.
     const [warm] = await createMany(server, 1, scriptPrompt('warm', BENCH_SCRIPT), 1);
@@ -201,10 +209,15 @@ async function onRepo(root: string, files: number, sessions: number): Promise<Re
       600_000,
     );
     log(`throughput: ${sessions} sessions at once on ${files} files`);
+    const pid = server.proc.pid!;
+    const children = () => cpuMs(pid, true) + gitHelpersCpuMs(pid);
+    const [s0, c0] = [cpuMs(pid), children()];
     const t0 = performance.now();
     await createMany(server, sessions, scriptPrompt('bench', BENCH_SCRIPT), sessions);
     await waitUntil(async () => (await countDone(server, sessions + 1)) >= sessions + 1, 900_000, 250);
     rate = sessions / ((performance.now() - t0) / 1000);
+    serverCpuMs = (cpuMs(pid) - s0) / sessions;
+    childCpuMs = (children() - c0) / sessions;
     log(`throughput: ${round(rate, 1)} sessions/s on ${files} files`);
   } finally {
     await server.cleanup();
@@ -212,7 +225,28 @@ async function onRepo(root: string, files: number, sessions: number): Promise<Re
   log(`throughput: baseline (raw git) on ${files} files`);
   const base = await baseline(bare, Math.min(sessions, 40), 8);
   log(`throughput: baseline ${round(base, 1)} sessions/s`);
-  return { files, rate, base, bare };
+  const commandCpuMs = await commandCpu(bare);
+  return { files, rate, base, bare, serverCpuMs, childCpuMs, commandCpuMs };
+}
+
+/** CPU ms of one run of the bench's command in a plain clone (index settled), median of 7. */
+async function commandCpu(bare: string): Promise<number> {
+  const dir = join(makeTempDir('stint-bench-cmd-'), 'clone');
+  try {
+    await run('git', ['clone', '-q', '--no-local', '--', bare, dir]);
+    // The clone's files and index share their second: let git trust the index first.
+    await new Promise((r) => setTimeout(r, 1100));
+    await run('git', ['update-index', '-q', '--refresh'], { cwd: dir });
+    const samples: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      const c0 = cpuMs(process.pid, true);
+      await run('/bin/sh', ['-c', BENCH_COMMAND], { cwd: dir });
+      samples.push(cpuMs(process.pid, true) - c0);
+    }
+    return samples.sort((a, b) => a - b)[3]!;
+  } finally {
+    rmSync(join(dir, '..'), { recursive: true, force: true });
+  }
 }
 
 export async function benchThroughput(opts: {
@@ -266,7 +300,11 @@ export async function benchThroughput(opts: {
     ],
     notes: [
       ...(rssError ? [`The RSS measurement failed in this run: ${rssError}.`] : []),
-      `${opts.sessions} sessions created at once over HTTP on a warm source (its mirror exists); each gets a checkout (a reused one reset to the tip, or a new one), writes two files, runs a command and computes its patch; --concurrency 32.`,
+      `${opts.sessions} sessions created at once over HTTP on a warm source (its mirror exists); each gets a checkout (a reused one reset to the tip, or a new one), writes a file, runs \`${BENCH_COMMAND}\` in the sandbox, writes another file and computes its patch; --concurrency 32.`,
+      ...runs.map(
+        (r) =>
+          `${r.files} files: CPU per session ${round(r.serverCpuMs + r.childCpuMs, 0)} ms (the server ${round(r.serverCpuMs, 0)}, its helper and child processes ${round(r.childCpuMs, 0)}: the sandbox and the command, git, new checkouts); the command alone, in a plain clone, ${round(r.commandCpuMs, 0)} ms. With ${cpus().length} cores, CPU alone bounds the rate at ${round((cpus().length * 1000) / (r.serverCpuMs + r.childCpuMs), 1)} sessions/s; the command alone at ${round((cpus().length * 1000) / Math.max(1, r.commandCpuMs), 1)}.`,
+      ),
     ],
   };
 }
