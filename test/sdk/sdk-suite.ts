@@ -233,6 +233,21 @@ export function sdkSuite(t: SdkUnderTest): void {
     }
 
     /** Reference listing straight from the API (all pages, oldest first). */
+    /**
+     * The SDK's history() once it holds every activity the server has. The SDK's file cache
+     * appends through a write stream it does not wait for, and history() reads that file back: on
+     * a busy machine the newest activities can be missing for a moment (seen in CI: no
+     * planGenerated right after the session reached AWAITING_PLAN_APPROVAL).
+     */
+    async function historyOf(session: SessionClient): Promise<Activity[]> {
+      const want = (await rawActivities(session.id)).length;
+      for (let i = 0; ; i++) {
+        const history: Activity[] = await toArray(session.history());
+        if (history.length >= want || i >= 50) return history;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+
     async function rawActivities(sessionId: string): Promise<RawActivity[]> {
       const all: RawActivity[] = [];
       let token: string | undefined;
@@ -483,7 +498,7 @@ export function sdkSuite(t: SdkUnderTest): void {
       await session.approve();
       const outcome = await result(session, HANG_MS);
       assert.equal(outcome.state, 'completed');
-      const history = await toArray(session.history());
+      const history = await historyOf(session);
       const types = history.map((a) => a.type);
       assert.deepEqual(types.slice(0, 2), ['planGenerated', 'planApproved']);
       assert.equal(types.at(-1), 'sessionCompleted');
@@ -525,7 +540,7 @@ export function sdkSuite(t: SdkUnderTest): void {
       assert.equal(waiting.sourceContext.source, SOURCE_NAME);
       assert.equal(waiting.sourceContext.githubRepoContext?.startingBranch, 'main');
 
-      const beforeApproval = await toArray(session.history());
+      const beforeApproval = await historyOf(session);
       const planActivity = beforeApproval.find((a) => a.type === 'planGenerated');
       assert.ok(planActivity && planActivity.type === 'planGenerated');
       assert.deepEqual(
@@ -554,7 +569,7 @@ export function sdkSuite(t: SdkUnderTest): void {
       assert.equal(outcome.state, 'completed');
       assert.equal(outcome.title, 'Widget docs');
 
-      const history = await toArray(session.history());
+      const history = await historyOf(session);
       assertSameAsServer(history, await rawActivities(session.id));
       const approved = history.find((a) => a.type === 'planApproved');
       assert.ok(approved && approved.type === 'planApproved');
@@ -628,7 +643,7 @@ export function sdkSuite(t: SdkUnderTest): void {
         assert.equal(reply.message, `You asked: ${question}`);
         await waitFor(session, 'completed', 20_000);
       }
-      const history = await toArray(session.history());
+      const history = await historyOf(session);
       const said = history.flatMap((a) => (a.type === 'agentMessaged' ? [a.message] : []));
       assert.deepEqual(said, ['Ready.', 'You asked: What is 6 x 7?', 'You asked: And 7 x 6?']);
     });
@@ -993,7 +1008,7 @@ export function sdkSuite(t: SdkUnderTest): void {
           .sort(),
         ['first.txt', 'second.txt'],
       );
-      const history = await toArray(session.history());
+      const history = await historyOf(session);
       assertSameAsServer(history, await rawActivities(session.id));
       assert.deepEqual(
         history.filter((a) => a.type === 'sessionCompleted' || a.type === 'userMessaged').map((a) => a.type),

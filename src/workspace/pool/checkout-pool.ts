@@ -14,8 +14,8 @@
 // directory, so a session can never receive a checkout that is being reset or moved, and a crash
 // mid-reset leaves a `.tmp-*` directory that no session takes and the sweep removes (this holds
 // across processes sharing the data dir too).
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { materializeCheckout } from '../materialize.ts';
 import type { Mirror } from '../mirror/mirror.ts';
@@ -23,6 +23,7 @@ import { removeTree } from '../remove-tree.ts';
 import { BuildGate } from './build-gate.ts';
 import { BuildPolicy } from './build-policy.ts';
 import type { CpuIdle } from './cpu-idle.ts';
+import { branchDirName, claim, listEntries, pathsOf, readState, STATE, USED_STAMP } from './entries.ts';
 import { SerialJobs } from './serial-jobs.ts';
 
 export interface PoolOptions {
@@ -70,8 +71,6 @@ export interface CheckoutPaths {
   git: string;
 }
 
-const STATE = 'state';
-const USED_STAMP = '.used';
 const LEFTOVER_AGE_MS = 30 * 60_000;
 // A session waiting for a checkout to come back looks again (CPU still busy?) this often.
 const RECHECK_MS = 1000;
@@ -453,39 +452,6 @@ export class CheckoutPool {
       await writeFile(stamp, '');
     });
   }
-}
-
-async function claim(from: string, to: string): Promise<boolean> {
-  try {
-    await rename(from, to);
-    return true;
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return false; // taken by someone else first
-    throw e;
-  }
-}
-
-async function listEntries(dir: string): Promise<string[]> {
-  const names = await readdir(dir).catch(() => [] as string[]);
-  return names.filter((n) => n !== USED_STAMP).sort();
-}
-
-async function readState(entry: string): Promise<string | undefined> {
-  const text = await readFile(join(entry, STATE), 'utf8').catch(() => undefined);
-  return text?.trim();
-}
-
-function pathsOf(entry: string): { dir: string; gitDir: string } {
-  return { dir: join(entry, 'tree'), gitDir: join(entry, 'git') };
-}
-
-function branchDirName(branch: string): string {
-  const readable = branch
-    .replace(/[^A-Za-z0-9_.-]+/g, '_')
-    .replace(/^[.-]+/, '')
-    .slice(0, 60);
-  return `${readable}-${createHash('sha256').update(branch).digest('hex').slice(0, 12)}`;
 }
 
 // How long since a checkout last came into the pool (at most how long this session has waited).
