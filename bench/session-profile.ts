@@ -130,7 +130,7 @@ try {
     process.stdout.write(
       `${sessions} sessions at once on ${files} files, --concurrency ${concurrency}, ${JSON.stringify(extraEnv)}\n` +
         `load ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}\n` +
-        `wall ${round(wall / 1000, 1)} s → ${round(sessions / (wall / 1000), 2)} sessions/s; server CPU ${round(cpu / 1000, 1)} s (${round(cpu / sessions, 0)} ms/session); its child processes (git helpers and what they ran included) ${round(kids / sessions, 0)} ms/session\n` +
+        `wall ${round(wall / 1000, 1)} s → ${round(sessions / (wall / 1000), 2)} sessions/s; server CPU ${round(cpu / 1000, 1)} s (${round(cpu / sessions, 0)} ms/session); its child processes (git helpers and what they ran included, but not what ran inside a sandbox: its PID namespace keeps that out) ${round(kids / sessions, 0)} ms/session\n` +
         `of which the helper processes' own (not what they ran), ms/session: git helpers ${round((h1.git - h0.git) / sessions, 1)}, change watcher ${round((h1.watch - h0.watch) / sessions, 1)}\n` +
         `the bench's polls: ${polls}, ${round((polls * pollMs) / sessions, 1)} ms/session (${round(pollMs, 2)} ms each)\n` +
         `server threads, ms/session: ${threads.map(([name, ms]) => `${name} ${round(ms / sessions, 1)}`).join(', ')}\n` +
