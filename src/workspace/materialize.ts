@@ -65,7 +65,7 @@ export async function materializeCheckout(opts: MaterializeOptions): Promise<voi
   await resetWorkTree(opts.gitDir, opts.dir, commitId, run);
   // A new checkout's index is settled by its next reset, or here when nobody waits for it.
   if (fresh && run.background) await untilNextSecond();
-  await settleIndex(opts.gitDir, opts.dir, run);
+  await settleIndex(opts.gitDir, opts.dir, commitId, run);
   await writeAgentGitDir(opts.gitDir, opts.dir, {
     branch,
     commitId,

@@ -25,7 +25,7 @@ export interface ServerGitRun {
 }
 
 const BASE_FILE = 'stint-base';
-/** Present once the index's stat data were refreshed after the checkout was written (see settleIndex). */
+/** The commit whose checkout had its index's stat data refreshed (see settleIndex). */
 const SETTLED_FILE = 'stint-index-settled';
 /** Suffix of the checkout's .git while it is being made, beside the server git dir. */
 export const AGENT_GIT_TMP = '.agent-git.tmp';
@@ -80,26 +80,27 @@ export async function ensureCommit(gitDir: string, mirror: Mirror, commitId: str
 }
 
 /**
- * Makes the index's stat data trusted, once per checkout. Git compares modification times in whole
- * seconds, so an entry whose file is not older than the index file itself is "racily clean": every
- * later `git status` reads and hashes that file again (and the agent's .git gets a copy of this
- * index with its time kept). A new checkout writes its files and its index within the same second
- * or two, so most entries start racy and every session of that checkout would hash most of the
- * repository in its first `git status` (measured: 54 against 31 ms for 5,000 small files). Once
- * the index is older than the current second, one refresh (a stat of every file, a hash of the
- * racy ones) rewrites it with every entry older than it; the resets after that write only what
- * differs, so few entries become racy again. Does nothing while the index is still from this
- * second (the next reset settles it) or once settled.
+ * Makes the index's stat data trusted, once per checkout and commit. Git compares modification
+ * times in whole seconds, so an entry whose file is not older than the index file itself is
+ * "racily clean": every later `git status` reads and hashes that file again (and the agent's .git
+ * gets a copy of this index with its time kept). A new checkout writes its files and its index
+ * within the same second or two, so most entries start racy and every session of that checkout
+ * would hash most of the repository in its first `git status` (measured: 54 against 31 ms for
+ * 5,000 small files). Once the index is older than the current second, one refresh (a stat of
+ * every file, a hash of the racy ones) rewrites it with every entry older than it; the resets to
+ * the same commit after that write only what the sessions changed, so few entries become racy
+ * again. A checkout moved to another commit (its branch moved on) may have had many files
+ * rewritten: it is settled again. Does nothing while the index is still from this second (the
+ * next reset settles it) or once settled for `commitId`.
  */
-export async function settleIndex(gitDir: string, workTree: string, run: ServerGitRun): Promise<void> {
+export async function settleIndex(
+  gitDir: string,
+  workTree: string,
+  commitId: string,
+  run: ServerGitRun,
+): Promise<void> {
   const marker = join(gitDir, SETTLED_FILE);
-  if (
-    await stat(marker).then(
-      () => true,
-      () => false,
-    )
-  )
-    return;
+  if ((await readFile(marker, 'utf8').catch(() => undefined))?.trim() === commitId) return;
   const index = await stat(join(gitDir, 'index')).catch(() => undefined);
   if (index === undefined || Math.floor(index.mtimeMs / 1000) >= Math.floor(Date.now() / 1000)) return;
   // Exit 1 means entries differ from their files: impossible right after a reset, and harmless
@@ -107,7 +108,7 @@ export async function settleIndex(gitDir: string, workTree: string, run: ServerG
   await serverGit(gitDir, workTree, [...RESET_CONFIG, 'update-index', '-q', '--refresh'], run).catch(
     () => undefined,
   );
-  await writeFile(marker, '');
+  await writeFile(marker, `${commitId}\n`);
 }
 
 /** Whether the server git dir's objects have grown past what a reset should copy. */

@@ -251,6 +251,31 @@ test("a reused checkout comes with an index git trusts: no entry is hashed again
   assert.equal(await git(dir, 'status', '--porcelain'), '');
 });
 
+test('a checkout moved to another commit (its branch moved on) has its index settled again', async () => {
+  const ws = workspaces('settled-move');
+  const main = { ...source('feature'), baseCommitId: fx.remote.mainCommit };
+  const nextSecond = async () => {
+    const now = Math.floor(Date.now() / 1000);
+    while (Math.floor(Date.now() / 1000) <= now) await sleep(50);
+  };
+  await ws.prepare({ sessionId: 'm1', source: main });
+  await ws.release('m1');
+  await ws.pool.close();
+  await nextSecond();
+  await ws.prepare({ sessionId: 'm2', source: main }); // settled at the main commit
+  await ws.release('m2');
+  await nextSecond();
+  // To the branch's tip: FEATURE.md written in the same second as the index.
+  await ws.prepare({ sessionId: 'm3', source: source('feature') });
+  await ws.release('m3');
+  await nextSecond();
+  await ws.prepare({ sessionId: 'm4', source: source('feature') });
+  const dir = ws.dirOf('m4');
+  assert.equal(await readFile(join(dir, 'FEATURE.md'), 'utf8'), 'feature branch only\n');
+  assert.deepEqual(await racyEntries(dir, join(ws.gitDirOf('m4'), 'index')), []);
+  assert.deepEqual(await racyEntries(dir, join(dir, '.git', 'index')), []);
+});
+
 test('a checkout given back on one commit is reset to another for the next session', async () => {
   const ws = workspaces('move');
   await ws.prepare({ sessionId: 'g1', source: source('feature') });
