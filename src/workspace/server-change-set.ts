@@ -47,8 +47,11 @@ export async function serverChangeSet(
   const feed = await readFeedEntries(gitDir, base);
   if (feed !== undefined) {
     const fromFeed = await feedChangeSet(dir, gitDir, base, feed.paths, gitOpts).catch(() => undefined);
-    if (fromFeed !== undefined) await noteBaseHas(gitDir, learnt(fromFeed.raw, feed.inBase));
-    if (fromFeed !== undefined) return fromFeed;
+    if (fromFeed !== undefined) {
+      // Best effort: a reset that does not learn them asks git instead.
+      await noteBaseHas(gitDir, learnt(fromFeed.raw, feed.inBase)).catch(() => undefined);
+      return fromFeed;
+    }
   }
   return walkChangeSet(dir, gitDir, base, gitOpts);
 }
