@@ -63,7 +63,8 @@ export class TreeWatches {
   #batch = 0;
 
   constructor() {
-    this.#barrierDir = mkdtempSync(join(tmpdir(), 'stint-watch-'));
+    sweepBarrierDirs();
+    this.#barrierDir = mkdtempSync(join(tmpdir(), `${BARRIER_PREFIX}${process.pid}-`));
     this.#barrierWatch = watch(this.#barrierDir, (_type, name) => this.#onBarrier(name));
     this.#overflowAt = Math.floor(queueLimit() / 2);
   }
@@ -255,6 +256,34 @@ export class TreeWatches {
         }
       }
     }
+  }
+}
+
+// Barrier directories are named after their process: those of processes gone (killed before they
+// could remove theirs) are removed by the next watcher to start.
+const BARRIER_PREFIX = 'stint-watch-';
+
+function sweepBarrierDirs(): void {
+  let names: string[];
+  try {
+    names = readdirSync(tmpdir());
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = Number(/^stint-watch-(\d+)-[A-Za-z0-9]{6}$/.exec(name)?.[1]);
+    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || alive(pid)) continue;
+    rmSync(join(tmpdir(), name), { recursive: true, force: true });
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: it exists, as another user's.
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

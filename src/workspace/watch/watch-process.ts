@@ -28,8 +28,12 @@ process.on('message', (req: WatchRequest) => {
     send(reply);
   });
 });
-process.on('disconnect', () => {
+// The server gone (its channel closed) or stopping this process (close(): SIGTERM): the watches
+// and the barrier directory go with it.
+const exit = () => {
   watches.close();
   process.exit(0);
-});
+};
+process.on('disconnect', exit);
+process.on('SIGTERM', exit);
 send('ready');

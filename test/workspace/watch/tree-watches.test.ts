@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, rename, rm, symlink, utimes, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, rename, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -141,6 +141,9 @@ test('the watcher process answers the same, and a dead one answers unknown', asy
     // A new process, which never watched it: unknown.
     assert.equal(await watch.take(root), undefined);
     assert.notEqual(watch.pid, pid);
+    // It removed the barrier directory the killed one could not.
+    const left = (await readdir(tmpdir())).filter((n) => n.startsWith(`stint-watch-${pid}-`));
+    assert.deepEqual(left, []);
     assert.equal(await watch.begin(root), true);
     await writeFile(join(root, 'a.txt'), 'changed\n');
     assert.deepEqual((await watch.take(root))?.paths, ['a.txt']);
