@@ -3,6 +3,7 @@
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { processGone } from '../process-gone.ts';
 
 export interface DirLockOptions {
   /** Give up waiting after this long (default 10 minutes). */
@@ -58,10 +59,5 @@ async function isAbandoned(path: string, staleMs: number): Promise<boolean> {
   // No owner file yet: its creator is between mkdir and writeFile; give it time.
   if (!Number.isInteger(pid) || pid <= 0) return Date.now() - st.mtimeMs > 5000;
   if (pid === process.pid) return false;
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'ESRCH';
-  }
+  return processGone(pid);
 }

@@ -30,6 +30,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { processGone } from '../process-gone.ts';
 
 /** Paths changed in a checkout since the journal was last cleared, or unknown. */
 export interface Journal {
@@ -272,18 +273,8 @@ function sweepBarrierDirs(): void {
   }
   for (const name of names) {
     const pid = Number(/^stint-watch-(\d+)-[A-Za-z0-9]{6}$/.exec(name)?.[1]);
-    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || alive(pid)) continue;
+    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || !processGone(pid)) continue;
     rmSync(join(tmpdir(), name), { recursive: true, force: true });
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    // EPERM: it exists, as another user's.
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
