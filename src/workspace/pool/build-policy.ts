@@ -2,10 +2,10 @@
 // when it should wait for a checkout of its source to come back from a session that finishes.
 // Writing costs CPU that the sessions already running need (measured: 1.3 s of CPU for 5,000 files,
 // ~10 s for 50,000, the work of dozens of whole sessions there), so it is worth it only when the
-// sessions waiting would otherwise wait longer: the backlog (sessions waiting × how long a session
-// keeps its checkout ÷ checkouts out) is compared with the build's time, twice it while the cores
-// are all busy (a build then slows every session running). Before the source's sessions have been
-// timed, a busy CPU means wait and an idle one build. It never waits when nothing of its source is
+// sessions waiting would otherwise wait longer: while the cores are all busy a session waits (a
+// build would slow every session running); with idle cores it still waits when the backlog
+// (sessions waiting × how long a session keeps its checkout ÷ checkouts out) is no longer than a
+// build takes, and builds otherwise (or when the source's sessions have not been timed yet). It never waits when nothing of its source is
 // out with a session (nothing can come back), nor longer than twenty builds would take (at least
 // 2 s, at most a minute), and only while checkouts do come back: when none has for four builds'
 // time (at least 2 s), the sessions out hold theirs (a model, a long command) and it builds.
@@ -61,6 +61,11 @@ export class BuildPolicy {
     const t0 = performance.now();
     await build();
     const ms = performance.now() - t0;
-    this.#buildMs = this.#buildMs === undefined ? ms : 0.7 * this.#buildMs + 0.3 * ms;
+    this.#buildMs = movingAverage(this.#buildMs, ms);
   }
+}
+
+/** The moving average of build and hold times: the newest sample weighs 30 %. */
+export function movingAverage(previous: number | undefined, sample: number): number {
+  return previous === undefined ? sample : 0.7 * previous + 0.3 * sample;
 }

@@ -21,7 +21,7 @@ import { materializeCheckout } from '../materialize.ts';
 import type { Mirror } from '../mirror/mirror.ts';
 import { removeTree } from '../remove-tree.ts';
 import { BuildGate } from './build-gate.ts';
-import { BuildPolicy } from './build-policy.ts';
+import { BuildPolicy, movingAverage } from './build-policy.ts';
 import type { CpuIdle } from './cpu-idle.ts';
 import { branchDirName, claim, listEntries, pathsOf, readState, STATE, USED_STAMP } from './entries.ts';
 import { SerialJobs } from './serial-jobs.ts';
@@ -193,7 +193,7 @@ export class CheckoutPool {
     this.#lent.delete(sessionId);
     if (lent?.since === undefined) return;
     const ms = performance.now() - lent.since;
-    lent.pool.holdMs = lent.pool.holdMs === undefined ? ms : 0.7 * lent.pool.holdMs + 0.3 * ms;
+    lent.pool.holdMs = movingAverage(lent.pool.holdMs, ms);
   }
 
   // Checkouts of `pool` that will come into it: held by running sessions, or being built (for a
