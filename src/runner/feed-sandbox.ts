@@ -26,7 +26,7 @@ export function feedsCommands(
       const slot = running.get(workdir) ?? { count: 0, overlapped: false };
       running.set(workdir, slot);
       slot.count++;
-      const watched = slot.count === 1 && (await watch.begin(workdir));
+      const watched = slot.count === 1 && (await watch.begin(workdir, gitDir));
       if (!watched) slot.overlapped = slot.count > 1 || slot.overlapped;
       try {
         if (watched) await commandStarts(gitDir);

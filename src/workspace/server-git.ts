@@ -12,11 +12,12 @@ import { basename, dirname, join } from 'node:path';
 import { COMMIT_ID } from '../domain/commit-id.ts';
 import { forgetFeed } from './change-feed.ts';
 import { RESET_CONFIG, resetFromFeed } from './feed-reset.ts';
+import { HOOK_CONFIG, writeAgentFsmonitor } from './fsmonitor/agent-hook.ts';
 import { type GitOptions, runGit } from './git.ts';
 import type { Mirror } from './mirror/mirror.ts';
 import { resetModes } from './mode-reset.ts';
 import { removeTree } from './remove-tree.ts';
-import { changeWatch } from './watch/change-watch.ts';
+import { changeWatch, fsmonitorHooked } from './watch/change-watch.ts';
 
 export interface ServerGitRun {
   timeoutMs: number;
@@ -159,6 +160,8 @@ export interface AgentGitDirOptions {
   commitId: string;
   /** Shown as `origin` (never carries credentials). */
   originUrl?: string;
+  /** Sets up the fsmonitor hook (src/workspace/fsmonitor/agent-hook.ts); by default when a watcher can answer it. */
+  fsmonitor?: boolean;
 }
 
 /**
@@ -183,7 +186,10 @@ export async function writeAgentGitDir(gitDir: string, workTree: string, opts: A
       await copyFile(join(srcPacks, name), join(packDir, name));
   }
   await copyFile(join(gitDir, 'shallow'), join(tmp, 'shallow')).catch(() => undefined);
-  await copyIndex(join(gitDir, 'index'), join(tmp, 'index'));
+  const hooked =
+    (opts.fsmonitor ?? fsmonitorHooked()) &&
+    (await writeAgentFsmonitor(gitDir, tmp, join(gitDir, 'index'), commitId));
+  if (!hooked) await copyIndex(join(gitDir, 'index'), join(tmp, 'index'));
   await writeFile(join(tmp, 'HEAD'), `ref: refs/heads/${branch}\n`);
   const refs = [`${commitId} refs/heads/${branch}`];
   if (opts.originUrl !== undefined) refs.push(`${commitId} refs/remotes/origin/${branch}`);
@@ -191,11 +197,16 @@ export async function writeAgentGitDir(gitDir: string, workTree: string, opts: A
     join(tmp, 'packed-refs'),
     `# pack-refs with: peeled fully-peeled sorted \n${refs.join('\n')}\n`,
   );
-  await writeFile(join(tmp, 'config'), agentConfig(commitId.length === 64, branch, opts.originUrl));
+  await writeFile(join(tmp, 'config'), agentConfig(commitId.length === 64, branch, opts.originUrl, hooked));
   await rename(tmp, dot);
 }
 
-function agentConfig(sha256: boolean, branch: string, originUrl: string | undefined): string {
+function agentConfig(
+  sha256: boolean,
+  branch: string,
+  originUrl: string | undefined,
+  hooked: boolean,
+): string {
   const lines = [
     '[core]',
     `\trepositoryformatversion = ${sha256 ? 1 : 0}`,
@@ -203,6 +214,7 @@ function agentConfig(sha256: boolean, branch: string, originUrl: string | undefi
     '\tbare = false',
     '\tlogallrefupdates = true',
   ];
+  if (hooked) lines.push(...HOOK_CONFIG);
   if (sha256) lines.push('[extensions]', '\tobjectformat = sha256');
   if (originUrl !== undefined) {
     lines.push(

@@ -7,6 +7,7 @@
 // is unknown) answers "not known", which has the same effect; nothing here can make a change set
 // miss a change the walk would see, within the limits of inotify (tree-watches.ts).
 import type { ChildProcess } from 'node:child_process';
+import { fsmonitorHookUsable } from '../fsmonitor/agent-hook.ts';
 import { busy, forkHelper, idle } from '../helper-process.ts';
 import type { Journal } from './tree-watches.ts';
 
@@ -16,6 +17,8 @@ export interface WatchRequest {
   id: number;
   op: 'begin' | 'take' | 'forget';
   root: string;
+  /** begin: the checkout's server git dir, to answer the agent's fsmonitor hook from. */
+  gitDir?: string;
 }
 
 export interface WatchReply {
@@ -27,8 +30,12 @@ export interface WatchReply {
 
 /** What the runner and the workspace need of a watcher. */
 export interface ChangeWatch {
-  /** Watches `root` (from now on) and clears its journal; false: it cannot be watched. */
-  begin(root: string): Promise<boolean>;
+  /**
+   * Watches `root` (from now on) and clears its journal; false: it cannot be watched. With `gitDir`
+   * (the checkout's server git dir) it also answers the agent's fsmonitor hook
+   * (src/workspace/fsmonitor/agent-hook.ts).
+   */
+  begin(root: string, gitDir?: string): Promise<boolean>;
   /** What changed under `root` since `begin`, or undefined when that is not known. */
   take(root: string): Promise<Journal | undefined>;
   /** Stops watching `root` (before it is removed or rewritten in whole). */
@@ -65,8 +72,8 @@ export class ProcessChangeWatch implements ChangeWatch {
     this.#entry = entry;
   }
 
-  async begin(root: string): Promise<boolean> {
-    return (await this.#ask('begin', root))?.ok === true;
+  async begin(root: string, gitDir?: string): Promise<boolean> {
+    return (await this.#ask('begin', root, gitDir))?.ok === true;
   }
 
   async take(root: string): Promise<Journal | undefined> {
@@ -88,7 +95,7 @@ export class ProcessChangeWatch implements ChangeWatch {
     return this.#running?.process.pid;
   }
 
-  #ask(op: WatchRequest['op'], root: string): Promise<WatchReply | undefined> {
+  #ask(op: WatchRequest['op'], root: string, gitDir?: string): Promise<WatchReply | undefined> {
     if (this.#broken) return Promise.resolve(undefined);
     this.#running ??= this.#start();
     const running = this.#running;
@@ -96,7 +103,8 @@ export class ProcessChangeWatch implements ChangeWatch {
     return new Promise((resolve) => {
       if (running.pending.size === 0) busy(running.process);
       running.pending.set(id, (reply) => resolve(reply?.error === undefined ? reply : undefined));
-      running.process.send({ id, op, root } satisfies WatchRequest, (err) => {
+      const req: WatchRequest = gitDir === undefined ? { id, op, root } : { id, op, root, gitDir };
+      running.process.send(req, (err) => {
         if (err) running.process.kill();
       });
     });
@@ -155,6 +163,11 @@ let current: ChangeWatch | undefined;
 /** The server sets the watcher from its validated config; other callers get the environment's. */
 export function setChangeWatch(watch: ChangeWatch): void {
   current = watch;
+}
+
+/** Whether agents' .git get the fsmonitor hook: a watcher answers it, and perl can run it. */
+export function fsmonitorHooked(): boolean {
+  return changeWatch() !== NO_WATCH && fsmonitorHookUsable();
 }
 
 /** The process's change watcher (runner and workspace share it). */

@@ -28,9 +28,12 @@ import {
   watch,
   writeFileSync,
 } from 'node:fs';
+import type { Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { processGone } from '../process-gone.ts';
+import { closeFsmonitor, listenFsmonitor } from './fsmonitor-socket.ts';
+import { FsmonitorState, readFsmonitorSeed } from './fsmonitor-state.ts';
 
 /** Paths changed in a checkout since the journal was last cleared, or unknown. */
 export interface Journal {
@@ -47,6 +50,9 @@ interface Tree {
   paths: Set<string>;
   dirs: Set<string>;
   unknown: boolean;
+  /** What the agent's fsmonitor hook is told (src/workspace/fsmonitor/agent-hook.ts), and its socket. */
+  fsm?: FsmonitorState;
+  socket?: Server;
 }
 
 /** More noted paths than this: unknown (the change feed would not take them anyway). */
@@ -70,8 +76,12 @@ export class TreeWatches {
     this.#overflowAt = Math.floor(queueLimit() / 2);
   }
 
-  /** Starts (or, when unknown, restarts) watching the tree at `root` and clears its journal. False: it cannot be watched. */
-  async begin(root: string): Promise<boolean> {
+  /**
+   * Starts (or, when unknown, restarts) watching the tree at `root` and clears its journal. False: it
+   * cannot be watched. With `gitDir` (the checkout's server git dir) the agent's fsmonitor hook is
+   * answered from now on, seeded from the change feed, once the tree is watched.
+   */
+  async begin(root: string, gitDir?: string): Promise<boolean> {
     await this.settle();
     let tree = this.#trees.get(root);
     if (tree?.unknown) {
@@ -87,8 +97,8 @@ export class TreeWatches {
         return false;
       }
     }
-    tree.paths.clear();
-    tree.dirs.clear();
+    this.#clearJournal(tree);
+    if (gitDir !== undefined) await this.#seed(tree, gitDir);
     return true;
   }
 
@@ -117,8 +127,7 @@ export class TreeWatches {
     const tree = this.#trees.get(root);
     if (!tree || tree.unknown) return undefined;
     const journal = { paths: [...tree.paths], dirs: [...tree.dirs] };
-    tree.paths.clear();
-    tree.dirs.clear();
+    this.#clearJournal(tree);
     return journal;
   }
 
@@ -129,6 +138,9 @@ export class TreeWatches {
     this.#trees.delete(root);
     for (const { watcher } of tree.watched.values()) watcher.close();
     tree.watched.clear();
+    if (tree.socket) closeFsmonitor(tree.socket, root);
+    tree.socket = undefined;
+    tree.fsm = undefined;
   }
 
   close(): void {
@@ -141,6 +153,34 @@ export class TreeWatches {
     let n = 0;
     for (const tree of this.#trees.values()) n += tree.watched.size;
     return n;
+  }
+
+  // The journal is cleared (at begin and take); what it named stays named to the fsmonitor hook.
+  #clearJournal(tree: Tree): void {
+    if (tree.fsm && !tree.fsm.add({ paths: [...tree.paths], dirs: [...tree.dirs] })) tree.fsm = undefined;
+    tree.paths.clear();
+    tree.dirs.clear();
+  }
+
+  // Read after the tree is watched: a change made before is in the feed (the file tools append
+  // before they write), one made after is in the journal.
+  async #seed(tree: Tree, gitDir: string): Promise<void> {
+    const seed = await readFsmonitorSeed(gitDir).catch(() => undefined);
+    if (tree.unknown || this.#trees.get(tree.root) !== tree) return;
+    if (seed === undefined) {
+      tree.fsm = undefined;
+      return;
+    }
+    if (tree.fsm?.token !== seed.token) tree.fsm = new FsmonitorState(seed.token);
+    if (!tree.fsm.add(seed.journal)) tree.fsm = undefined;
+    else tree.socket ??= listenFsmonitor(tree.root, (token) => this.#answer(tree, token));
+  }
+
+  async #answer(tree: Tree, token: string): Promise<Buffer | undefined> {
+    if (tree.fsm?.token !== token) return undefined;
+    await this.settle();
+    if (tree.unknown || this.#trees.get(tree.root) !== tree || tree.fsm?.token !== token) return undefined;
+    return tree.fsm.reply({ paths: [...tree.paths], dirs: [...tree.dirs] });
   }
 
   // Events are counted per batch (the events libuv reads before the loop moves on): a batch as

@@ -17,7 +17,7 @@ process.on('message', (req: WatchRequest) => {
   queue = queue.then(async () => {
     const reply: WatchReply = { id: req.id };
     try {
-      if (req.op === 'begin') reply.ok = await watches.begin(req.root);
+      if (req.op === 'begin') reply.ok = await watches.begin(req.root, req.gitDir);
       else if (req.op === 'take') {
         const journal = await watches.take(req.root);
         if (journal) reply.journal = journal;
