@@ -18,10 +18,10 @@
 
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile, rename, stat, utimes, writeFile } from 'node:fs/promises';
+import { copyFile, open, readFile, rename, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { COMMIT_ID } from '../../domain/commit-id.ts';
-import { withFsmonitorToken } from './index-extension.ts';
+import { fsmonitorRewrite } from './index-extension.ts';
 
 /** The hook and its socket, in the agent's .git (the hook runs in the work tree's top directory). */
 export const HOOK_FILE = 'stint-fsmonitor';
@@ -59,18 +59,60 @@ export async function writeAgentFsmonitor(
 ): Promise<boolean> {
   if (!COMMIT_ID.test(base)) throw new Error(`invalid commit id ${base}`);
   const token = `stint:${randomBytes(12).toString('hex')}`;
-  const out = withFsmonitorToken(await readFile(index), token, base.length === 64 ? 'sha256' : 'sha1');
-  if (out === undefined) return false;
+  const to = join(agentGitDir, 'index');
   const st = await stat(index);
-  await writeFile(join(agentGitDir, 'index'), out);
+  if (!(await rewriteIndex(index, to, st.size, token, base.length === 64 ? 'sha256' : 'sha1'))) return false;
   // The racy-git check compares entries with the index's own time (see copyIndex in server-git.ts).
   const seconds = Math.floor(st.mtimeMs / 1000);
-  await utimes(join(agentGitDir, 'index'), seconds, seconds);
+  await utimes(to, seconds, seconds);
   await writeFile(join(agentGitDir, HOOK_FILE), HOOK_SCRIPT, { mode: 0o755 });
   const file = join(serverGitDir, TOKEN_FILE);
   await writeFile(`${file}.tmp`, `${JSON.stringify({ token, base } satisfies AgentFsmonitor)}\n`);
   await rename(`${file}.tmp`, file);
   return true;
+}
+
+// Read buffers kept between resets: a fresh 4 MB buffer (a 50,000-file index) costs more in page
+// faults than the copy, the hash and the parse together (~12 ms here against ~6).
+const scratch: Buffer[] = [];
+
+// The index is copied by the kernel, read once to find where its entries end and to hash, and
+// finished in place (the usual case: only the trailing hash is replaced) or written anew.
+async function rewriteIndex(from: string, to: string, size: number, token: string, hash: 'sha1' | 'sha256') {
+  let buf = scratch.pop();
+  if (buf === undefined || buf.length < size) buf = Buffer.allocUnsafe(Math.max(size, 64 * 1024));
+  try {
+    const file = await open(from, 'r');
+    let read = 0;
+    try {
+      while (read < size) {
+        const { bytesRead } = await file.read(buf, read, size - read, read);
+        if (bytesRead === 0) break;
+        read += bytesRead;
+      }
+    } finally {
+      await file.close();
+    }
+    if (read !== size) return false;
+    const index = buf.subarray(0, size);
+    const plan = fsmonitorRewrite(index, token, hash);
+    if (plan === undefined) return false;
+    const hashLen = hash === 'sha1' ? 20 : 32;
+    const inPlace = plan.keep.length === 1 && plan.keep[0]![0] === 0 && plan.keep[0]![1] === size - hashLen;
+    if (inPlace) await copyFile(from, to);
+    const out = await open(to, inPlace ? 'r+' : 'wx');
+    try {
+      if (inPlace) {
+        await out.write(plan.tail, 0, plan.tail.length, size - hashLen);
+        await out.truncate(size - hashLen + plan.tail.length);
+      } else await out.writev([...plan.keep.map(([a, b]) => index.subarray(a, b)), plan.tail]);
+    } finally {
+      await out.close();
+    }
+    return true;
+  } finally {
+    scratch.push(buf);
+  }
 }
 
 /** The token of the agent's index and its base, or undefined. */

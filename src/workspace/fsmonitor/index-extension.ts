@@ -17,55 +17,77 @@ const FSMN = 'FSMN';
 const DROPPED = new Set([FSMN, 'EOIE', 'IEOT']);
 
 /**
- * `index` with an fsmonitor extension naming `token` and no entry dirty (any previous one and the
- * end-of-entries extensions removed, the trailing hash recomputed). Undefined when the file is not
- * an index this can read (an unknown version, a split index, a short or corrupt file): the caller
- * keeps the plain copy, and git walks the tree as it would without the hook.
+ * How to write `index` with an fsmonitor extension naming `token` and no entry dirty: the byte ranges
+ * of `index` to keep (any previous fsmonitor extension and the end-of-entries extensions left out),
+ * then `tail` (the new extension and the recomputed trailing hash). Undefined when the file is not an
+ * index this can read (an unknown version, a split index, a short or corrupt file): the caller keeps
+ * the plain copy, and git walks the tree as it would without the hook.
  */
-export function withFsmonitorToken(
+export function fsmonitorRewrite(
   index: Buffer,
   token: string,
   hash: 'sha1' | 'sha256',
-): Buffer | undefined {
+): { keep: [number, number][]; tail: Buffer } | undefined {
   if (token.length === 0 || token.includes('\0'))
     throw new Error('fsmonitor token must be non-empty text without NUL');
   const hashLen = hash === 'sha1' ? 20 : 32;
   if (index.length < 12 + hashLen || index.toString('latin1', 0, 4) !== 'DIRC') return undefined;
   // Git writes an index whole (a lock file renamed over it): its hash is not checked again here.
-  const body = index.subarray(0, index.length - hashLen);
-  const version = index.readUInt32BE(4);
-  const count = index.readUInt32BE(8);
-  const end = entriesEnd(body, version, count, hashLen);
+  const bodyEnd = index.length - hashLen;
+  const end = entriesEnd(index, bodyEnd, index.readUInt32BE(4), index.readUInt32BE(8), hashLen);
   if (end === undefined) return undefined;
-  const kept: Buffer[] = [body.subarray(0, end)];
+  const keep: [number, number][] = [[0, end]];
   let at = end;
-  while (at < body.length) {
-    if (at + 8 > body.length) return undefined;
-    const sig = body.toString('latin1', at, at + 4);
-    const size = body.readUInt32BE(at + 4);
-    const next = at + 8 + size;
-    if (next > body.length) return undefined;
+  while (at < bodyEnd) {
+    if (at + 8 > bodyEnd) return undefined;
+    const sig = index.toString('latin1', at, at + 4);
+    const next = at + 8 + index.readUInt32BE(at + 4);
+    if (next > bodyEnd) return undefined;
     // A split index ("link") keeps its entries in another file that this copy would not carry.
     if (sig === 'link') return undefined;
-    if (!DROPPED.has(sig)) kept.push(body.subarray(at, next));
-    at = next;
+    if (DROPPED.has(sig)) at = next;
+    else {
+      const last = keep[keep.length - 1]!;
+      if (last[1] === at) last[1] = next;
+      else keep.push([at, next]);
+      at = next;
+    }
   }
-  kept.push(fsmonitorExtension(token));
-  const out = Buffer.concat(kept);
-  return Buffer.concat([out, createHash(hash).update(out).digest()]);
+  const ext = fsmonitorExtension(token);
+  const digest = createHash(hash);
+  for (const [from, to] of keep) digest.update(index.subarray(from, to));
+  digest.update(ext);
+  return { keep, tail: Buffer.concat([ext, digest.digest()]) };
+}
+
+/** `index` rewritten as fsmonitorRewrite says, in one buffer (tests, small indexes). */
+export function withFsmonitorToken(
+  index: Buffer,
+  token: string,
+  hash: 'sha1' | 'sha256',
+): Buffer | undefined {
+  const plan = fsmonitorRewrite(index, token, hash);
+  if (plan === undefined) return undefined;
+  return Buffer.concat([...plan.keep.map(([from, to]) => index.subarray(from, to)), plan.tail]);
 }
 
 // Where the entries end, or undefined when they do not parse. Versions 2 and 3: 40 bytes of stat
 // data, the object id, 2 bytes of flags (+2 extended flags in version 3 when flagged), the name, and
 // 1–8 NULs padding the entry to a multiple of 8. Version 4: no padding, the name prefix-compressed
 // (a varint, then the NUL-terminated rest).
-function entriesEnd(body: Buffer, version: number, count: number, hashLen: number): number | undefined {
+function entriesEnd(
+  body: Buffer,
+  bodyEnd: number,
+  version: number,
+  count: number,
+  hashLen: number,
+): number | undefined {
   if (version < 2 || version > 4) return undefined;
   let at = 12;
   for (let i = 0; i < count; i++) {
     const start = at;
     const flagsAt = start + 40 + hashLen;
-    if (flagsAt + 2 > body.length) return undefined;
+    if (flagsAt + 2 > bodyEnd) return undefined;
     const flags = body.readUInt16BE(flagsAt);
     let nameAt = flagsAt + 2;
     if (flags & 0x4000) {
@@ -74,20 +96,20 @@ function entriesEnd(body: Buffer, version: number, count: number, hashLen: numbe
     }
     if (version === 4) {
       let p = nameAt;
-      while (p < body.length && (body[p]! & 0x80) !== 0) p++;
+      while (p < bodyEnd && (body[p]! & 0x80) !== 0) p++;
       const nul = body.indexOf(0, p + 1);
-      if (nul < 0) return undefined;
+      if (nul < 0 || nul >= bodyEnd) return undefined;
       at = nul + 1;
       continue;
     }
     let nameLen = flags & 0x0fff;
     if (nameLen === 0x0fff) {
       const nul = body.indexOf(0, nameAt);
-      if (nul < 0) return undefined;
+      if (nul < 0 || nul >= bodyEnd) return undefined;
       nameLen = nul - nameAt;
     }
     at = start + ((nameAt - start + nameLen + 8) & ~7);
-    if (at > body.length) return undefined;
+    if (at > bodyEnd) return undefined;
   }
   return at;
 }
