@@ -166,3 +166,84 @@ test('a watched root moved away lets its watches go', async () => {
   watches.forget(`${root}-moved`);
   assert.equal(watches.watchCount, before);
 });
+
+// Directories under `root` (its .git left out), as the watches should cover them.
+async function dirsUnder(root: string): Promise<number> {
+  let count = 1;
+  for (const e of await readdir(root, { withFileTypes: true, recursive: true })) {
+    const rel = join(e.parentPath, e.name).slice(root.length + 1);
+    if (e.isDirectory() && rel !== '.git' && !rel.startsWith('.git/')) count++;
+  }
+  return count;
+}
+
+test('a checkout moved away keeps its watches for where it arrives; what changed meanwhile is checked', async () => {
+  const root = await tree();
+  const before = watches.watchCount;
+  assert.equal(await watches.begin(root), true);
+  const parked = `${root}-pool`;
+  await rename(root, parked);
+  assert.equal(await watches.take(root), undefined);
+  assert.equal(watches.parkedCount, 1);
+  assert.equal(watches.watchCount, before);
+  // Meanwhile (a reset in the pool): a directory made and filled, one removed, a mode changed.
+  await mkdir(join(parked, 'made', 'inner'), { recursive: true });
+  await writeFile(join(parked, 'made', 'inner', 'm.txt'), 'm\n');
+  await rm(join(parked, 'src', 'deep'), { recursive: true });
+  await chmod(join(parked, 'src'), 0o700);
+  const arrived = `${root}-arrived`;
+  await rename(parked, arrived);
+  assert.equal(await watches.begin(arrived), true);
+  assert.equal(watches.parkedCount, 0, 'adopted');
+  assert.equal(watches.watchCount - before, await dirsUnder(arrived), 'every directory watched once');
+  await writeFile(join(arrived, 'made', 'inner', 'n.txt'), 'n\n');
+  await writeFile(join(arrived, 'src', 'y.txt'), 'y\n');
+  await mkdir(join(arrived, 'src', 'deep'));
+  await writeFile(join(arrived, 'src', 'deep', 'z.txt'), 'z\n');
+  assert.deepEqual(sorted((await watches.take(arrived))?.paths), [
+    'made/inner/n.txt',
+    'src/deep',
+    'src/deep/z.txt',
+    'src/y.txt',
+  ]);
+  watches.forget(arrived);
+  assert.equal(watches.watchCount, before);
+});
+
+test('a directory replaced while its checkout was away: the whole tree is watched afresh, never half', async () => {
+  const root = await tree();
+  const before = watches.watchCount;
+  assert.equal(await watches.begin(root), true);
+  await rename(root, `${root}-away`);
+  await rm(join(`${root}-away`, 'src'), { recursive: true });
+  await mkdir(join(`${root}-away`, 'src'));
+  await rename(`${root}-away`, `${root}-back`);
+  assert.equal(await watches.begin(`${root}-back`), true);
+  assert.equal(watches.parkedCount, 0);
+  assert.equal(watches.watchCount - before, await dirsUnder(`${root}-back`));
+  await writeFile(join(`${root}-back`, 'src', 'w.txt'), 'w\n');
+  assert.deepEqual((await watches.take(`${root}-back`))?.paths, ['src/w.txt']);
+  watches.forget(`${root}-back`);
+
+  // Moved away, then removed: its dead watches are never taken for a directory made later.
+  const gone = await tree();
+  assert.equal(await watches.begin(gone), true);
+  await rename(gone, `${gone}-x`);
+  await watches.take(gone);
+  await rm(`${gone}-x`, { recursive: true });
+  const fresh = await tree();
+  assert.equal(await watches.begin(fresh), true);
+  assert.equal(watches.watchCount - before, await dirsUnder(fresh));
+  await writeFile(join(fresh, 'src', 'deep', 'er', 'v.txt'), 'v\n');
+  assert.deepEqual((await watches.take(fresh))?.paths, ['src/deep/er/v.txt']);
+  watches.forget(fresh);
+  // A forget at a parked checkout's new path drops its watches too (a full reset rewrites it).
+  const pooled = await tree();
+  assert.equal(await watches.begin(pooled), true);
+  const parked = watches.parkedCount;
+  await rename(pooled, `${pooled}-p`);
+  await watches.take(pooled);
+  assert.equal(watches.parkedCount, parked + 1);
+  watches.forget(`${pooled}-p`);
+  assert.equal(watches.parkedCount, parked);
+});
