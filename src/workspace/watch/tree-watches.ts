@@ -46,6 +46,11 @@ interface Tree {
   socket?: Server;
   /** Moved away with its watches kept (parked): the paths events named since, to check at adoption. */
   parked?: Set<string>;
+  /**
+   * The name the root's own events carry: libuv names a directory's own events after the path it
+   * was first watched at, which an adopted tree keeps after it moved.
+   */
+  selfName: string;
 }
 
 /** More noted paths than this: unknown (the change feed would not take them anyway). */
@@ -91,7 +96,14 @@ export class TreeWatches {
     }
     tree ??= this.#adopt(root);
     if (!tree) {
-      tree = { root, watched: new Map(), paths: new Set(), dirs: new Set(), unknown: false };
+      tree = {
+        root,
+        watched: new Map(),
+        paths: new Set(),
+        dirs: new Set(),
+        unknown: false,
+        selfName: basename(root),
+      };
       this.#trees.set(root, tree);
       this.#watchTree(tree, '', false);
       if (tree.unknown) {
@@ -191,7 +203,13 @@ export class TreeWatches {
   // meanwhile is watched. Undefined (and the parked tree dropped) when none is, or it does not hold.
   #adopt(root: string): Tree | undefined {
     const key = identity(lstatSync(root, { throwIfNoEntry: false }));
-    const tree = key === undefined ? undefined : this.#parked.get(key);
+    if (key === undefined) return undefined;
+    // Registered under another path (its move not seen): its journal is not to be trusted.
+    for (const other of [...this.#trees.values()]) {
+      const r = other.watched.get('');
+      if (other.root !== root && r && `${r.ino}:${r.birth}` === key) this.forget(other.root);
+    }
+    const tree = this.#parked.get(key);
     if (!tree?.parked) return undefined;
     this.#parked.delete(key!);
     const touched = tree.parked;
@@ -314,10 +332,12 @@ export class TreeWatches {
     }
     // An event on the watched directory itself carries its own name: it may be either.
     if (dir === '') {
-      if (name === basename(tree.root)) {
-        // The root itself (or a child of the same name). Moved or removed: its watches go (the
-        // checkout is watched again under its new path, at the next begin).
-        if (lstatSync(tree.root, { throwIfNoEntry: false })?.ino !== tree.watched.get('')?.ino) {
+      if (name === tree.selfName || name === basename(tree.root)) {
+        // The root itself (or a child of the same name). Moved or removed: parked, for the next
+        // begin where it arrives. Still there (its mode or times changed): unknown.
+        const root = tree.watched.get('');
+        const st = lstatSync(tree.root, { throwIfNoEntry: false });
+        if (st?.ino !== root?.ino || st?.birthtimeMs !== root?.birth) {
           this.#park(tree);
           return;
         }

@@ -206,7 +206,17 @@ test('a checkout moved away keeps its watches for where it arrives; what changed
     'src/deep/z.txt',
     'src/y.txt',
   ]);
-  watches.forget(arrived);
+  // Again (libuv names the root's own events after the path it was first watched at).
+  await rename(arrived, `${arrived}-pool`);
+  assert.equal(await watches.take(arrived), undefined);
+  assert.equal(watches.parkedCount, 1);
+  await rename(`${arrived}-pool`, `${arrived}-2`);
+  assert.equal(await watches.begin(`${arrived}-2`), true);
+  assert.equal(watches.parkedCount, 0, 'adopted again');
+  assert.equal(watches.watchCount - before, await dirsUnder(`${arrived}-2`));
+  await writeFile(join(`${arrived}-2`, 'a.txt'), 'again\n');
+  assert.deepEqual((await watches.take(`${arrived}-2`))?.paths, ['a.txt']);
+  watches.forget(`${arrived}-2`);
   assert.equal(watches.watchCount, before);
 });
 
