@@ -124,6 +124,8 @@ try {
       groups.set(key, [...(groups.get(key) ?? []), l.ms]);
     }
     if (process.env.PROFILE_OUT) writeFileSync(process.env.PROFILE_OUT, server.output());
+    // PROFILE_LOG=<file>: the server's whole log, for timelines (with PROFILE_ENV's debug level).
+    if (process.env.PROFILE_LOG) writeFileSync(process.env.PROFILE_LOG, server.output());
     const vias = new Map<string, number>();
     for (const m of server.output().matchAll(/"via":"(\w+)"/g)) vias.set(m[1]!, (vias.get(m[1]!) ?? 0) + 1);
     const rows = [...groups].sort((a, b) => sum(b[1]) - sum(a[1]));
