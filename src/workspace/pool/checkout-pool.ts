@@ -16,7 +16,7 @@
 // across processes sharing the data dir too).
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { materializeCheckout } from '../materialize.ts';
 import type { Mirror } from '../mirror/mirror.ts';
 import { removeTree } from '../remove-tree.ts';
@@ -52,7 +52,7 @@ interface PoolEntry {
   dir: string;
   lastUsed: number;
   /** Background resets of entries of this pool under way (each puts its entry back when done). */
-  resetting: Set<Promise<void>>;
+  resetting: Set<Promise<unknown>>;
   /** Sessions waiting for an entry to be put in this pool. */
   arrivals: Set<() => void>;
   /** When an entry last came into this pool (performance.now()). */
@@ -129,13 +129,18 @@ export class CheckoutPool {
     const since = performance.now();
     const waited = () => performance.now() - since;
     let short = false; // found nothing ready: waits or builds (a burst; refills stay out)
+    // This session's new checkout, written into the pool: it takes whichever comes first, that
+    // checkout or one given back (the other stays pooled, for the next session).
+    let own: { done: boolean; name: string | undefined } | undefined;
+    let ownBuild: Promise<void> | undefined;
     try {
       for (;;) {
         const tTake = performance.now();
-        const taken = await this.#takeOne(pool, req.commitId, req.dest);
-        if (taken === true) {
+        const prefer = own?.name;
+        const taken = await this.#takeOne(pool, req.commitId, req.dest, prefer);
+        if (taken !== undefined && taken !== false) {
           this.#lent.set(req.sessionId, { pool, since: tTake });
-          return 'pool';
+          return taken === prefer ? 'materialized' : 'pool';
         }
         if (taken === undefined && pool.resetting.size > 0) {
           await Promise.race([...pool.resetting]);
@@ -145,6 +150,11 @@ export class CheckoutPool {
           short = true;
           this.#short++;
           pool.waiting++;
+        }
+        if (own?.done) own = undefined; // built, and taken by another session (or failed)
+        if (own && ownBuild) {
+          await Promise.race([ownBuild, this.#arrivalOr(pool, RECHECK_MS)]);
+          continue;
         }
         if (this.#keepWaiting(pool, waited())) {
           await this.#arrivalOr(pool, Math.min(RECHECK_MS, this.#policy.maxWaitMs - waited()));
@@ -163,17 +173,19 @@ export class CheckoutPool {
           release();
           continue;
         }
-        this.#lent.set(req.sessionId, { pool });
-        try {
-          await this.#policy.timed(req.build);
-        } catch (e) {
-          this.#lent.delete(req.sessionId);
-          throw e;
-        } finally {
-          release();
-        }
-        this.#lent.set(req.sessionId, { pool, since: performance.now() });
-        return 'materialized';
+        const mine: { done: boolean; name: string | undefined } = { done: false, name: undefined };
+        own = mine;
+        ownBuild = this.#policy
+          .timed(async () => {
+            await this.#rebuild(pool, req.commitId, false, undefined, (name) => {
+              mine.name = name;
+            });
+          })
+          .catch((e) => this.#opts.onError?.(e))
+          .finally(() => {
+            mine.done = true;
+            release();
+          });
       }
     } finally {
       if (short) {
@@ -245,14 +257,21 @@ export class CheckoutPool {
     for (const wake of waiting) wake();
   }
 
-  // Claims an entry and moves it to `dest` at `commitId`; undefined when there was none to claim.
-  async #takeOne(pool: PoolEntry, commitId: string, dest: CheckoutPaths): Promise<boolean | undefined> {
+  // Claims an entry (`prefer` first) and moves it to `dest` at `commitId`: its name, false when
+  // the one claimed was damaged, undefined when there was none to claim.
+  async #takeOne(
+    pool: PoolEntry,
+    commitId: string,
+    dest: CheckoutPaths,
+    prefer?: string,
+  ): Promise<string | false | undefined> {
     // Entries already clean at the commit first: those cost a rename, the others a reset.
     const names = await listEntries(pool.dir);
     const clean = await Promise.all(
       names.map(async (n) => (await readState(join(pool.dir, n))) === `clean ${commitId}`),
     );
     const ordered = [...names.filter((_, i) => clean[i]), ...names.filter((_, i) => !clean[i])];
+    if (prefer !== undefined && ordered.includes(prefer)) ordered.unshift(prefer);
     for (const name of ordered) {
       const tmp = this.#tmpPath();
       if (!(await claim(join(pool.dir, name), tmp))) continue;
@@ -266,10 +285,13 @@ export class CheckoutPool {
             ...(pool.originUrl !== undefined ? { originUrl: pool.originUrl } : {}),
           });
         }
+        // The first checkout of a workspace dir may come from the pool: its parents may not exist.
+        await mkdir(dirname(dest.git), { recursive: true });
+        await mkdir(dirname(dest.tree), { recursive: true });
         await rename(join(tmp, 'git'), dest.git);
         await rename(join(tmp, 'tree'), dest.tree);
         await removeTree(tmp);
-        return true;
+        return name;
       } catch (e) {
         // A damaged pooled checkout: drop it and let the caller build one.
         this.#opts.onError?.(e);
@@ -406,8 +428,15 @@ export class CheckoutPool {
     }
   }
 
-  // Claims `existing` (or starts from nothing), brings it to `tip`, and puts it (back) in the pool.
-  async #rebuild(pool: PoolEntry, tip: string, background: boolean, existing?: string): Promise<void> {
+  // Claims `existing` (or starts from nothing), brings it to `tip`, and puts it (back) in the pool
+  // under the name returned (undefined: `existing` was claimed by someone else first).
+  async #rebuild(
+    pool: PoolEntry,
+    tip: string,
+    background: boolean,
+    existing?: string,
+    named?: (name: string) => void,
+  ): Promise<string | undefined> {
     const tmp = this.#tmpPath();
     if (!existing) pool.building++;
     try {
@@ -424,8 +453,12 @@ export class CheckoutPool {
         ...(pool.originUrl !== undefined ? { originUrl: pool.originUrl } : {}),
       });
       await writeFile(join(tmp, STATE), `clean ${tip}\n`);
-      await rename(tmp, join(pool.dir, randomBytes(6).toString('hex')));
+      const name = randomBytes(6).toString('hex');
+      await mkdir(pool.dir, { recursive: true });
+      await rename(tmp, join(pool.dir, name));
+      named?.(name);
       this.#arrived(pool);
+      return name;
     } catch (e) {
       await removeTree(tmp);
       throw e;
