@@ -4,7 +4,7 @@
 // first. Background refills never take a slot a session waits for.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -105,4 +105,44 @@ test('only checkouts that will come back count as out (one kept for retention do
   assert.ok(reads > before, 'a session did not weigh waiting for a running checkout');
   await ws.release('k2');
   await k3;
+});
+
+test('a session writing a new checkout takes whichever comes first, it or one given back; the other stays pooled', async () => {
+  const gate = new BuildGate(1);
+  const ws = workspaces('either', gate);
+  await ws.prepare({ sessionId: 'e1', source: source() });
+  // The slot, before the pool's refill (250 ms later) can write a spare.
+  const held = gate.tryAcquire();
+  assert.ok(held);
+  const poolDir = join(fx.root, 'either', '.pool');
+  const building = async () =>
+    (await readdir(poolDir).catch(() => [] as string[])).some((n) => n.startsWith('.tmp-'));
+  const entries = async () => {
+    const out: string[] = [];
+    // <pool>/<mirror>/<branch>/<entry>
+    for (const mirror of await readdir(poolDir).catch(() => [] as string[])) {
+      if (mirror.startsWith('.')) continue;
+      for (const branch of await readdir(join(poolDir, mirror))) {
+        for (const e of await readdir(join(poolDir, mirror, branch))) if (!e.startsWith('.')) out.push(e);
+      }
+    }
+    return out;
+  };
+  // e2 finds nothing ready (e1 is out) and, given the slot, builds; e1 comes back while that build
+  // runs (or just as it lands): e2 takes one of them.
+  const e2 = ws.prepare({ sessionId: 'e2', source: source() });
+  assert.equal(await settles(e2), false);
+  held();
+  for (let i = 0; i < 2000 && !(await building()); i++) await sleep(2);
+  assert.equal(await ws.release('e1'), 'pooled');
+  const got = await e2;
+  assert.ok(got.via === 'pool' || got.via === 'materialized', got.via);
+  assert.equal(await readFile(join(ws.dirOf('e2'), 'README.md'), 'utf8'), '# Demo\n\nHello.\n');
+  // Nothing written is thrown away: with e2 out, the other checkout lands in the pool.
+  for (let i = 0; i < 500 && ((await entries()).length !== 1 || (await building())); i++) await sleep(20);
+  assert.equal((await entries()).length, 1);
+  assert.equal(await ws.release('e2'), 'pooled');
+  // (A given-back checkout is claimed out of the pool while it is reset.)
+  for (let i = 0; i < 500 && ((await entries()).length !== 2 || (await building())); i++) await sleep(20);
+  assert.equal((await entries()).length, 2);
 });
