@@ -165,12 +165,17 @@ async function statusAgrees(kind: string) {
   assert.match(s.plain, / M README\.md/);
 }
 
+// A session's checkout in its own Workspaces, with the token of its agent index.
+async function session(name: string, id: string) {
+  const ws = fx.workspaces(name, { poolSize: 0 });
+  await ws.prepare({ sessionId: id, source: fx.source() });
+  const agent = await readAgentFsmonitor(ws.gitDirOf(id));
+  assert.ok(agent, 'the agent index carries a token');
+  return { ws, dir: ws.dirOf(id), agent };
+}
+
 test('the hook fails (git looks at everything) when the watcher cannot vouch for its answer', async () => {
-  const ws = fx.workspaces('unknown', { poolSize: 0 });
-  await ws.prepare({ sessionId: 'u1', source: fx.source() });
-  const dir = ws.dirOf('u1');
-  const agent = await readAgentFsmonitor(ws.gitDirOf('u1'));
-  assert.ok(agent);
+  const { ws, dir, agent } = await session('unknown', 'u1');
   // Before any watched command: no socket.
   assert.equal(await askHook(dir, agent.token), undefined);
   await statusBoth(dir);
@@ -250,11 +255,7 @@ test('the index extension: every entry trusted, the hook names what to look at; 
 });
 
 test('the socket is made in the checkout’s own .git only: a .git that is a link gets none', async () => {
-  const ws = fx.workspaces('linked', { poolSize: 0 });
-  await ws.prepare({ sessionId: 'l1', source: fx.source() });
-  const dir = ws.dirOf('l1');
-  const agent = await readAgentFsmonitor(ws.gitDirOf('l1'));
-  assert.ok(agent);
+  const { dir } = await session('linked', 'l1');
   const elsewhere = join(fx.root, 'elsewhere-git');
   await rename(join(dir, '.git'), elsewhere);
   await symlink(elsewhere, join(dir, '.git'));

@@ -23,25 +23,24 @@ export function sweepBarrierDirs(): void {
   }
 }
 
-// How many inotify watches the user may hold.
+// How many inotify watches the user may hold (the kernel's default elsewhere).
 export function watchLimit(): number {
-  try {
-    const n = Number(readFileSync('/proc/sys/fs/inotify/max_user_watches', 'utf8').trim());
-    if (Number.isInteger(n) && n > 0) return n;
-  } catch {
-    // Not Linux, or no /proc.
-  }
-  return 8192;
+  return inotifySetting('max_user_watches', 8192);
 }
 
 // The kernel's inotify queue length (events beyond it are dropped, with one overflow event that
 // libuv does not pass on).
 export function queueLimit(): number {
+  return inotifySetting('max_queued_events', 16384);
+}
+
+// /proc/sys/fs/inotify/<name>, or `otherwise` (not Linux, or no /proc).
+function inotifySetting(name: string, otherwise: number): number {
   try {
-    const n = Number(readFileSync('/proc/sys/fs/inotify/max_queued_events', 'utf8').trim());
+    const n = Number(readFileSync(`/proc/sys/fs/inotify/${name}`, 'utf8').trim());
     if (Number.isInteger(n) && n > 0) return n;
   } catch {
-    // Not Linux, or no /proc: the kernel's default.
+    // Not readable: the default.
   }
-  return 16384;
+  return otherwise;
 }
