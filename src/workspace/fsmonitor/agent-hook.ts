@@ -73,8 +73,11 @@ export async function writeAgentFsmonitor(
 }
 
 // Read buffers kept between resets: a fresh 4 MB buffer (a 50,000-file index) costs more in page
-// faults than the copy, the hash and the parse together (~12 ms here against ~6).
+// faults than the copy, the hash and the parse together (~12 ms here against ~6). At most two are
+// kept (more resets at once allocate and drop theirs): one per reset at once would keep a burst's
+// worth (200 sessions starting together: ~40 MB on 5,000 files).
 const scratch: Buffer[] = [];
+const MAX_SCRATCH = 2;
 
 // The index is copied by the kernel, read once to find where its entries end and to hash, and
 // finished in place (the usual case: only the trailing hash is replaced) or written anew.
@@ -111,7 +114,7 @@ async function rewriteIndex(from: string, to: string, size: number, token: strin
     }
     return true;
   } finally {
-    scratch.push(buf);
+    if (scratch.length < MAX_SCRATCH) scratch.push(buf);
   }
 }
 

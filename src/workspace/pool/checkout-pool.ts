@@ -131,7 +131,7 @@ export class CheckoutPool {
     let short = false; // found nothing ready: waits or builds (a burst; refills stay out)
     // This session's new checkout, written into the pool: it takes whichever comes first, that
     // checkout or one given back (the other stays pooled, for the next session).
-    let own: { done: boolean; name: string | undefined } | undefined;
+    let own: OwnBuild | undefined;
     let ownBuild: Promise<void> | undefined;
     try {
       for (;;) {
@@ -151,7 +151,10 @@ export class CheckoutPool {
           this.#short++;
           pool.waiting++;
         }
-        if (own?.done) own = undefined; // built, and taken by another session (or failed)
+        // Failed (a commit it cannot have, a full disk): the session fails with it, as it would
+        // have building for itself. Built and taken by another session: it may build again.
+        if (own?.error !== undefined) throw own.error;
+        if (own?.done) own = undefined;
         if (own && ownBuild) {
           await Promise.race([ownBuild, this.#arrivalOr(pool, RECHECK_MS)]);
           continue;
@@ -173,7 +176,7 @@ export class CheckoutPool {
           release();
           continue;
         }
-        const mine: { done: boolean; name: string | undefined } = { done: false, name: undefined };
+        const mine: OwnBuild = { done: false, name: undefined, error: undefined };
         own = mine;
         ownBuild = this.#policy
           .timed(async () => {
@@ -181,7 +184,9 @@ export class CheckoutPool {
               mine.name = name;
             });
           })
-          .catch((e) => this.#opts.onError?.(e))
+          .catch((e) => {
+            mine.error = e;
+          })
           .finally(() => {
             mine.done = true;
             release();
@@ -485,6 +490,13 @@ export class CheckoutPool {
       await writeFile(stamp, '');
     });
   }
+}
+
+// A session's own build into the pool: the entry's name once it is there, or why it failed.
+interface OwnBuild {
+  done: boolean;
+  name: string | undefined;
+  error: unknown;
 }
 
 // How long since a checkout last came into the pool (at most how long this session has waited).

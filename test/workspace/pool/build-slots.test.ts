@@ -4,7 +4,7 @@
 // first. Background refills never take a slot a session waits for.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -145,4 +145,20 @@ test('a session writing a new checkout takes whichever comes first, it or one gi
   // (A given-back checkout is claimed out of the pool while it is reset.)
   for (let i = 0; i < 500 && ((await entries()).length !== 2 || (await building())); i++) await sleep(20);
   assert.equal((await entries()).length, 2);
+});
+
+test('a session whose own build fails gets the failure, not a wait for a build that never comes', async () => {
+  const ws = workspaces('failing', new BuildGate(1));
+  await ws.prepare({ sessionId: 'f1', source: source() });
+  // f1 stays out; the mirror loses its objects and the remote is out of reach: f2's build fails.
+  const mirrors = join(fx.root, 'failing', '.mirrors');
+  const away = `${fx.remote.url}-away`;
+  await rename(fx.remote.url, away);
+  try {
+    for (const m of await readdir(mirrors))
+      await rm(join(mirrors, m, 'objects'), { recursive: true, force: true });
+    await assert.rejects(ws.prepare({ sessionId: 'f2', source: source() }));
+  } finally {
+    await rename(away, fx.remote.url);
+  }
 });
