@@ -111,8 +111,8 @@ async function statusAgrees(kind: string) {
   });
   assert.equal(inside.output, `${agent.token}\nexit 0\n`);
 
-  // A file tool between commands, and a command that changes a tracked file to the same size and
-  // puts its modification time back (only the ctime and the watcher can tell).
+  // A file tool between commands, and a command that replaces a tracked file by one of the same
+  // size, adds one and deletes one.
   await writeFileInside(dir, 'src/app.js', 'export const answer = 43;\n');
   const readme = join(dir, 'README.md');
   const before = await readFile(readme);
