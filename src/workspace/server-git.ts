@@ -189,7 +189,7 @@ export async function writeAgentGitDir(gitDir: string, workTree: string, opts: A
   const hooked =
     (opts.fsmonitor ?? fsmonitorHooked()) &&
     (await writeAgentFsmonitor(gitDir, tmp, join(gitDir, 'index'), commitId));
-  if (!hooked) await copyIndex(join(gitDir, 'index'), join(tmp, 'index'));
+  await copyIndex(join(gitDir, 'index'), join(tmp, 'index'), hooked);
   await writeFile(join(tmp, 'HEAD'), `ref: refs/heads/${branch}\n`);
   const refs = [`${commitId} refs/heads/${branch}`];
   if (opts.originUrl !== undefined) refs.push(`${commitId} refs/remotes/origin/${branch}`);
@@ -236,14 +236,14 @@ function quote(value: string): string {
 }
 
 /**
- * Copies an index file keeping its modification time (rounded down to the second). Git trusts an
+ * Copies an index file (unless `written`: already copied, rewritten) keeping its modification time (rounded down to the second). Git trusts an
  * entry whose stat data match the file only if the file is older than the index (racy-git check),
  * and compares whole seconds (Debian's git has no USE_NSEC): a copy stamped "now" would make a
  * file changed in the same second as its checkout, to the same size, look unchanged.
  */
-export async function copyIndex(from: string, to: string): Promise<void> {
+export async function copyIndex(from: string, to: string, written = false): Promise<void> {
   const st = await stat(from);
-  await copyFile(from, to);
+  if (!written) await copyFile(from, to);
   const seconds = Math.floor(st.mtimeMs / 1000);
   await utimes(to, seconds, seconds);
 }

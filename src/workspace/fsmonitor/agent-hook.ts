@@ -18,7 +18,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { copyFile, open, readFile, rename, stat, utimes, writeFile } from 'node:fs/promises';
+import { copyFile, open, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { COMMIT_ID } from '../../domain/commit-id.ts';
 import { fsmonitorRewrite } from './index-extension.ts';
@@ -47,7 +47,7 @@ export interface AgentFsmonitor {
 }
 
 /**
- * Writes the agent's index into `agentGitDir` (from the server's `index` file) with a fresh token,
+ * Writes the agent's index into `agentGitDir` (from the server's `index` file, its time not kept) with a fresh token,
  * its hook, and the token's record in `serverGitDir`. False: the index could not take the extension
  * (a plain copy is the caller's to make, and the hook is not configured).
  */
@@ -60,11 +60,9 @@ export async function writeAgentFsmonitor(
   if (!COMMIT_ID.test(base)) throw new Error(`invalid commit id ${base}`);
   const token = `stint:${randomBytes(12).toString('hex')}`;
   const to = join(agentGitDir, 'index');
-  const st = await stat(index);
-  if (!(await rewriteIndex(index, to, st.size, token, base.length === 64 ? 'sha256' : 'sha1'))) return false;
-  // The racy-git check compares entries with the index's own time (see copyIndex in server-git.ts).
-  const seconds = Math.floor(st.mtimeMs / 1000);
-  await utimes(to, seconds, seconds);
+  const { size } = await stat(index);
+  // Its time is the caller's to set (copyIndex in server-git.ts).
+  if (!(await rewriteIndex(index, to, size, token, base.length === 64 ? 'sha256' : 'sha1'))) return false;
   await writeFile(join(agentGitDir, HOOK_FILE), HOOK_SCRIPT, { mode: 0o755 });
   const file = join(serverGitDir, TOKEN_FILE);
   await writeFile(`${file}.tmp`, `${JSON.stringify({ token, base } satisfies AgentFsmonitor)}\n`);

@@ -21,19 +21,23 @@ export class FsmonitorState {
 
   /** Adds what a journal (or the feed) names; false when there are too many to answer. */
   add(journal: Journal): boolean {
-    for (const p of journal.paths) this.#paths.add(p);
-    for (const d of journal.dirs) this.#paths.add(`${d}/`);
+    for (const name of hookNames(journal)) this.#paths.add(name);
     return this.#paths.size <= MAX_PATHS;
   }
 
   /** The hook's reply: the token, then every path named here or in `pending` (the open journal). */
   reply(pending: Journal): Buffer {
     const all = new Set(this.#paths);
-    for (const p of pending.paths) all.add(p);
-    for (const d of pending.dirs) all.add(`${d}/`);
+    for (const name of hookNames(pending)) all.add(name);
     // Every field NUL-terminated: git reads the token up to its NUL even when no path follows.
     return Buffer.from([this.token, ...all].map((f) => `${f}\0`).join(''), 'utf8');
   }
+}
+
+// What a journal names, as the hook tells git: directories with a trailing '/'.
+function* hookNames(journal: Journal): Iterable<string> {
+  yield* journal.paths;
+  for (const d of journal.dirs) yield `${d}/`;
 }
 
 /** The agent index's token and every path the feed says may differ from its base; undefined when not known. */

@@ -163,10 +163,15 @@ export class TreeWatches {
   #close(tree: Tree): void {
     for (const { watcher } of tree.watched.values()) watcher.close();
     tree.watched.clear();
+    this.#stopAnswering(tree);
+    tree.parked = undefined;
+  }
+
+  // The fsmonitor hook is no longer answered for this tree.
+  #stopAnswering(tree: Tree): void {
     if (tree.socket) closeFsmonitor(tree.socket, tree.root);
     tree.socket = undefined;
     tree.fsm = undefined;
-    tree.parked = undefined;
   }
 
   // The tree's root moved away (or was removed): its watches stay, keyed by the root's identity,
@@ -178,13 +183,11 @@ export class TreeWatches {
       this.#close(tree);
       return;
     }
-    if (tree.socket) closeFsmonitor(tree.socket, tree.root);
-    tree.socket = undefined;
-    tree.fsm = undefined;
+    this.#stopAnswering(tree);
     tree.paths.clear();
     tree.dirs.clear();
     tree.parked = new Set();
-    const key = `${root.ino}:${root.birth}`;
+    const key = keyOf(root);
     const old = this.#parked.get(key);
     if (old) this.#close(old);
     this.#parked.set(key, tree);
@@ -207,7 +210,7 @@ export class TreeWatches {
     // Registered under another path (its move not seen): its journal is not to be trusted.
     for (const other of [...this.#trees.values()]) {
       const r = other.watched.get('');
-      if (other.root !== root && r && `${r.ino}:${r.birth}` === key) this.forget(other.root);
+      if (other.root !== root && r && keyOf(r) === key) this.forget(other.root);
     }
     const tree = this.#parked.get(key);
     if (!tree?.parked) return undefined;
@@ -220,7 +223,7 @@ export class TreeWatches {
       if (st === undefined) {
         w.watcher.close();
         tree.watched.delete(rel);
-      } else if (!st.isDirectory() || st.ino !== w.ino || st.birthtimeMs !== w.birth) {
+      } else if (!sameDir(st, w)) {
         this.#close(tree);
         return undefined;
       }
@@ -336,8 +339,7 @@ export class TreeWatches {
         // The root itself (or a child of the same name). Moved or removed: parked, for the next
         // begin where it arrives. Still there (its mode or times changed): unknown.
         const root = tree.watched.get('');
-        const st = lstatSync(tree.root, { throwIfNoEntry: false });
-        if (st?.ino !== root?.ino || st?.birthtimeMs !== root?.birth) {
+        if (!root || !sameDir(lstatSync(tree.root, { throwIfNoEntry: false }), root)) {
           this.#park(tree);
           return;
         }
@@ -359,11 +361,9 @@ export class TreeWatches {
       if (!(dir === '' && name === '.git')) touched.add(dir === '' ? name : `${dir}/${name}`);
       return;
     }
-    for (const [k, t] of this.#parked) {
-      if (t !== tree) continue;
-      this.#parked.delete(k);
-      this.#close(t);
-    }
+    const key = keyOf(tree.watched.get('')!);
+    if (this.#parked.get(key) === tree) this.#parked.delete(key);
+    this.#close(tree);
   }
 
   // `rel` may have changed: note it, and keep the watches in step with what is there now.
@@ -376,7 +376,7 @@ export class TreeWatches {
     }
     const st = lstatSync(join(tree.root, rel), { throwIfNoEntry: false });
     const watched = tree.watched.get(rel);
-    if (watched && (!st?.isDirectory() || st.ino !== watched.ino || st.birthtimeMs !== watched.birth)) {
+    if (watched && !sameDir(st, watched)) {
       // A watched directory is gone (deleted or renamed away): what was under it is not known.
       tree.unknown = true;
       return;
@@ -432,5 +432,15 @@ function nameable(name: string | null): name is string {
 // reused by a directory made after the first was removed). Undefined without a birth time.
 function identity(st: import('node:fs').Stats | undefined): string | undefined {
   if (!st?.isDirectory() || !st.birthtimeMs) return undefined;
-  return `${st.ino}:${st.birthtimeMs}`;
+  return keyOf({ ino: st.ino, birth: st.birthtimeMs });
+}
+
+// The identity a watched directory was watched as.
+function keyOf(w: { ino: number; birth: number }): string {
+  return `${w.ino}:${w.birth}`;
+}
+
+// Whether `st` is still the directory watched as `w` (not gone, replaced or renamed over).
+function sameDir(st: import('node:fs').Stats | undefined, w: { ino: number; birth: number }): boolean {
+  return st?.isDirectory() === true && st.ino === w.ino && st.birthtimeMs === w.birth;
 }
