@@ -222,16 +222,38 @@ async function walkChangeSet(
   await startFeed(gitDir, base, 'walking');
   try {
     const { warnings } = await addPaths(git, ['.']);
-    const changeSet = await combinedDiff(git, gitDir, base, []);
+    let changeSet = await combinedDiff(git, gitDir, base, []);
+    // The index outlives a walk: a base file it saw deleted is untracked in it now, and if it came
+    // back .gitignore may keep `add` from taking it. A fresh index starts from the base and tracks
+    // it, so such files get their base entries again and are added by name.
+    const back = await backAfterDelete(dir, changeSet.raw);
+    if (back.length > 0) {
+      const literal: ServerGit = (args, env, input) =>
+        git(args, { GIT_LITERAL_PATHSPECS: '1', ...env }, input);
+      await literal(['reset', '--quiet', base, '--', ...back], { GIT_OPTIONAL_LOCKS: '1' });
+      warnings.push(...(await addPaths(literal, back)).warnings);
+      changeSet = await combinedDiff(git, gitDir, base, []);
+    }
     await noteWalk(
       gitDir,
       changeSet.raw.flatMap((e) => (e.oldPath !== undefined ? [e.oldPath, e.path] : [e.path])),
     );
-    return { ...changeSet, ...(warnings.length > 0 ? { warnings } : {}), via: 'walk' };
+    return {
+      ...changeSet,
+      ...(warnings.length > 0 ? { warnings: [...new Set(warnings)] } : {}),
+      via: 'walk',
+    };
   } catch (e) {
     await dropFeed(gitDir);
     throw e;
   }
+}
+
+// The base paths a diff calls deleted (or renamed away) whose name holds a file again.
+async function backAfterDelete(dir: string, raw: readonly RawEntry[]): Promise<string[]> {
+  const gone = raw.flatMap((e) => (e.letter === 'D' ? [e.path] : e.letter === 'R' ? [e.oldPath!] : []));
+  const kinds = await Promise.all(gone.map((p) => kindOf(join(dir, p))));
+  return gone.filter((_, i) => kinds[i] === 'other');
 }
 
 type Added = { warnings: string[]; ignored: boolean };
