@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { api, startServer, waitUntil } from '../test/support/server.ts';
-import { cpuMs, log, round, type Section } from './lib.ts';
+import { cpuMs, log, round, SERVER_ENTRY, type Section } from './lib.ts';
 
 const require = createRequire(import.meta.url);
 const autocannon = require('autocannon') as (opts: Record<string, unknown>) => Promise<any>;
@@ -75,7 +75,7 @@ export interface ApiOverheadResult {
 }
 
 export async function measureApiOverhead(seconds: number, rounds: number): Promise<ApiOverheadResult> {
-  const server = await startServer({ env: { STINT_LOG_LEVEL: 'error' } });
+  const server = await startServer({ entry: SERVER_ENTRY, env: { STINT_LOG_LEVEL: 'error' } });
   const procs: ChildProcess[] = [];
   try {
     const created = await api(server, 'POST', '/sessions', { prompt: 'benchmark session' });

@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { api, startServer, waitUntil } from '../test/support/server.ts';
+import { SERVER_ENTRY } from './lib.ts';
 
 const require = createRequire(import.meta.url);
 const autocannon = require('autocannon') as (opts: Record<string, unknown>) => Promise<any>;
@@ -80,6 +81,7 @@ if (import.meta.main) {
   const seconds = Number(process.argv[2] ?? 10);
   const dir = mkdtempSync(join(tmpdir(), 'stint-prof-'));
   const server = await startServer({
+    entry: SERVER_ENTRY,
     env: { STINT_LOG_LEVEL: 'error', NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${dir}` },
   });
   let requests = 0;

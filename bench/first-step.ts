@@ -17,7 +17,7 @@ import { materializeCheckout } from '../src/workspace/materialize.ts';
 import { Mirror } from '../src/workspace/mirror/mirror.ts';
 import { addSource, scriptPrompt } from '../test/support/git-fixtures.ts';
 import { api, makeTempDir, type StartedServer, startServer, waitUntil } from '../test/support/server.ts';
-import { log, percentile, round, type Section } from './lib.ts';
+import { log, percentile, round, SERVER_ENTRY, type Section } from './lib.ts';
 
 const run = promisify(execFile);
 const GIT_ENV = {
@@ -72,7 +72,12 @@ export async function benchFirstStep(opts: FirstStepOptions = {}): Promise<First
     const dataDir = join(root, 'data');
     mkdirSync(dataDir);
     addSource(dataDir, 'github/bench/big', bare);
-    server = await startServer({ dataDir, env: { STINT_WORKSPACE_POOL_SIZE: '1' }, timeoutMs: 120_000 });
+    server = await startServer({
+      entry: SERVER_ENTRY,
+      dataDir,
+      env: { STINT_WORKSPACE_POOL_SIZE: '1' },
+      timeoutMs: 120_000,
+    });
     const prompt = scriptPrompt('First step', { plan: ['Look around'], steps: [{ run: 'true' }] });
     const measure = async (): Promise<number> => {
       const res = await api(server!, 'POST', '/sessions', {

@@ -27,9 +27,23 @@ export function percentile(samples: number[], p: number): number {
   return sorted[idx]!;
 }
 
+/**
+ * Benchmarks run the server as `npm start` and the container image do: tsc's build, which `npm run
+ * bench` makes first (`prebench`). BENCH_ENTRY=source runs the TypeScript sources instead (Node's
+ * type stripping: every process also holds the stripper, ~25 MB of RSS each; bench/notes.md).
+ */
+export const SERVER_ENTRY: 'source' | 'build' = process.env.BENCH_ENTRY === 'source' ? 'source' : 'build';
+
 export function rssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const m = /VmRSS:\s+(\d+) kB/.exec(status);
+  return m ? Number(m[1]) / 1024 : Number.NaN;
+}
+
+/** Proportional set size in MB: resident pages, each shared one divided among the processes sharing it. */
+export function pssMb(pid: number): number {
+  const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  const m = /^Pss:\s+(\d+) kB/m.exec(rollup);
   return m ? Number(m[1]) / 1024 : Number.NaN;
 }
 

@@ -10,7 +10,7 @@ import { PageTokens } from '../src/api/paging.ts';
 import { formatTimestamp } from '../src/domain/time.ts';
 import { openSqliteStore } from '../src/store/sqlite/open.ts';
 import { makeTempDir, startServer } from '../test/support/server.ts';
-import { log, percentile, round, type Section } from './lib.ts';
+import { log, percentile, round, SERVER_ENTRY, type Section } from './lib.ts';
 
 export interface ListingOptions {
   sessions: number;
@@ -95,7 +95,12 @@ export async function benchListing(o: ListingOptions): Promise<Section> {
       `listing: generated ${o.sessions} sessions / ${o.activities} activities in ${genSeconds.toFixed(0)} s`,
     );
     const secretDb = new Database(join(dataDir, 'stint.db'));
-    const server = await startServer({ dataDir, keepDataDir: true, env: { STINT_LOG_LEVEL: 'error' } });
+    const server = await startServer({
+      entry: SERVER_ENTRY,
+      dataDir,
+      keepDataDir: true,
+      env: { STINT_LOG_LEVEL: 'error' },
+    });
     try {
       const secret = (
         secretDb.prepare("select value from meta where key = 'page_token_secret'").get() as { value: string }

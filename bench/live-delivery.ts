@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { parseTimestamp } from '../src/domain/time.ts';
 import { scriptPrompt } from '../test/support/git-fixtures.ts';
 import { api, startServer, waitUntil } from '../test/support/server.ts';
-import { log, percentile, round, type Section } from './lib.ts';
+import { log, percentile, round, SERVER_ENTRY, type Section } from './lib.ts';
 
 const OVERALL_MS = 120_000;
 const CONNECT_BATCH = 100;
@@ -191,7 +191,10 @@ export async function benchLiveDelivery(opts: { subscribers: number; activities:
   }
 
   log(`live delivery: stint, ${n} subscribers × ${activities} activities`);
-  const server = await startServer({ env: { STINT_LOG_LEVEL: 'error', ...cpuProfEnv() } });
+  const server = await startServer({
+    entry: SERVER_ENTRY,
+    env: { STINT_LOG_LEVEL: 'error', ...cpuProfEnv() },
+  });
   let stint: Run;
   try {
     // The agent asks first and waits, so every subscriber is connected before the measured messages.

@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import { addSource, scriptPrompt } from '../test/support/git-fixtures.ts';
 import { api, makeTempDir, startServer, waitUntil } from '../test/support/server.ts';
 import { makeBigRepo } from './first-step.ts';
-import { cpuMs, gitHelperPids, gitHelpersCpuMs, percentile, round } from './lib.ts';
+import { cpuMs, gitHelperPids, gitHelpersCpuMs, percentile, round, SERVER_ENTRY } from './lib.ts';
 import { BENCH_SCRIPT, countDone, createMany } from './throughput.ts';
 
 const files = Number(process.argv[2] ?? 5000);
@@ -60,6 +60,7 @@ try {
   const preload = resolve(import.meta.dirname, 'spawn-trace.ts');
   const cpuProf = process.env.PROFILE_CPU;
   const server = await startServer({
+    entry: SERVER_ENTRY,
     dataDir,
     args: ['--concurrency', String(concurrency)],
     env: {

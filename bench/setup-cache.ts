@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { addSource, scriptPrompt } from '../test/support/git-fixtures.ts';
 import { api, makeTempDir, type StartedServer, startServer, waitUntil } from '../test/support/server.ts';
-import { log, percentile, round, type Section } from './lib.ts';
+import { log, percentile, round, SERVER_ENTRY, type Section } from './lib.ts';
 
 const run = promisify(execFile);
 const GIT_ENV = {
@@ -52,7 +52,12 @@ export async function benchSetupCache(opts: SetupBenchOptions = {}): Promise<Sec
     addSource(dataDir, 'github/bench/plain', bare);
     addSource(dataDir, 'github/bench/setup', bare, '--setup', NPM_CI);
     addSource(dataDir, 'github/bench/cold', bare, '--setup', NPM_CI, '--no-setup-cache');
-    server = await startServer({ dataDir, env: { STINT_WORKSPACE_POOL_SIZE: '1' }, timeoutMs: 120_000 });
+    server = await startServer({
+      entry: SERVER_ENTRY,
+      dataDir,
+      env: { STINT_WORKSPACE_POOL_SIZE: '1' },
+      timeoutMs: 120_000,
+    });
     const s = server;
     const prompt = scriptPrompt('First step', {
       plan: ['Run the tests'],

@@ -17,7 +17,7 @@ import { readTextWindow } from '../src/agents/tools/read-text.ts';
 import type { Session } from '../src/domain/session.ts';
 import { type FakeOpenAI, type FakeReply, startFakeOpenAI } from '../test/support/fake-openai.ts';
 import { api, makeTempDir, type StartedServer, startServer, waitUntil } from '../test/support/server.ts';
-import { log, round, type Section } from './lib.ts';
+import { log, round, SERVER_ENTRY, type Section } from './lib.ts';
 
 const FILE = 'notes.txt';
 const LINES = 60;
@@ -156,6 +156,7 @@ export async function benchTurnOverhead(opts: { turns: number }): Promise<Sectio
   let server: StartedServer | undefined;
   try {
     server = await startServer({
+      entry: SERVER_ENTRY,
       env: {
         STINT_LOG_LEVEL: 'error',
         STINT_AGENT: 'llm',

@@ -14,7 +14,7 @@ import { makeBareRepo, scriptPrompt } from '../test/support/git-fixtures.ts';
 import { createTestDatabase } from '../test/support/postgres.ts';
 import { cliEntry, type StartedServer, startServer } from '../test/support/server.ts';
 import { type StartedWorker, startWorker } from '../test/support/workers.ts';
-import { log, round } from './lib.ts';
+import { log, round, SERVER_ENTRY } from './lib.ts';
 import { BENCH_SCRIPT, createMany } from './throughput.ts';
 
 export interface BenchWorkersOptions {
@@ -61,7 +61,7 @@ async function measure(workerCount: number, opts: BenchWorkersOptions): Promise<
       [cliEntry, 'sources', 'add', 'github/bench/repo', '--git-url', bare, '--default-branch', 'main'],
       { env: { ...process.env, ...env }, stdio: 'pipe' },
     );
-    server = await startServer({ args: ['--no-worker'], env });
+    server = await startServer({ entry: SERVER_ENTRY, args: ['--no-worker'], env });
     const args = ['--concurrency', String(opts.concurrency ?? 32)];
     workers.push(
       ...(await Promise.all(Array.from({ length: workerCount }, () => startWorker({ env, args })))),

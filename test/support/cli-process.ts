@@ -3,10 +3,14 @@
  * matches, killed when the test file ends even if a failed assertion skipped its clean-up.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after } from 'node:test';
 
-export const cliEntry = join(resolve(import.meta.dirname, '..', '..'), 'src', 'cli', 'main.ts');
+const root = resolve(import.meta.dirname, '..', '..');
+export const cliEntry = join(root, 'src', 'cli', 'main.ts');
+/** What `npm start` and the container run: tsc's build (`npm run build`). */
+export const builtCliEntry = join(root, 'dist', 'cli', 'main.js');
 
 const live = new Set<ChildProcess>();
 if (process.env.NODE_TEST_CONTEXT) {
@@ -39,8 +43,12 @@ export async function startCliProcess(opts: {
   what: string;
   /** Bounds a hang, not a speed target (default 300 s: a busy machine starts Node slowly). */
   timeoutMs?: number;
+  /** The TypeScript sources (default), or the build users run (benchmarks). */
+  entry?: 'source' | 'build';
 }): Promise<CliProcess> {
-  const proc = spawn(process.execPath, [cliEntry, ...opts.args], {
+  const entry = opts.entry === 'build' ? builtCliEntry : cliEntry;
+  if (!existsSync(entry)) throw new Error(`${entry} is missing: run npm run build`);
+  const proc = spawn(process.execPath, [entry, ...opts.args], {
     env: { ...process.env, STINT_LOG_LEVEL: 'warn', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -35,6 +35,8 @@ export interface StartOptions {
   env?: Record<string, string>;
   keepDataDir?: boolean;
   timeoutMs?: number;
+  /** The TypeScript sources (default), or the build users run (benchmarks). */
+  entry?: 'source' | 'build';
 }
 
 export function makeTempDir(prefix = 'stint-test-'): string {
@@ -74,6 +76,7 @@ export async function startServer(opts: StartOptions = {}): Promise<StartedServe
     ready: /listening on (http:\/\/[^\s]+)/i,
     what: 'server',
     ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+    ...(opts.entry !== undefined ? { entry: opts.entry } : {}),
   });
   const origin = p.ready[1]!.replace(/\/$/, '');
   const server: StartedServer = {
