@@ -6,7 +6,6 @@ import type { FastifyInstance } from 'fastify';
 import { type Logger, pino } from 'pino';
 import type { Agent } from './agents/agent.ts';
 import { CliAgent } from './agents/cli/cli-agent.ts';
-import { LlmAgent } from './agents/llm/llm-agent.ts';
 import { parseScript } from './agents/scripted/script.ts';
 import { ScriptedAgent } from './agents/scripted/scripted-agent.ts';
 import { buildApi } from './api/app.ts';
@@ -47,8 +46,10 @@ export interface Stint {
   close(): Promise<void>;
 }
 
-export function loadAgent(config: StintConfig, log?: Logger): Agent {
+/** The configured agent. The LLM agent's modules (the AI SDK and its providers) are loaded only for it. */
+export async function loadAgent(config: StintConfig, log?: Logger): Promise<Agent> {
   if (config.agent === 'llm' && config.model) {
+    const { LlmAgent } = await import('./agents/llm/llm-agent.ts');
     return new LlmAgent({ config: config.model, budgets: config.budgets, ...(log ? { log } : {}) });
   }
   if (config.agent === 'cli' && config.cliAgent) return new CliAgent(config.cliAgent);
@@ -103,7 +104,7 @@ async function assemble(config: Readonly<StintConfig>): Promise<Stint> {
     { level: config.logLevel, base: { pid: process.pid }, hooks: { streamWrite: logScrubber.scrub } },
     pino.destination(2),
   );
-  const agent = loadAgent(config, log);
+  const agent = await loadAgent(config, log);
   const store = await openStore({
     dataDir: config.dataDir,
     ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),

@@ -1,6 +1,5 @@
 /** `stint mcp`: the MCP stdio server, talking to a Stint server (--server/STINT_SERVER, STINT_API_KEY). */
 import type { Command } from 'commander';
-import { runStdioMcpServer } from '../mcp/server.ts';
 import { resolveConnection } from './client/settings.ts';
 
 export function registerMcpCommand(program: Command): void {
@@ -15,6 +14,8 @@ export function registerMcpCommand(program: Command): void {
       if (!conn.apiKey) {
         throw new Error(`no API key for ${conn.origin}: set STINT_API_KEY (or run stint login)`);
       }
+      // Loaded here: the MCP SDK is for this command only, not for every `stint` process.
+      const { runStdioMcpServer } = await import('../mcp/server.ts');
       await runStdioMcpServer(conn.origin, conn.apiKey);
       process.exit(0);
     });

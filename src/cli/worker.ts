@@ -43,7 +43,7 @@ export async function startWorkerNode(config: Readonly<StintConfig>): Promise<Wo
     },
     pino.destination(2),
   );
-  const agent = loadAgent(config, log);
+  const agent = await loadAgent(config, log);
   const store = await openStore({
     dataDir: config.dataDir,
     databaseUrl: config.databaseUrl,

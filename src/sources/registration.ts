@@ -122,7 +122,7 @@ export async function resolveRegistration(
   const token = await endpoint.tokens.token(owner, repo);
   let data: { clone_url: string; default_branch: string; private: boolean };
   try {
-    data = (await octokit(endpoint.apiUrl, token).rest.repos.get({ owner, repo })).data;
+    data = (await (await octokit(endpoint.apiUrl, token)).rest.repos.get({ owner, repo })).data;
   } catch (e) {
     throw new Error(`cannot read ${owner}/${repo} from ${endpoint.apiUrl}: ${describeGitHubError(e)}`);
   }

@@ -48,7 +48,7 @@ export class GitHubCatalog {
     const server = this.#access.server;
     if (!server) return undefined;
     try {
-      const gh = octokit(server.apiUrl, await server.tokens.token(owner, repo));
+      const gh = await octokit(server.apiUrl, await server.tokens.token(owner, repo));
       const { data } = await gh.rest.repos.get({ owner, repo });
       return toInfo(data);
     } catch (e) {
@@ -90,12 +90,12 @@ export class GitHubCatalog {
     const app = this.#access.app;
     if (app) {
       for (const id of await app.installations()) {
-        const gh = octokit(server.apiUrl, await app.installationToken(id));
+        const gh = await octokit(server.apiUrl, await app.installationToken(id));
         raw.push(...(await gh.paginate(gh.rest.apps.listReposAccessibleToInstallation, { per_page: 100 })));
         if (raw.length >= MAX_REPOS) break;
       }
     } else {
-      const gh = octokit(server.apiUrl, await server.tokens.token('', ''));
+      const gh = await octokit(server.apiUrl, await server.tokens.token('', ''));
       raw.push(
         ...(await gh.paginate(gh.rest.repos.listForAuthenticatedUser, { per_page: 100 }, (res, done) => {
           if (raw.length + res.data.length >= MAX_REPOS) done();
@@ -114,7 +114,7 @@ export class GitHubCatalog {
   async #listBranches(info: GitHubRepoInfo): Promise<RepoBranches> {
     const server = this.#access.server;
     if (!server) return { branches: [], defaultBranch: info.defaultBranch };
-    const gh = octokit(server.apiUrl, await server.tokens.token(info.owner, info.repo));
+    const gh = await octokit(server.apiUrl, await server.tokens.token(info.owner, info.repo));
     const names: string[] = [];
     await gh.paginate(
       gh.rest.repos.listBranches,

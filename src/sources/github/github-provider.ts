@@ -11,7 +11,7 @@ import { githubRepoOf } from '../source-config.ts';
 import type { GitHubAccess } from './github-access.ts';
 import { describeGitHubError, octokit } from './octokit.ts';
 
-type Octo = ReturnType<typeof octokit>;
+type Octo = Awaited<ReturnType<typeof octokit>>;
 
 export class GitHubProvider implements SourceProvider {
   readonly specificationVersion = 'v1' as const;
@@ -31,7 +31,7 @@ export class GitHubProvider implements SourceProvider {
   async openReview(req: ReviewRequest): Promise<PullRequest> {
     const { owner, repo } = githubRepoOf(req.record);
     const endpoint = this.#access.forRecord(req.record);
-    const gh = octokit(endpoint.apiUrl, await endpoint.tokens.token(owner, repo));
+    const gh = await octokit(endpoint.apiUrl, await endpoint.tokens.token(owner, repo));
     try {
       const pr = (await findOpen(gh, owner, repo, req.headRef)) ?? (await create(gh, owner, repo, req));
       if (pr.title !== req.title || (pr.body ?? '') !== req.body) {

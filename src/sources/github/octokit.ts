@@ -1,11 +1,16 @@
 // Octokit clients for a GitHub (or GitHub Enterprise) API base, quiet and without retries of their
-// own: callers decide what a failure means.
-import { Octokit } from '@octokit/rest';
+// own: callers decide what a failure means. The client library is loaded at the first call: a server
+// without GitHub sources never holds it.
+import type { Octokit } from '@octokit/rest';
 
 const SILENT = { debug() {}, info() {}, warn() {}, error() {} };
 
-export function octokit(apiUrl: string, token: string): Octokit {
-  return new Octokit({
+let loaded: Promise<typeof Octokit> | undefined;
+
+export async function octokit(apiUrl: string, token: string): Promise<Octokit> {
+  loaded ??= import('@octokit/rest').then((m) => m.Octokit);
+  const Client = await loaded;
+  return new Client({
     auth: token,
     baseUrl: apiUrl,
     userAgent: 'stint',

@@ -1,8 +1,9 @@
 // GitLab REST v4 through @gitbeaker/rest, with a requester of our own: one request per call, bounded
 // in time, never retried (gitbeaker's default retries 429 and 502 ten times in a burst), so a bad
 // token or a struggling host costs exactly one request, and callers decide what a failure means.
-import { createRequesterFn, type RequestHandlerFn } from '@gitbeaker/requester-utils';
-import { Gitlab } from '@gitbeaker/rest';
+// The client library is loaded at the first call: a server without GitLab sources never holds it.
+import type { RequestHandlerFn } from '@gitbeaker/requester-utils';
+import type { Gitlab } from '@gitbeaker/rest';
 
 const REQUEST_TIMEOUT_MS = 30_000;
 
@@ -58,13 +59,19 @@ const handler: RequestHandlerFn = async (endpoint, options) => {
   };
 };
 
-const requesterFn = createRequesterFn(async (_service, options) => options, handler);
-
 export type GitLabApi = InstanceType<typeof Gitlab<false>>;
 
+let loaded: Promise<(host: string, token: string) => GitLabApi> | undefined;
+
 /** A client for the GitLab at `baseUrl` (e.g. https://gitlab.com, or a self-managed instance). */
-export function gitlab(baseUrl: string, token: string): GitLabApi {
-  return new Gitlab({ host: baseUrl, token, requesterFn, queryTimeout: REQUEST_TIMEOUT_MS });
+export async function gitlab(baseUrl: string, token: string): Promise<GitLabApi> {
+  loaded ??= Promise.all([import('@gitbeaker/requester-utils'), import('@gitbeaker/rest')]).then(
+    ([utils, rest]) => {
+      const requesterFn = utils.createRequesterFn(async (_service, options) => options, handler);
+      return (host, token) => new rest.Gitlab({ host, token, requesterFn, queryTimeout: REQUEST_TIMEOUT_MS });
+    },
+  );
+  return (await loaded)(baseUrl, token);
 }
 
 function messageOf(body: unknown, fallback: string): string {

@@ -87,7 +87,7 @@ export class GitLabProvider implements SourceProvider {
     const config = gitlabConfigOf(record);
     const token = await readHostToken('GitLab', config, this.#env);
     const url = config.url ?? DEFAULT_GITLAB_URL;
-    return { api: gitlab(url, token), token, project: hostProjectOf(record, config), url };
+    return { api: await gitlab(url, token), token, project: hostProjectOf(record, config), url };
   }
 }
 
@@ -104,7 +104,7 @@ export async function lookupGitLabProject(
   env: NodeJS.ProcessEnv,
 ): Promise<GitLabProject> {
   const url = config.url ?? DEFAULT_GITLAB_URL;
-  const api = gitlab(url, await readHostToken('GitLab', config, env));
+  const api = await gitlab(url, await readHostToken('GitLab', config, env));
   try {
     const p = await api.Projects.show(project);
     return {
