@@ -1,12 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError, type ServeFlags } from '../config.ts';
-import { prepareOracle } from '../eval/oracle.ts';
-import { headline } from '../eval/report.ts';
-import { runEval } from '../eval/run-eval.ts';
-import { type EvalTarget, ownServer, remoteServer } from '../eval/target.ts';
-import { loadTasks } from '../eval/task.ts';
-import { selectSandbox } from '../sandbox/index.ts';
+import type { EvalTarget } from '../eval/target.ts';
 import { DEFAULT_PATH } from '../sandbox/sandbox-env.ts';
 import { addRunnerOptions } from './runner-options.ts';
 
@@ -56,6 +51,22 @@ export function registerEvalCommand(program: Command): void {
       .option('--no-validate', 'skip checking that tasks fail without a fix (and pass with the gold patch)')
       .option('--json', 'print the report as JSON'),
   ).action(async (tasksPath: string, flags: EvalFlags) => {
+    // Loaded here: the eval's server, runner and sandboxes are for this command only.
+    const [
+      { prepareOracle },
+      { headline },
+      { runEval },
+      { ownServer, remoteServer },
+      { loadTasks },
+      { selectSandbox },
+    ] = await Promise.all([
+      import('../eval/oracle.ts'),
+      import('../eval/report.ts'),
+      import('../eval/run-eval.ts'),
+      import('../eval/target.ts'),
+      import('../eval/task.ts'),
+      import('../sandbox/index.ts'),
+    ]);
     const outDir = resolve(flags.out);
     const tasks = await loadTasks(tasksPath);
     const attempts = positive('--attempts', flags.attempts, 100);

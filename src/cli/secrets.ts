@@ -10,7 +10,6 @@ import { buildConfig } from '../config.ts';
 import { formatTimestamp } from '../domain/time.ts';
 import { cliAudit } from '../security/audit-log.ts';
 import { checkSecretName } from '../security/secrets.ts';
-import { openSecrets } from '../security/setup.ts';
 import type { Store } from '../store/store.ts';
 import { addDataDirOption, withStore } from './store-option.ts';
 
@@ -36,6 +35,7 @@ const sourceOf = (opts: ScopeFlags) => (opts.source ?? '').replace(/^sources\//,
 async function secretsFor(store: Store, opts: ScopeFlags) {
   const dataDir = resolve(opts.dataDir ?? process.env.STINT_DATA_DIR ?? '.stint');
   const config = buildConfig({ dataDir });
+  const { openSecrets } = await import('../security/setup.ts');
   return (await openSecrets(store, dataDir, config.security)).secrets;
 }
 

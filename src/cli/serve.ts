@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { buildConfig, type ServeFlags } from '../config.ts';
-import { createStint } from '../server.ts';
 import { addRunnerOptions } from './runner-options.ts';
 import { exitOnSignal } from './shutdown.ts';
 
@@ -18,6 +17,7 @@ export function registerServeCommand(program: Command): void {
     // commander defaults a --no-x flag to true; only an explicit --no-worker may override STINT_NO_WORKER.
     if (cmd.getOptionValueSource('worker') !== 'cli') delete flags.worker;
     const config = buildConfig(flags);
+    const { createStint } = await import('../server.ts');
     const stint = await createStint(config);
     const origin = await stint.listen();
     // One write, so whoever waits for the first line also gets the rest of the banner.

@@ -1,6 +1,5 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { openStore } from '../store/index.ts';
 import type { Store } from '../store/store.ts';
 
 export function addDataDirOption(cmd: Command): Command {
@@ -9,6 +8,8 @@ export function addDataDirOption(cmd: Command): Command {
 
 export async function withStore<T>(opts: { dataDir?: string }, fn: (store: Store) => Promise<T>): Promise<T> {
   const dataDir = resolve(opts.dataDir ?? process.env.STINT_DATA_DIR ?? '.stint');
+  // Loaded here: a command that never opens the store (every client command) starts without it.
+  const { openStore } = await import('../store/index.ts');
   const store = await openStore({
     dataDir,
     ...(process.env.STINT_DATABASE_URL ? { databaseUrl: process.env.STINT_DATABASE_URL } : {}),

@@ -1,8 +1,8 @@
 /** `stint tenants`: the teams sharing one server. Each key belongs to one; a tenant sees only its own. */
 import type { Command } from 'commander';
 import { DEFAULT_TENANT } from '../api/auth.ts';
+import { TENANT_ID } from '../domain/names.ts';
 import { formatTimestamp } from '../domain/time.ts';
-import { TENANT_ID } from '../security/admin-api.ts';
 import { cliAudit } from '../security/audit-log.ts';
 import type { TenantPatch } from '../store/security-store.ts';
 import type { Store } from '../store/store.ts';

@@ -23,3 +23,6 @@ export function parseSourceName(name: string): string | undefined {
   const id = name.slice('sources/'.length);
   return isValidSourceId(id) ? id : undefined;
 }
+
+/** A tenant's id: letters, digits, '.', '_' and '-', starting with a letter or digit, at most 63. */
+export const TENANT_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;

@@ -11,14 +11,13 @@ import { methodUrl } from '../api/custom-methods.ts';
 import { EmptyResource, ref } from '../api/resource-schemas.ts';
 import { answers, docsOnly, pathParams, type RouteDocs } from '../api/route-docs.ts';
 import { invalidArgument, notFound, StintError } from '../domain/errors.ts';
+import { TENANT_ID } from '../domain/names.ts';
 import { formatTimestamp } from '../domain/time.ts';
 import type { Principal } from '../services/session-service.ts';
 import type { TenantPatch, TenantRecord } from '../store/security-store.ts';
 import type { ApiKeyRecord, Store } from '../store/store.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 import type { SecretsService } from './secrets.ts';
-
-export const TENANT_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 
 export interface AdminDeps {
   store: Store;
