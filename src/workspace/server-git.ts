@@ -151,7 +151,15 @@ export async function resetWorkTree(
   // locked would also stop clean and the checkout from entering it).
   await resetModes(workTree);
   if (hasIndex) await serverGit(gitDir, workTree, [...RESET_CONFIG, 'clean', '-ffdxq'], run);
-  await serverGit(gitDir, workTree, [...RESET_CONFIG, 'read-tree', '--reset', '-u', commitId], run);
+  // Git's parallel checkout (checkout.workers 0: one worker per core; git itself stays sequential
+  // below 100 files to write). A new checkout of 50,000 files here: 25-35 s of CPU (almost all
+  // kernel) in one process, 8-14 s across the workers, 5-8 s instead of 25-36 s of wall time.
+  await serverGit(
+    gitDir,
+    workTree,
+    [...RESET_CONFIG, '-c', 'checkout.workers=0', 'read-tree', '--reset', '-u', commitId],
+    run,
+  );
   return 'full';
 }
 
