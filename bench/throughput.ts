@@ -138,7 +138,6 @@ interface RssReading {
 }
 
 async function measureRss(bare: string, inFlight: number): Promise<RssReading> {
-  let rss: RssReading = { total: Number.NaN, server: Number.NaN, helpers: [], pss: Number.NaN };
   log(`throughput: RSS with ${inFlight} sessions in flight`);
   const dataDir2 = makeTempDir('stint-bench-rss-');
   addSource(dataDir2, 'github/bench/repo', bare);
@@ -193,7 +192,7 @@ async function measureRss(bare: string, inFlight: number): Promise<RssReading> {
     const helpers = gitHelperPids(pid);
     const server = rssMb(pid);
     const helperRss = helpers.map(rssMb);
-    rss = {
+    return {
       total: server + helperRss.reduce((a, b) => a + b, 0),
       server,
       helpers: helperRss,
@@ -202,7 +201,6 @@ async function measureRss(bare: string, inFlight: number): Promise<RssReading> {
   } finally {
     await server2.cleanup();
   }
-  return rss;
 }
 
 interface RepoRun {

@@ -3,7 +3,8 @@
  * with `stint serve --no-worker` and other workers, without HTTP. Stopping drains it: it stops
  * claiming, interrupts running agents at their next safe point, releases its leases (other workers
  * pick the sessions up at once) and closes its connections.
- */ import { type Logger, pino } from 'pino';
+ */
+import { type Logger, pino } from 'pino';
 import { ConfigError, type StintConfig } from '../config.ts';
 import { type PostgresCoordination, startPostgresCoordination } from '../queue/postgres/index.ts';
 import { Worker } from '../runner/worker.ts';
