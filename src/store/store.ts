@@ -145,6 +145,11 @@ export interface ActivityPage {
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
   readonly capabilities: StoreCapabilities;
+  /**
+   * Where several processes share the store (PostgreSQL): the id its change notifications carry for
+   * writes made through this store, so a process can tell its own changes from others'.
+   */
+  readonly writerId?: string;
   /** Tenants' limits, secrets and the audit log. */
   readonly security: SecurityStore;
   /** Webhook endpoints, outbox, deliveries and attempts. */

@@ -7,10 +7,13 @@ import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { pino } from 'pino';
 import type { Activity } from '../../src/domain/activity.ts';
+import { SESSION_CHANNEL, SessionEventBridge } from '../../src/queue/postgres/event-bridge.ts';
 import { type PostgresCoordination, startPostgresCoordination } from '../../src/queue/postgres/index.ts';
+import { PgListener } from '../../src/queue/postgres/pg-listener.ts';
 import { type SessionChanged, SessionEvents } from '../../src/services/events.ts';
 import { openPostgresStore } from '../../src/store/postgres/open.ts';
 import type { SqlStore } from '../../src/store/sql/sql-store.ts';
+import type { Store } from '../../src/store/store.ts';
 import { sessionFixture } from '../contracts/store.contract.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
 
@@ -195,6 +198,73 @@ describe('PostgreSQL queue and event bridge', () => {
       assert.equal(last.session.state, 'PLANNING');
     } finally {
       off();
+    }
+  });
+
+  test("a notice handled before this process announced its own change does not repeat it, nor carry this process's later activities", async () => {
+    // A bridge whose store reads wait at a gate: the test decides what the store holds when the
+    // bridge handles a notice, which on a busy machine is any interleaving.
+    let open!: () => void;
+    let gate = new Promise<void>((r) => {
+      open = r;
+    });
+    let reads = 0;
+    const gated = {
+      writerId: apiStore.writerId,
+      async getSession(id: string, tenantId?: string) {
+        reads++;
+        await gate;
+        return apiStore.getSession(id, tenantId);
+      },
+      listActivities: (id: string, page: Parameters<Store['listActivities']>[1]) =>
+        apiStore.listActivities(id, page),
+    } as unknown as Store;
+    const events = new SessionEvents();
+    const listener = new PgListener(database.url, [SESSION_CHANNEL], log);
+    await listener.start();
+    const bridge = new SessionEventBridge(gated, listener, events, {
+      forwardChanges: true,
+      isDriving: () => false,
+      onError: (e) => assert.fail(String(e)),
+    });
+    const seen: SessionChanged[] = [];
+    events.onChanged((c) => seen.push(c));
+    const texts = () =>
+      seen.flatMap((c) =>
+        c.activities.map((a: Activity) => (a.content as { agentMessage: string }).agentMessage),
+      );
+    try {
+      const s = sessionFixture('t-bridge-race');
+      // This process creates the session and appends an activity, and has not announced either when
+      // the worker's change is handled: the create's notice (from 0) must not forward 'local'.
+      await apiStore.createSession(s, { wantsWork: false }, []);
+      const local = await apiStore.mutateSession(s.id, () => ({ change: { activities: [say('local')] } }));
+      await workerStore.mutateSession(s.id, () => ({ change: { activities: [say('w1'), say('w2')] } }));
+      await until(() => reads >= 1);
+      open();
+      await until(() => texts().length >= 2);
+      await bridge.settled();
+      events.emitChanged({ session: local!.record.session, activities: local!.activities });
+      assert.deepEqual(texts(), ['w1', 'w2', 'local']);
+
+      // The worker appends w3; before its notice is handled, this process appends 'later' (not yet
+      // announced): the forwarded change carries w3 only.
+      reads = 0;
+      gate = new Promise<void>((r) => {
+        open = r;
+      });
+      await workerStore.mutateSession(s.id, () => ({ change: { activities: [say('w3')] } }));
+      const later = await apiStore.mutateSession(s.id, () => ({ change: { activities: [say('later')] } }));
+      await until(() => reads >= 1);
+      open();
+      await until(() => texts().length >= 4);
+      await bridge.settled();
+      events.emitChanged({ session: later!.record.session, activities: later!.activities });
+      assert.deepEqual(texts(), ['w1', 'w2', 'local', 'w3', 'later']);
+    } finally {
+      open();
+      bridge.close();
+      await listener.close();
     }
   });
 

@@ -164,7 +164,7 @@ describe('PostgreSQL store', () => {
     );
   });
 
-  test('commits NOTIFY stint_work when a session wants a worker and stint_session on every change', async () => {
+  test('commits NOTIFY stint_work when a session wants a worker and stint_session, naming the writing store, on every change', async () => {
     const client = new pg.Client({ connectionString: database.url });
     await client.connect();
     const seen: { channel: string; payload: string }[] = [];
@@ -185,10 +185,10 @@ describe('PostgreSQL store', () => {
           n.channel === 'stint_work' ? ['work', n.payload] : ['session', JSON.parse(n.payload)],
         ),
         [
-          ['session', { id: s.id, state: 'QUEUED', from: 0, n: 0 }],
-          ['session', { id: s.id, state: 'PLANNING', from: 0, n: 0 }],
+          ['session', { id: s.id, state: 'QUEUED', from: 0, n: 0, writer: store.writerId }],
+          ['session', { id: s.id, state: 'PLANNING', from: 0, n: 0, writer: store.writerId }],
           ['work', s.id],
-          ['session', { id: s.id, deleted: true }],
+          ['session', { id: s.id, deleted: true, writer: store.writerId }],
         ],
       );
     } finally {

@@ -6,8 +6,11 @@
  *   the store, so a late notification never stops a session that is working again), and
  * - re-emits the change, with the appended activities read from the store, as a local
  *   `changed` event, so live views (SSE, UI) follow writes made by any process.
- * Changes this process announced itself are not repeated. Events stay hints: consumers read the
- * truth from the store and skip activities whose seq they have already seen.
+ * Changes this process made are not repeated: it announced them itself, and their notices name it
+ * as the writer (a notice can arrive before the writer's own announcement). A forwarded notice
+ * carries only the activities its own commit appended (from+1..n), never later ones, which may be
+ * this process's and not yet announced. Events stay hints: consumers read the truth from the store
+ * and skip activities whose seq they have already seen.
  */
 import type { Activity } from '../../domain/activity.ts';
 import { WORKING_STATES } from '../../domain/states.ts';
@@ -31,6 +34,8 @@ interface Notice {
   state?: string;
   from?: number;
   n?: number;
+  /** The writing store's id (`Store.writerId`); absent for writes from outside Stint. */
+  writer?: string | null;
 }
 
 /** How many sessions' last announced positions are remembered. */
@@ -97,7 +102,8 @@ export class SessionEventBridge {
       this.#known.delete(notice.id);
       return;
     }
-    if (this.#opts.forwardChanges) await this.#forward(notice);
+    const ours = this.#store.writerId !== undefined && notice.writer === this.#store.writerId;
+    if (this.#opts.forwardChanges && !ours) await this.#forward(notice);
   }
 
   async #forward(notice: Notice): Promise<void> {
@@ -105,15 +111,13 @@ export class SessionEventBridge {
     if (!rec) return;
     const known = this.#known.get(notice.id);
     const after = Math.max(notice.from ?? 0, known?.seq ?? 0);
+    const upTo = Math.min(notice.n ?? rec.work.activityCount, rec.work.activityCount);
     const activities: Activity[] = [];
-    if (rec.work.activityCount > after) {
-      let seq = after;
-      for (let page = 0; page < MAX_PAGES; page++) {
-        const got = await this.#store.listActivities(notice.id, { afterSeq: seq, limit: PAGE });
-        activities.push(...got);
-        if (got.length < PAGE) break;
-        seq = got[got.length - 1]!.seq;
-      }
+    for (let seq = after, page = 0; seq < upTo && page < MAX_PAGES; page++) {
+      const got = await this.#store.listActivities(notice.id, { afterSeq: seq, limit: PAGE });
+      for (const a of got) if (a.seq <= upTo) activities.push(a);
+      if (got.length < PAGE) break;
+      seq = got[got.length - 1]!.seq;
     }
     if (activities.length === 0 && known && rec.session.updateTime <= known.updateTime) return;
     this.#events.emitChanged({ session: rec.session, activities, remote: true });

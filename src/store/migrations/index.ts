@@ -12,6 +12,7 @@ import { sessionTurns } from './0074-session-turns.ts';
 import { mirrorPins } from './0190-mirror-pins.ts';
 import { sourceContextFields } from './0200-source-context-fields.ts';
 import { baseCommit } from './0210-base-commit.ts';
+import { noticeWriter } from './0220-notice-writer.ts';
 import type { Migration } from './migration.ts';
 
 /** Every migration, in version order. Add new files here. */
@@ -30,4 +31,5 @@ export const MIGRATIONS: readonly Migration[] = [
   mirrorPins,
   sourceContextFields,
   baseCommit,
+  noticeWriter,
 ];

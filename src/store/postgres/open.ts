@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { MIGRATIONS } from '../migrations/index.ts';
@@ -41,6 +42,13 @@ export async function openPostgresStore(opts: PostgresOptions): Promise<SqlStore
   });
   // An idle connection that breaks (database restart) is dropped by the pool; the next query reconnects.
   pool.on('error', () => {});
+  // Every connection names this store as the writer of its transactions' change notifications
+  // (migration 220). Set on connect, before the pool hands the connection to its first query; a
+  // failure leaves the notices unnamed, which costs a repeated live event, never a lost one.
+  const writerId = randomUUID();
+  pool.on('connect', (client) => {
+    client.query("select set_config('stint.writer', $1, false)", [writerId]).catch(() => {});
+  });
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   const clock = new DbClock(
     async () => {
@@ -59,7 +67,7 @@ export async function openPostgresStore(opts: PostgresOptions): Promise<SqlStore
     await pool.end().catch(() => {});
     throw e;
   }
-  return new SqlStore(db, postgresAdapter(clock), async () => {
+  return new SqlStore(db, postgresAdapter(clock, writerId), async () => {
     clock.stop();
     // Kysely ends the pool only if it ever used it.
     if (!pool.ended) await pool.end();

@@ -12,10 +12,11 @@ const ATTEMPTS = 4;
  * (SELECT ... FOR UPDATE) and claim with FOR UPDATE SKIP LOCKED, so writers of one session
  * queue up and claimers never wait on each other.
  */
-export function postgresAdapter(clock: DbClock): SqlAdapter {
+export function postgresAdapter(clock: DbClock, writerId: string): SqlAdapter {
   return {
     kind: 'postgres',
     capabilities: { skipLocked: true, multiProcess: true },
+    writerId,
     async writeTransaction<T>(db: Kysely<DB>, fn: (trx: Kysely<DB>) => Promise<T>): Promise<T> {
       for (let attempt = 1; ; attempt++) {
         try {

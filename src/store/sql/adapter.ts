@@ -6,6 +6,8 @@ import type { DB } from './schema.ts';
 export interface SqlAdapter {
   readonly kind: 'sqlite' | 'postgres';
   readonly capabilities: StoreCapabilities;
+  /** The id change notifications carry for this store's writes (PostgreSQL). */
+  readonly writerId?: string;
   /** Runs fn in a write transaction (SQLite: BEGIN IMMEDIATE; PostgreSQL: READ COMMITTED + row locks). */
   writeTransaction<T>(db: Kysely<DB>, fn: (trx: Kysely<DB>) => Promise<T>): Promise<T>;
   /** Current time in microseconds as the database sees it (the same clock for every process). */

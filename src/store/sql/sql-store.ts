@@ -35,6 +35,7 @@ import * as workspaces from './workspace-queries.ts';
 export class SqlStore implements Store {
   readonly kind: 'sqlite' | 'postgres';
   readonly capabilities: StoreCapabilities;
+  readonly writerId?: string;
   readonly #db: Kysely<DB>;
   readonly #adapter: SqlAdapter;
   readonly #onClose: () => Promise<void>;
@@ -50,6 +51,7 @@ export class SqlStore implements Store {
     this.#adapter = adapter;
     this.kind = adapter.kind;
     this.capabilities = adapter.capabilities;
+    if (adapter.writerId !== undefined) this.writerId = adapter.writerId;
     this.#onClose = onClose;
     this.security = sqlSecurityStore(db, adapter);
     this.webhooks = new SqlWebhookStore(db, adapter);
