@@ -6,7 +6,7 @@
  *
  *   npx node bench/session-profile.ts [files=5000] [sessions=100] [concurrency=32]
  * Extra server environment: PROFILE_ENV='{"STINT_WORKSPACE_POOL_MAX":"64"}'; PROFILE_CPU=dir writes a
- * --cpu-prof of the server there.
+ * --cpu-prof of the server there; PROFILE_FS=file counts its fs calls (bench/fs-trace.ts).
  */
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -59,6 +59,8 @@ try {
   addSource(dataDir, 'github/bench/repo', bare);
   const preload = resolve(import.meta.dirname, 'spawn-trace.ts');
   const cpuProf = process.env.PROFILE_CPU;
+  const fsTrace = process.env.PROFILE_FS;
+  const fsPreload = resolve(import.meta.dirname, 'fs-trace.ts');
   const server = await startServer({
     entry: SERVER_ENTRY,
     dataDir,
@@ -66,7 +68,8 @@ try {
     env: {
       STINT_LOG_LEVEL: 'error',
       STINT_SPAWN_TRACE: trace,
-      NODE_OPTIONS: `--import ${preload}${cpuProf ? ` --cpu-prof --cpu-prof-dir=${cpuProf}` : ''}`,
+      ...(fsTrace ? { STINT_FS_TRACE: fsTrace } : {}),
+      NODE_OPTIONS: `--import ${preload}${fsTrace ? ` --import ${fsPreload}` : ''}${cpuProf ? ` --cpu-prof --cpu-prof-dir=${cpuProf}` : ''}`,
       ...extraEnv,
     },
     timeoutMs: 120_000,

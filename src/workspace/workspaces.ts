@@ -45,6 +45,8 @@ export interface WorkspacesOptions {
   buildSlots?: number | BuildGate;
   /** Where the pool reads how busy the CPU is (tests inject one). */
   cpu?: CpuIdle;
+  /** How often a session waiting for a pooled checkout looks again unwoken (default 1 s; tests). */
+  poolRecheckMs?: number;
   /** A session start skips the mirror fetch when the last one is younger than this (default 2 s). */
   fetchIntervalMs?: number;
   onBackgroundError?: (err: unknown) => void;
@@ -110,6 +112,7 @@ export class Workspaces {
       maxCheckouts: opts.maxPooledCheckouts,
       ...(opts.buildSlots !== undefined ? { buildSlots: opts.buildSlots } : {}),
       ...(opts.cpu ? { cpu: opts.cpu } : {}),
+      ...(opts.poolRecheckMs !== undefined ? { recheckMs: opts.poolRecheckMs } : {}),
       ...(opts.onBackgroundError ? { onError: opts.onBackgroundError } : {}),
     });
   }

@@ -41,6 +41,8 @@ export interface PoolOptions {
   buildSlots?: number | BuildGate;
   /** Where the build policy reads how busy the CPU is (tests inject one). */
   cpu?: CpuIdle;
+  /** How often a session waiting for a checkout looks again without being woken (default 1 s). */
+  recheckMs?: number;
   /** Called when background work fails (it is retried on the next use). */
   onError?: (err: unknown) => void;
 }
@@ -73,7 +75,7 @@ export interface CheckoutPaths {
 
 const LEFTOVER_AGE_MS = 30 * 60_000;
 // A session waiting for a checkout to come back looks again (CPU still busy?) this often.
-const RECHECK_MS = 1000;
+const DEFAULT_RECHECK_MS = 1000;
 
 export class CheckoutPool {
   readonly #opts: PoolOptions;
@@ -90,6 +92,10 @@ export class CheckoutPool {
     const slots = opts.buildSlots ?? 2;
     this.#policy = new BuildPolicy(typeof slots === 'number' ? new BuildGate(slots) : slots, opts.cpu);
     this.#jobs = new SerialJobs(opts.refillDelayMs ?? 250);
+  }
+
+  get #recheckMs(): number {
+    return this.#opts.recheckMs ?? DEFAULT_RECHECK_MS;
   }
 
   get enabled(): boolean {
@@ -156,11 +162,11 @@ export class CheckoutPool {
         if (own?.error !== undefined) throw own.error;
         if (own?.done) own = undefined;
         if (own && ownBuild) {
-          await Promise.race([ownBuild, this.#arrivalOr(pool, RECHECK_MS)]);
+          await Promise.race([ownBuild, this.#arrivalOr(pool, this.#recheckMs)]);
           continue;
         }
         if (this.#keepWaiting(pool, waited())) {
-          await this.#arrivalOr(pool, Math.min(RECHECK_MS, this.#policy.maxWaitMs - waited()));
+          await this.#arrivalOr(pool, Math.min(this.#recheckMs, this.#policy.maxWaitMs - waited()));
           continue;
         }
         const slot = this.#policy.gate.request();
@@ -255,11 +261,19 @@ export class CheckoutPool {
     return { arrived, cancel: () => pool.arrivals.delete(wake) };
   }
 
+  // An entry was put in `pool`: wakes the session that has waited longest, only it (every waiter
+  // woken for one entry would each list the pool and race to claim it: a burst's sessions did ~70
+  // fs calls each that way). A waiter that takes something else wakes the next (#takeOne).
   #arrived(pool: PoolEntry): void {
     pool.lastArrival = performance.now();
-    const waiting = [...pool.arrivals];
-    pool.arrivals.clear();
-    for (const wake of waiting) wake();
+    this.#wakeOne(pool);
+  }
+
+  #wakeOne(pool: PoolEntry): void {
+    const first = pool.arrivals.values().next();
+    if (first.done) return;
+    pool.arrivals.delete(first.value);
+    first.value();
   }
 
   // Claims an entry (`prefer` first) and moves it to `dest` at `commitId`: its name, false when
@@ -296,6 +310,8 @@ export class CheckoutPool {
         await rename(join(tmp, 'git'), dest.git);
         await rename(join(tmp, 'tree'), dest.tree);
         await removeTree(tmp);
+        // Others were there too (this one may have been preferred over the one that woke it).
+        if (ordered.length > 1) this.#wakeOne(pool);
         return name;
       } catch (e) {
         // A damaged pooled checkout: drop it and let the caller build one.

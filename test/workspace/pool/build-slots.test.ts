@@ -74,6 +74,34 @@ test('with no checkout coming back, a waiting session builds as soon as a slot f
   again();
 });
 
+test('a checkout given back wakes one waiting session, and each hand-over the next, with no polling', {
+  timeout: 120_000,
+}, async () => {
+  // Waiters never look again unwoken here: a lost wake-up would hang the test (bounded by its timeout).
+  const gate = new BuildGate(1);
+  const ws = fx.workspaces('handover', { buildSlots: gate, poolRecheckMs: 3_600_000 });
+  await ws.prepare({ sessionId: 'h0', source: source() });
+  const held = gate.tryAcquire();
+  assert.ok(held);
+  try {
+    const waiting = new Map(
+      ['h1', 'h2', 'h3'].map((id) => [id, ws.prepare({ sessionId: id, source: source() }).then(() => id)]),
+    );
+    assert.equal(await settles(Promise.race(waiting.values())), false);
+    let holder = 'h0';
+    while (waiting.size > 0) {
+      assert.equal(await ws.release(holder), 'pooled');
+      holder = await Promise.race(waiting.values());
+      waiting.delete(holder);
+      // One checkout: the others still wait.
+      if (waiting.size > 0) assert.equal(await settles(Promise.race(waiting.values())), false);
+    }
+    assert.equal(await ws.release(holder), 'pooled');
+  } finally {
+    held();
+  }
+});
+
 test('only checkouts that will come back count as out (one kept for retention does not)', async () => {
   // A CPU with no idle time; the policy asks it only when a checkout of the source is out.
   let reads = 0;
