@@ -208,6 +208,30 @@ test('a reset that stops half-way (crash) leaves nothing a session would use', a
   assert.equal(existsSync(crashed), false);
 });
 
+test('an entry named the way an earlier version named them (its state in a file) is reset before use, whatever the file says', async () => {
+  const ws = workspaces('legacy');
+  await ws.prepare({ sessionId: 'l1', source: source() });
+  await asCommand(ws.dirOf('l1'), async () => {
+    await writeFile(join(ws.dirOf('l1'), 'README.md'), 'left by l1\n');
+    await writeFile(join(ws.dirOf('l1'), 'stray.txt'), 'stray\n');
+  });
+  await ws.release('l1');
+  await ws.pool.close(); // no background reset from here on
+  const poolRoot = join(ws.dir, '.pool');
+  const [mirrorName] = (await readdir(poolRoot)).filter((n) => !n.startsWith('.'));
+  const branchDir = join(poolRoot, mirrorName!, (await readdir(join(poolRoot, mirrorName!)))[0]!);
+  const [entry] = (await readdir(branchDir)).filter((n) => !n.startsWith('.'));
+  assert.match(entry!, /\.dirty$/);
+  // As an earlier version left it: a bare id, and a state file claiming a clean checkout.
+  await rename(join(branchDir, entry!), join(branchDir, 'a1b2c3d4e5f6'));
+  await writeFile(join(branchDir, 'a1b2c3d4e5f6', 'state'), `clean ${fx.remote.mainCommit}\n`);
+
+  const ws2 = workspaces('legacy'); // the new version on the same data dir
+  assert.equal((await ws2.prepare({ sessionId: 'l2', source: source() })).via, 'pool');
+  assert.equal(await readFile(join(ws2.dirOf('l2'), 'README.md'), 'utf8'), '# Demo\n\nHello.\n');
+  assert.equal(existsSync(join(ws2.dirOf('l2'), 'stray.txt')), false);
+});
+
 test('a pooled checkout whose reset fails is dropped, never served', async () => {
   const ws = workspaces('broken');
   await ws.prepare({ sessionId: 'e1', source: source() });

@@ -3,9 +3,9 @@
 // back (same tenant and source: a pool belongs to one mirror); a checkout given back is reset to the
 // commit the next session needs, which rewrites only what differs (src/workspace/materialize.ts).
 //
-// A pool entry is a directory holding the checkout (`tree`), its server git dir (`git`) and a state
-// file written only by the server: `clean <commit>` once a reset completed, `dirty` for a checkout
-// an agent used. A session that finds no entry while one is being reset in the background waits for
+// A pool entry is a directory holding the checkout (`tree`) and its server git dir (`git`), named
+// by the server with its state (src/workspace/pool/entries.ts): clean at a commit once a reset to
+// it completed, dirty for a checkout an agent used. A session that finds no entry while one is being reset in the background waits for
 // that reset (it costs what differs) rather than writing a new checkout (which costs the whole
 // repository); new checkouts are written only a few at a time (build slots), a session without a
 // slot takes the first checkout of its source that comes back instead, and background refills
@@ -15,7 +15,7 @@
 // mid-reset leaves a `.tmp-*` directory that no session takes and the sweep removes (this holds
 // across processes sharing the data dir too).
 import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, rename, stat, utimes, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { materializeCheckout } from '../materialize.ts';
 import type { Mirror } from '../mirror/mirror.ts';
@@ -23,7 +23,7 @@ import { removeTree } from '../remove-tree.ts';
 import { BuildGate } from './build-gate.ts';
 import { BuildPolicy, movingAverage } from './build-policy.ts';
 import type { CpuIdle } from './cpu-idle.ts';
-import { branchDirName, claim, listEntries, pathsOf, readState, STATE, USED_STAMP } from './entries.ts';
+import { branchDirName, claim, entryName, isCleanAt, listEntries, pathsOf, USED_STAMP } from './entries.ts';
 import { SerialJobs } from './serial-jobs.ts';
 
 export interface PoolOptions {
@@ -286,16 +286,15 @@ export class CheckoutPool {
   ): Promise<string | false | undefined> {
     // Entries already clean at the commit first: those cost a rename, the others a reset.
     const names = await listEntries(pool.dir);
-    const clean = await Promise.all(
-      names.map(async (n) => (await readState(join(pool.dir, n))) === `clean ${commitId}`),
-    );
+    const clean = names.map((n) => isCleanAt(n, commitId));
     const ordered = [...names.filter((_, i) => clean[i]), ...names.filter((_, i) => !clean[i])];
     if (prefer !== undefined && ordered.includes(prefer)) ordered.unshift(prefer);
     for (const name of ordered) {
       const tmp = this.#tmpPath();
       if (!(await claim(join(pool.dir, name), tmp))) continue;
       try {
-        if ((await readState(tmp)) !== `clean ${commitId}`) {
+        // Its name was its state when claimed, and only a claim changes either.
+        if (!isCleanAt(name, commitId)) {
           await materializeCheckout({
             ...pathsOf(tmp),
             mirror: pool.mirror,
@@ -336,11 +335,10 @@ export class CheckoutPool {
     const tmp = this.#tmpPath();
     await mkdir(tmp, { recursive: true });
     try {
-      await writeFile(join(tmp, STATE), 'dirty\n');
       await rename(from.git, join(tmp, 'git'));
       await rename(from.tree, join(tmp, 'tree'));
       await mkdir(pool.dir, { recursive: true });
-      await rename(tmp, join(pool.dir, randomBytes(6).toString('hex')));
+      await rename(tmp, join(pool.dir, entryName('dirty')));
     } catch (e) {
       await removeTree(tmp);
       throw e;
@@ -420,7 +418,7 @@ export class CheckoutPool {
       const entries = await listEntries(pool.dir);
       for (const name of entries) {
         const path = join(pool.dir, name);
-        if ((await readState(path)) === `clean ${tip}`) continue;
+        if (isCleanAt(name, tip)) continue;
         // A used checkout (or one at an older tip): costs what differs, so at normal priority,
         // and a session finding the pool empty meanwhile waits for it.
         const reset = this.#rebuild(pool, tip, false, path);
@@ -463,7 +461,6 @@ export class CheckoutPool {
     try {
       if (existing) {
         if (!(await claim(existing, tmp))) return;
-        await rm(join(tmp, STATE), { force: true });
       }
       await materializeCheckout({
         ...pathsOf(tmp),
@@ -473,8 +470,7 @@ export class CheckoutPool {
         background,
         ...(pool.originUrl !== undefined ? { originUrl: pool.originUrl } : {}),
       });
-      await writeFile(join(tmp, STATE), `clean ${tip}\n`);
-      const name = randomBytes(6).toString('hex');
+      const name = entryName({ cleanAt: tip });
       await mkdir(pool.dir, { recursive: true });
       await rename(tmp, join(pool.dir, name));
       named?.(name);

@@ -1,12 +1,26 @@
-// The pool's entries on disk: a directory per entry holding the checkout (`tree`), its server git
-// dir (`git`) and a state file written only by the server; every operation on an entry first
-// claims it with an atomic rename (src/workspace/pool/checkout-pool.ts).
-import { createHash } from 'node:crypto';
-import { readdir, readFile, rename } from 'node:fs/promises';
+// The pool's entries on disk: a directory per entry holding the checkout (`tree`) and its server
+// git dir (`git`), named by a random id and its state, which only the server gives it; every
+// operation on an entry first claims it with an atomic rename (src/workspace/pool/checkout-pool.ts).
+import { createHash, randomBytes } from 'node:crypto';
+import { readdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 
-/** The entry's state file: `clean <commit>` once a reset completed, `dirty` for a used checkout. */
-export const STATE = 'state';
+/**
+ * A new entry's name: a random id and its state, `<id>.clean-<commit>` once a reset to the commit
+ * completed, `<id>.dirty` for a checkout an agent used. The state is in the name, not in a file:
+ * a rename costs ~40 µs on the reference VM's disk, a new file ~0.1–1 ms (bench/notes.md, Round
+ * 11), and listing the pool then tells every entry's state. Names of other forms (an earlier
+ * version's, which kept a state file) count as dirty.
+ */
+export function entryName(state: { cleanAt: string } | 'dirty'): string {
+  const id = randomBytes(6).toString('hex');
+  return state === 'dirty' ? `${id}.dirty` : `${id}.clean-${state.cleanAt}`;
+}
+
+/** Whether the entry named `name` is a checkout reset to `commitId` that no agent used since. */
+export function isCleanAt(name: string, commitId: string): boolean {
+  return name.endsWith(`.clean-${commitId}`);
+}
 /** Touched at each use of a pool (its age says when the pool was last used, across restarts). */
 export const USED_STAMP = '.used';
 
@@ -26,12 +40,6 @@ export async function claim(from: string, to: string): Promise<boolean> {
 export async function listEntries(dir: string): Promise<string[]> {
   const names = await readdir(dir).catch(() => [] as string[]);
   return names.filter((n) => n !== USED_STAMP).sort();
-}
-
-/** An entry's state, or undefined when it has none. */
-export async function readState(entry: string): Promise<string | undefined> {
-  const text = await readFile(join(entry, STATE), 'utf8').catch(() => undefined);
-  return text?.trim();
 }
 
 /** The checkout and server git dir of an entry. */
