@@ -182,6 +182,17 @@ test('two sessions on one source at once, and a reuse while the other works: eac
   );
 });
 
+/** The one entry of the pool of a workspaces with a single source and branch. */
+async function onlyPoolEntry(
+  ws: Workspaces,
+): Promise<{ poolRoot: string; branchDir: string; entry: string }> {
+  const poolRoot = join(ws.dir, '.pool');
+  const [mirrorName] = (await readdir(poolRoot)).filter((n) => !n.startsWith('.'));
+  const branchDir = join(poolRoot, mirrorName!, (await readdir(join(poolRoot, mirrorName!)))[0]!);
+  const [entry] = (await readdir(branchDir)).filter((n) => !n.startsWith('.'));
+  return { poolRoot, branchDir, entry: entry! };
+}
+
 test('a reset that stops half-way (crash) leaves nothing a session would use', async () => {
   const ws = workspaces('crash');
   await ws.prepare({ sessionId: 'd1', source: source() });
@@ -190,12 +201,9 @@ test('a reset that stops half-way (crash) leaves nothing a session would use', a
   await ws.release('d1');
   await ws.pool.close(); // no background reset from here on
   // A process claims the entry to reset it and dies half-way (the agent's .git already gone).
-  const poolRoot = join(ws.dir, '.pool');
-  const [mirrorName] = (await readdir(poolRoot)).filter((n) => !n.startsWith('.'));
-  const branchDir = join(poolRoot, mirrorName!, (await readdir(join(poolRoot, mirrorName!)))[0]!);
-  const [entry] = (await readdir(branchDir)).filter((n) => !n.startsWith('.'));
+  const { poolRoot, branchDir, entry } = await onlyPoolEntry(ws);
   const crashed = join(poolRoot, '.tmp-crashed');
-  await rename(join(branchDir, entry!), crashed);
+  await rename(join(branchDir, entry), crashed);
   await rm(join(crashed, 'tree', '.git'), { recursive: true });
 
   const ws2 = workspaces('crash'); // a new process on the same data dir
@@ -217,13 +225,10 @@ test('an entry named the way an earlier version named them (its state in a file)
   });
   await ws.release('l1');
   await ws.pool.close(); // no background reset from here on
-  const poolRoot = join(ws.dir, '.pool');
-  const [mirrorName] = (await readdir(poolRoot)).filter((n) => !n.startsWith('.'));
-  const branchDir = join(poolRoot, mirrorName!, (await readdir(join(poolRoot, mirrorName!)))[0]!);
-  const [entry] = (await readdir(branchDir)).filter((n) => !n.startsWith('.'));
-  assert.match(entry!, /\.dirty$/);
+  const { branchDir, entry } = await onlyPoolEntry(ws);
+  assert.match(entry, /\.dirty$/);
   // As an earlier version left it: a bare id, and a state file claiming a clean checkout.
-  await rename(join(branchDir, entry!), join(branchDir, 'a1b2c3d4e5f6'));
+  await rename(join(branchDir, entry), join(branchDir, 'a1b2c3d4e5f6'));
   await writeFile(join(branchDir, 'a1b2c3d4e5f6', 'state'), `clean ${fx.remote.mainCommit}\n`);
 
   const ws2 = workspaces('legacy'); // the new version on the same data dir
