@@ -5,15 +5,15 @@
 //
 // A pool entry is a directory holding the checkout (`tree`) and its server git dir (`git`), named
 // by the server with its state (src/workspace/pool/entries.ts): clean at a commit once a reset to
-// it completed, dirty for a checkout an agent used. A session that finds no entry while one is being reset in the background waits for
-// that reset (it costs what differs) rather than writing a new checkout (which costs the whole
-// repository); new checkouts are written only a few at a time (build slots), a session without a
-// slot takes the first checkout of its source that comes back instead, and background refills
-// build at a low CPU priority with a slot nobody waits for. Every operation on an entry first
-// claims it with an atomic rename out of the pool
-// directory, so a session can never receive a checkout that is being reset or moved, and a crash
-// mid-reset leaves a `.tmp-*` directory that no session takes and the sweep removes (this holds
-// across processes sharing the data dir too).
+// it completed, dirty for a checkout an agent used. A session that finds no entry while one is
+// being reset in the background waits for that reset (it costs what differs) rather than writing a
+// new checkout (which costs the whole repository); new checkouts are written only a few at a time
+// (build slots), a session without a slot takes the first checkout of its source that comes back
+// instead, and background refills build at a low CPU priority with a slot nobody waits for. Every
+// operation on an entry first claims it with an atomic rename out of the pool directory, so a
+// session can never receive a checkout that is being reset or moved, and a crash mid-reset leaves a
+// `.tmp-*` directory that no session takes and the sweep removes (this holds across processes
+// sharing the data dir too).
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, stat, utimes, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';

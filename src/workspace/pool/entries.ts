@@ -21,6 +21,7 @@ export function entryName(state: { cleanAt: string } | 'dirty'): string {
 export function isCleanAt(name: string, commitId: string): boolean {
   return name.endsWith(`.clean-${commitId}`);
 }
+
 /** Touched at each use of a pool (its age says when the pool was last used, across restarts). */
 export const USED_STAMP = '.used';
 
