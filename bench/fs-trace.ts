@@ -1,9 +1,9 @@
 /**
  * Preload for profiling (`NODE_OPTIONS="--import ./bench/fs-trace.ts" STINT_FS_TRACE=file`): counts
  * the server's file-system calls by function and by the Stint function that made them, and writes
- * the counts as JSON to `file.PID` at exit (helper processes inherit the preload), so a run can see which of a session's fs calls are worth
- * removing. Wraps node:fs and node:fs/promises before the server's modules import them. Not loaded
- * unless asked for.
+ * the counts as JSON to `file.PID` at exit (helper processes inherit the preload), so a run can see
+ * which of a session's fs calls are worth removing. Wraps node:fs and node:fs/promises before the
+ * server's modules import them. Not loaded unless asked for.
  */
 import fs, { writeFileSync } from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
@@ -31,6 +31,7 @@ if (out) {
       };
     }
   };
+  // The unwrapped one: syncBuiltinESMExports() below points the named import at the wrapper too.
   const real = writeFileSync;
   wrap(fs.promises as unknown as Record<string, unknown>, 'p.');
   wrap(fs as unknown as Record<string, unknown>, '');

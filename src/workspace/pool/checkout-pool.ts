@@ -286,8 +286,10 @@ export class CheckoutPool {
   ): Promise<string | false | undefined> {
     // Entries already clean at the commit first: those cost a rename, the others a reset.
     const names = await listEntries(pool.dir);
-    const clean = names.map((n) => isCleanAt(n, commitId));
-    const ordered = [...names.filter((_, i) => clean[i]), ...names.filter((_, i) => !clean[i])];
+    const ordered = [
+      ...names.filter((n) => isCleanAt(n, commitId)),
+      ...names.filter((n) => !isCleanAt(n, commitId)),
+    ];
     if (prefer !== undefined && ordered.includes(prefer)) ordered.unshift(prefer);
     for (const name of ordered) {
       const tmp = this.#tmpPath();
