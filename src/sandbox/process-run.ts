@@ -26,6 +26,12 @@ export interface ProcessRunOptions {
   describe: string;
   /** Told the process's pid (its process group's id) once it is spawned. */
   onSpawn?: ((pid: number) => void) | undefined;
+  /**
+   * Every process the child starts ends when it exits (bubblewrap's PID namespace, whose init's
+   * exit kills the rest): nothing is left to look for and kill after a normal exit. A timeout or
+   * an abort still signals the whole tree.
+   */
+  contained?: boolean | undefined;
 }
 
 /** Resolves with the outcome whatever it is; rejects only if the process cannot be spawned. */
@@ -91,9 +97,10 @@ export function runProcess(opts: ProcessRunOptions): Promise<RunResult> {
       exit = { code, signal };
       clearTimeout(timer);
       opts.signal?.removeEventListener('abort', onAbort);
-      // The command is over: background processes it left behind go too. Their holding the
-      // output pipes open must not keep us waiting for long either.
-      killGroup();
+      // The command is over: background processes it left behind go too (finding them reads all
+      // of /proc, so not where nothing can be left). Their holding the output pipes open must not
+      // keep us waiting for long either.
+      if (!opts.contained) killGroup();
       closeCap = setTimeout(() => {
         child.stdout.destroy();
         child.stderr.destroy();

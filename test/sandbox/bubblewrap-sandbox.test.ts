@@ -237,10 +237,14 @@ describe('bubblewrap sandbox', { skip }, () => {
     );
     assert.equal(r.exitCode, 124);
     assert.deepEqual(await waitNoProcesses(a, 30_000), []);
+    // Left running at a normal exit, in the command's group and in a session of its own: the
+    // sandbox's PID namespace ends with the command (nothing looks for them then).
     const b = sleepMarker();
-    const left = await run(`sleep ${b} & echo left`);
+    const c = sleepMarker();
+    const left = await run(`sleep ${b} & (setsid sleep ${c} &) ; echo left`);
     assert.equal(left.exitCode, 0);
     assert.deepEqual(await waitNoProcesses(b, 30_000), []);
+    assert.deepEqual(await waitNoProcesses(c, 30_000), []);
   });
 
   test('abort kills the command tree', async () => {

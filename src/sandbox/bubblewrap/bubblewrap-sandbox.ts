@@ -120,6 +120,8 @@ export class BubblewrapSandbox implements Sandbox {
       onOutput: req.onOutput,
       graceMs: this.#opts.killGraceMs ?? 2000,
       describe: `${this.#opts.bwrapPath} in ${req.cwd}`,
+      // --unshare-all takes a PID namespace: what the command left running dies with it.
+      contained: true,
     });
   }
 }
