@@ -27,10 +27,10 @@
 //
 // Paths whose change can alter what git sees elsewhere (.gitignore, .gitattributes, .gitmodules,
 // anything under a .git directory) drop the feed instead of being appended.
-import { constants } from 'node:fs';
-import { open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { closeSync, constants, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { COMMIT_ID } from '../domain/commit-id.ts';
+import { readFile, rename, rm, stat, writeFile } from './small-fs.ts';
 
 const FEED_FILE = 'stint-change-feed';
 // Present while a command may be writing: the feed is unknown.
@@ -140,20 +140,21 @@ export async function noteChanges(gitDir: string, paths: readonly string[]): Pro
   );
 }
 
+// At once, as the rest of this file's calls are (./small-fs.ts).
 async function append(gitDir: string, lines: readonly string[]): Promise<void> {
   if (lines.length === 0) return;
-  let handle: Awaited<ReturnType<typeof open>>;
+  let fd: number;
   try {
     // O_APPEND without O_CREAT: appends of a few hundred bytes land whole, and never revive a feed.
-    handle = await open(join(gitDir, FEED_FILE), constants.O_WRONLY | constants.O_APPEND);
+    fd = openSync(join(gitDir, FEED_FILE), constants.O_WRONLY | constants.O_APPEND);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw e;
   }
   try {
-    await handle.write(lines.map((l) => `${l}\n`).join(''));
+    writeSync(fd, lines.map((l) => `${l}\n`).join(''));
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
 

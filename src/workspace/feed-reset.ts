@@ -11,12 +11,13 @@
 // put back is written too). Either way the directories the feed names get a fresh checkout's mode
 // back, and the directories left empty (made by the session: a base directory always holds a
 // tracked file again) are removed.
-import { chmod, lstat, rm, rmdir } from 'node:fs/promises';
+
 import { join } from 'node:path';
 import { forgetFeed, readFeedEntries } from './change-feed.ts';
 import { runGitRaw } from './git.ts';
 import { DIR_MODE, FILE_MODES } from './mode-reset.ts';
 import type { ServerGitRun } from './server-git.ts';
+import { chmod, lstat, rm, rmdir } from './small-fs.ts';
 
 /** How every reset's git runs: ctime trusted, full stat checks, symlinks as symlinks. */
 export const RESET_CONFIG = [

@@ -4,7 +4,7 @@
 //   small index of their own: cost grows with what the session changed, not with the repository;
 // - walk: the session's persistent index is brought up to date with the whole working tree (its
 //   stat cache: only changed files are read again), and the feed starts again from what it found.
-import { appendFile, copyFile, lstat, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   dropFeed,
@@ -28,6 +28,7 @@ import {
 } from './diff-output.ts';
 import { GitError, runGitRaw } from './git.ts';
 import { copyIndex, SESSION_INDEX } from './server-git.ts';
+import { appendFile, lstat, mkdir, readFile, rm, writeFile } from './small-fs.ts';
 
 const MAX_EXCLUDE_BYTES = 1024 * 1024;
 

@@ -7,7 +7,7 @@
 //
 // The checkout's own .git belongs to the agent: it is rebuilt from here (plain file copies, no git
 // process) whenever the checkout is set to a commit, so nothing a previous session did to it stays.
-import { copyFile, mkdir, readdir, readFile, rename, stat, utimes, writeFile } from 'node:fs/promises';
+import { copyFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { COMMIT_ID } from '../domain/commit-id.ts';
 import { forgetFeed } from './change-feed.ts';
@@ -17,6 +17,7 @@ import { type GitOptions, runGit } from './git.ts';
 import type { Mirror } from './mirror/mirror.ts';
 import { resetModes } from './mode-reset.ts';
 import { removeTree } from './remove-tree.ts';
+import { mkdir, readdir, readFile, rename, stat, utimes, writeFile } from './small-fs.ts';
 import { changeWatch, fsmonitorHooked } from './watch/change-watch.ts';
 
 export interface ServerGitRun {

@@ -18,9 +18,10 @@
 
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { copyFile, open, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { copyFile, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { COMMIT_ID } from '../../domain/commit-id.ts';
+import { readFile, rename, stat, writeFile } from '../small-fs.ts';
 import { fsmonitorRewrite } from './index-extension.ts';
 
 /** The hook and its socket, in the agent's .git (the hook runs in the work tree's top directory). */

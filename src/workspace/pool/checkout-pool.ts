@@ -15,11 +15,11 @@
 // `.tmp-*` directory that no session takes and the sweep removes (this holds across processes
 // sharing the data dir too).
 import { randomBytes } from 'node:crypto';
-import { mkdir, rename, stat, utimes, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { materializeCheckout } from '../materialize.ts';
 import type { Mirror } from '../mirror/mirror.ts';
 import { removeTree } from '../remove-tree.ts';
+import { mkdir, rename, stat, utimes, writeFile } from '../small-fs.ts';
 import { BuildGate } from './build-gate.ts';
 import { BuildPolicy, movingAverage } from './build-policy.ts';
 import type { CpuIdle } from './cpu-idle.ts';

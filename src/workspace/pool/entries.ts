@@ -2,8 +2,8 @@
 // git dir (`git`), named by a random id and its state, which only the server gives it; every
 // operation on an entry first claims it with an atomic rename (src/workspace/pool/checkout-pool.ts).
 import { createHash, randomBytes } from 'node:crypto';
-import { readdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readdir, rename } from '../small-fs.ts';
 
 /**
  * A new entry's name: a random id and its state, `<id>.clean-<commit>` once a reset to the commit
