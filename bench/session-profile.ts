@@ -9,6 +9,7 @@
  * --cpu-prof of the server there; PROFILE_FS=file counts its fs calls (bench/fs-trace.ts).
  */
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { addSource, scriptPrompt } from '../test/support/git-fixtures.ts';
 import { api, makeTempDir, startServer, waitUntil } from '../test/support/server.ts';
@@ -33,6 +34,16 @@ function helpersOwnCpuMs(pid: number): { git: number; watch: number } {
     }
   }
   return own;
+}
+
+/** CPU ms the whole machine has spent (every core, all but idle and iowait), from /proc/stat. */
+function machineCpuMs(): number {
+  const [, user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8')
+    .split('\n')[0]!
+    .trim()
+    .split(/\s+/)
+    .map(Number);
+  return (user! + nice! + system! + irq! + softirq! + steal!) * 10;
 }
 
 /** CPU ms of each thread of a process, summed by thread name (the main thread is the process's name). */
@@ -88,6 +99,7 @@ try {
     const th0 = threadCpuMs(pid);
     const k0 = cpuMs(pid, true) + gitHelpersCpuMs(pid);
     const h0 = helpersOwnCpuMs(pid);
+    const m0 = machineCpuMs();
     const t0 = performance.now();
     const tStart = Date.now();
     await createMany(server, sessions, scriptPrompt('bench', BENCH_SCRIPT), sessions);
@@ -101,6 +113,7 @@ try {
     };
     await waitUntil(poll, 900_000, 100);
     const wall = performance.now() - t0;
+    const machine = machineCpuMs() - m0;
     const cpu = cpuMs(pid) - c0;
     const threads = [...threadCpuMs(pid)]
       .map(([name, ms]) => [name, ms - (th0.get(name) ?? 0)] as const)
@@ -137,6 +150,7 @@ try {
       `${sessions} sessions at once on ${files} files, --concurrency ${concurrency}, ${JSON.stringify(extraEnv)}\n` +
         `load ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}\n` +
         `wall ${round(wall / 1000, 1)} s → ${round(sessions / (wall / 1000), 2)} sessions/s; server CPU ${round(cpu / 1000, 1)} s (${round(cpu / sessions, 0)} ms/session); its child processes (git helpers and what they ran included, but not what ran inside a sandbox: its PID namespace keeps that out) ${round(kids / sessions, 0)} ms/session\n` +
+        `the whole machine's CPU: ${round(machine / sessions, 0)} ms/session (this bench's own client and anything else running included), ${round((100 * machine) / (wall * availableParallelism()), 0)}% of its cores\n` +
         `of which the helper processes' own (not what they ran), ms/session: git helpers ${round((h1.git - h0.git) / sessions, 1)}, change watcher ${round((h1.watch - h0.watch) / sessions, 1)}\n` +
         `the bench's polls: ${polls}, ${round((polls * pollMs) / sessions, 1)} ms/session (${round(pollMs, 2)} ms each)\n` +
         `server threads, ms/session: ${threads.map(([name, ms]) => `${name} ${round(ms / sessions, 1)}`).join(', ')}\n` +
