@@ -5,7 +5,8 @@
 // 9–15 µs, 130–160 µs for a small `writeFile` against 13–17 µs (bench/notes.md, Round 12). A
 // session makes ~150 such calls. Done at once, each blocks the event loop for its syscall: on a
 // local disk microseconds, up to ~1 ms for a new inode on a slow one, as SQLite's commits do.
-// Anything whose size is not bounded (a tree removed, an index copied, an agent's file) stays async.
+// Anything whose size is not bounded (a tree removed, an index copied, an agent's file's content)
+// stays async.
 import {
   appendFileSync,
   chmodSync,
@@ -13,6 +14,7 @@ import {
   mkdirSync,
   readdirSync,
   readFileSync,
+  realpathSync,
   renameSync,
   rmdirSync,
   rmSync,
@@ -47,6 +49,9 @@ export const rename = (from: string, to: string) => settle(() => renameSync(from
 export const lstat = (path: string) => settle(() => lstatSync(path));
 
 export const stat = (path: string) => settle(() => statSync(path));
+
+/** As fs/promises' realpath: the system's realpath(3), not Node's walk with its cache. */
+export const realpath = (path: string) => settle(() => realpathSync.native(path));
 
 export const chmod = (path: string, mode: number) => settle(() => chmodSync(path, mode));
 

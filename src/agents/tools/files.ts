@@ -1,8 +1,10 @@
 /** File access confined to a checkout: no absolute paths, no `..`, no .git, no escape through symlinks. */
-import { lstat, mkdir, readFile, realpath, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { noteChanges } from '../../workspace/change-feed.ts';
 import { serverGitDirFor } from '../../workspace/server-git.ts';
+// Path checks at once (src/workspace/small-fs.ts); the file's content is read and written async.
+import { lstat, mkdir, realpath } from '../../workspace/small-fs.ts';
 
 export class PathError extends Error {
   constructor(message: string) {

@@ -2,9 +2,9 @@
 // loose ref, the rest in packed-refs), saving a git process on every session start. Only for
 // repositories Stint made itself; anything unexpected returns undefined so callers ask git instead.
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { COMMIT_ID } from '../../domain/commit-id.ts';
+import { mkdir, readFile, rename, writeFile } from '../small-fs.ts';
 
 /** The object id `ref` (a full name such as refs/heads/main) points to, or undefined. */
 export async function readRefFile(gitDir: string, ref: string): Promise<string | undefined> {
