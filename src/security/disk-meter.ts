@@ -9,11 +9,8 @@
  * Space freed elsewhere meanwhile (another checkout removed) can hide a session's growth from the
  * drop; the walk that runs at least every `recheckMs` while commands run bounds that.
  */
-import { statfs, statfsSync } from 'node:fs';
-import { promisify } from 'node:util';
+import { statfsSync } from 'node:fs';
 import { diskUsage } from './disk-usage.ts';
-
-const statfsAsync = promisify(statfs);
 
 export interface DiskMeterOptions {
   /** A walk at least this often while the checkout changes (default 30 s). */
@@ -28,19 +25,22 @@ export interface DiskMeterOptions {
 
 const DEFAULT_RECHECK_MS = 30_000;
 
+function freeBytesSync(dir: string): number {
+  const s = statfsSync(dir);
+  return s.bfree * s.bsize;
+}
+
 function freeBytesNow(dir: string): number | undefined {
   try {
-    const s = statfsSync(dir);
-    return s.bfree * s.bsize;
+    return freeBytesSync(dir);
   } catch {
     return undefined;
   }
 }
 
-async function freeBytes(dir: string): Promise<number> {
-  const s = await statfsAsync(dir);
-  return s.bfree * s.bsize;
-}
+// At once, not through the thread pool (src/workspace/small-fs.ts says why): it runs after every
+// command and step. Async for the tests' replacements.
+const freeBytes = async (dir: string): Promise<number> => freeBytesSync(dir);
 
 export class DiskMeter {
   readonly #dir: string;
