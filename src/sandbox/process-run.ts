@@ -1,9 +1,11 @@
 // Runs one child process in its own process group with a wall-time limit, an output limit and an
 // abort signal; the whole group is killed when any of them fires or when the child exits. Shared
 // by the process-based sandboxes (plain, bubblewrap): they differ only in what they spawn.
-import { spawn } from 'node:child_process';
+import { type ChildProcessByStdio, spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
+import type { Readable } from 'node:stream';
 import { OutputBuffer } from './output-buffer.ts';
 import { exitCodeOf } from './process-group.ts';
 import { killTree } from './process-tree.ts';
@@ -32,18 +34,19 @@ export interface ProcessRunOptions {
    * an abort still signals the whole tree.
    */
   contained?: boolean | undefined;
+  /**
+   * Files the child gets open for reading on descriptors 3, 4, … in this order (bubblewrap's
+   * copied files). One that cannot be opened is given as /dev/null: the child's arguments name
+   * every descriptor.
+   */
+  fdFiles?: readonly string[] | undefined;
 }
 
 /** Resolves with the outcome whatever it is; rejects only if the process cannot be spawned. */
 export function runProcess(opts: ProcessRunOptions): Promise<RunResult> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(opts.file, opts.args, {
-      cwd: opts.cwd,
-      env: opts.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true, // its own process group: killing -pid reaches every descendant
-    });
+    const child = spawnChild(opts);
     if (child.pid !== undefined) opts.onSpawn?.(child.pid);
     const output = new OutputBuffer(opts.maxOutputBytes);
     let timedOut = false;
@@ -112,6 +115,29 @@ export function runProcess(opts: ProcessRunOptions): Promise<RunResult> {
       finish();
     });
   });
+}
+
+function spawnChild(opts: ProcessRunOptions): ChildProcessByStdio<null, Readable, Readable> {
+  const fds = (opts.fdFiles ?? []).map(openForChild);
+  try {
+    return spawn(opts.file, opts.args, {
+      cwd: opts.cwd,
+      env: opts.env,
+      stdio: ['ignore', 'pipe', 'pipe', ...fds],
+      detached: true, // its own process group: killing -pid reaches every descendant
+    }) as ChildProcessByStdio<null, Readable, Readable>;
+  } finally {
+    // The child has its own copies now (or never will).
+    for (const fd of fds) closeSync(fd);
+  }
+}
+
+function openForChild(path: string): number {
+  try {
+    return openSync(path, 'r');
+  } catch {
+    return openSync('/dev/null', 'r');
+  }
 }
 
 export function runResult(r: Partial<RunResult> & { exitCode: number }, durationMs: number): RunResult {

@@ -2,7 +2,15 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { mkdtemp, realpath } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -122,6 +130,35 @@ describe('bubblewrap sandbox', { skip }, () => {
     assert.equal(existsSync(join(base, 'escaped')), false);
     assert.equal(existsSync(`/usr/stint-${marker}`), false);
     assert.equal(readFileSync(join(outside, 'secret.txt'), 'utf8'), secretText);
+  });
+
+  test('a small read-only file is a copy as it is at each start: readable, not writable, the host file untouched', async () => {
+    if (!probe.ok) return;
+    const shared = join(base, 'shared.conf');
+    writeFileSync(shared, 'first\n');
+    const withFile = createSandbox('bubblewrap', {
+      bwrapPath: probe.path,
+      features: probe.features,
+      killGraceMs: 500,
+      tmpBytes: 16 * 1024 * 1024,
+      extraReadOnlyPaths: [shared],
+    });
+    const runIn = (command: string) =>
+      withFile.run({ command, cwd: checkout, timeoutMs: 120_000, maxOutputBytes: 100_000 });
+    const r = await runIn(
+      `cat ${shared}; echo changed > ${shared} || echo refused; cat /etc/passwd | head -1`,
+    );
+    assert.match(r.output, /^first\n/, r.output);
+    assert.match(r.output, /refused/, r.output);
+    assert.match(r.output, /^root:/m, 'the default /etc files are there too');
+    assert.equal(readFileSync(shared, 'utf8'), 'first\n');
+    writeFileSync(shared, 'second\n');
+    assert.equal((await runIn(`cat ${shared}`)).output, 'second\n');
+    // Gone from the host since the sandbox was made: an empty file, and the command still runs.
+    rmSync(shared);
+    const gone = await runIn(`wc -c < ${shared}`);
+    assert.equal(gone.exitCode, 0, gone.output);
+    assert.equal(gone.output.trim(), '0');
   });
 
   test("the checkout's .git is read-only: commands read it but cannot change, move or replace it", async () => {

@@ -16,7 +16,7 @@ import { DEFAULT_NETWORK, type SandboxNetworkOptions, withAllowlistProxy } from 
 import { preflight } from '../process-run.ts';
 import type { RunRequest, RunResult, Sandbox } from '../sandbox.ts';
 import { buildSandboxEnv, DEFAULT_PATH } from '../sandbox-env.ts';
-import { type BwrapFeatures, bwrapArgs, DEFAULT_READ_ONLY_PATHS } from './bwrap-args.ts';
+import { type BwrapFeatures, bwrapArgs, copiedFiles, DEFAULT_READ_ONLY_PATHS } from './bwrap-args.ts';
 
 export interface BubblewrapSandboxOptions {
   /** The bwrap executable (as found by probeBubblewrap). */
@@ -45,11 +45,14 @@ export class BubblewrapSandbox implements Sandbox {
   readonly kind = 'bubblewrap';
   readonly #opts: BubblewrapSandboxOptions;
   readonly #readOnly: readonly string[];
+  /** Of #readOnly, the small files copied into each sandbox rather than bound (bwrap-args.ts). */
+  readonly #copied: readonly string[];
   readonly #wrapper: string;
 
   constructor(opts: BubblewrapSandboxOptions) {
     this.#opts = opts;
     this.#readOnly = [...(opts.readOnlyPaths ?? DEFAULT_READ_ONLY_PATHS), ...(opts.extraReadOnlyPaths ?? [])];
+    this.#copied = copiedFiles(this.#readOnly);
     const blocks = Math.ceil((opts.maxFileBytes ?? 0) / 512);
     // As in the plain sandbox: stderr joins stdout, then the agent's command line ("$1") runs.
     this.#wrapper = `${blocks > 0 ? `ulimit -f ${blocks}; ` : ''}exec 2>&1; exec /bin/sh -c "$1"`;
@@ -71,6 +74,7 @@ export class BubblewrapSandbox implements Sandbox {
       cwd,
       network: req.network === true,
       readOnlyPaths: this.#readOnly,
+      copiedFiles: this.#copied,
       home: HOME,
       tmpBytes: this.#opts.tmpBytes ?? 512 * 1024 * 1024,
       features: this.#opts.features,
@@ -122,6 +126,7 @@ export class BubblewrapSandbox implements Sandbox {
       describe: `${this.#opts.bwrapPath} in ${req.cwd}`,
       // --unshare-all takes a PID namespace: what the command left running dies with it.
       contained: true,
+      fdFiles: this.#copied,
     });
   }
 }

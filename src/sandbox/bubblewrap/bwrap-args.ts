@@ -1,7 +1,7 @@
 // The bwrap command line for one command: a fresh root with the system read-only, the checkout
 // writable except its git directory, private /tmp, /proc and /dev, and new user, pid, ipc, uts,
 // cgroup and (unless allowed) network namespaces.
-import { lstatSync, readlinkSync } from 'node:fs';
+import { lstatSync, readlinkSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { SANDBOX_NODE, SANDBOX_PROXY_SOCKET } from '../network/forwarder.ts';
 
@@ -70,11 +70,41 @@ export interface BwrapLayout {
    */
   proxy?: { socket: string; node: string };
   readOnlyPaths: readonly string[];
+  /**
+   * Read-only paths that are small regular files, given to bwrap as open files on descriptors 3,
+   * 4, … in this order and copied into the sandbox's own root (mode 0444) instead of bind-mounted
+   * (see copiedFiles). The spawner opens them (src/sandbox/process-run.ts: `fdFiles`).
+   */
+  copiedFiles?: readonly string[];
   /** HOME inside the sandbox (on the private /tmp). */
   home: string;
   /** Size of the private /tmp in bytes; 0 for the tmpfs default (half the RAM). */
   tmpBytes: number;
   features: BwrapFeatures;
+}
+
+/** The descriptor of the first of BwrapLayout.copiedFiles (0–2 are the command's stdio). */
+export const FIRST_COPIED_FD = 3;
+/** Larger read-only files are bind-mounted whatever they are. */
+const MAX_COPIED_BYTES = 256 * 1024;
+
+/**
+ * The read-only paths to copy into each sandbox rather than bind: regular files (after symlinks) of
+ * at most 256 KiB, as they are now. Each bind mount costs bwrap a mount, a remount and a new read of
+ * /proc/self/mountinfo, which grows with every mount: ~20 files of /etc took ~5 ms of a sandbox's
+ * ~19 ms of CPU here (bench/notes.md, Round 12). A copy is the file as it is when the command
+ * starts, in the sandbox's own root: a command that changes its copy changes nothing outside.
+ */
+export function copiedFiles(paths: readonly string[]): string[] {
+  return paths.filter((path) => {
+    if (dirname(path) === '/') return false;
+    try {
+      const st = statSync(path);
+      return st.isFile() && st.size <= MAX_COPIED_BYTES;
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** Mounted as private tmpfs in every sandbox. */
@@ -92,10 +122,13 @@ export function bwrapArgs(layout: BwrapLayout): string[] {
 
   // Paths under the private tmpfs mounts are bound after them, or the tmpfs would hide them.
   const underTmpfs = (p: string) => PRIVATE_MOUNTS.some((m) => p === m || p.startsWith(`${m}/`));
+  const copied = layout.copiedFiles ?? [];
   const readOnly = (paths: readonly string[]) => {
     for (const path of paths) {
       const link = topLevelSymlink(path);
+      const fd = copied.indexOf(path);
       if (link !== undefined) args.push('--symlink', link, path);
+      else if (fd >= 0) args.push('--perms', '0444', '--file', String(FIRST_COPIED_FD + fd), path);
       else args.push('--ro-bind-try', path, path);
     }
   };
