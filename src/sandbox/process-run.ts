@@ -2,7 +2,7 @@
 // abort signal; the whole group is killed when any of them fires or when the child exits. Shared
 // by the process-based sandboxes (plain, bubblewrap): they differ only in what they spawn.
 import { type ChildProcessByStdio, spawn } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, constants, openSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
@@ -132,9 +132,10 @@ function spawnChild(opts: ProcessRunOptions): ChildProcessByStdio<null, Readable
   }
 }
 
+// Non-blocking: a FIFO put in a file's place must not stall the spawner (bwrap then copies nothing).
 function openForChild(path: string): number {
   try {
-    return openSync(path, 'r');
+    return openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch {
     return openSync('/dev/null', 'r');
   }
