@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -48,7 +48,13 @@ test('copiedFiles: small regular files (through symlinks), not directories, larg
     writeFileSync(join(dir, 'large'), Buffer.alloc(300 * 1024));
     symlinkSync(join(dir, 'small'), join(dir, 'link'));
     const paths = ['small', 'large', 'link', 'missing'].map((n) => join(dir, n));
-    assert.deepEqual(copiedFiles([...paths, dir, '/usr']), [join(dir, 'small'), join(dir, 'link')]);
+    mkdirSync(join(dir, 'sub'));
+    assert.deepEqual(copiedFiles([...paths, join(dir, 'sub'), '/usr']), [
+      join(dir, 'small'),
+      join(dir, 'link'),
+    ]);
+    // Inside another read-only path (a bound directory): bound with it, as bwrap cannot create it there.
+    assert.deepEqual(copiedFiles([dir, join(dir, 'small')]), []);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

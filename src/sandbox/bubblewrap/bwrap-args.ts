@@ -90,14 +90,17 @@ const MAX_COPIED_BYTES = 256 * 1024;
 
 /**
  * The read-only paths to copy into each sandbox rather than bind: regular files (after symlinks) of
- * at most 256 KiB, as they are now. Each bind mount costs bwrap a mount, a remount and a new read of
- * /proc/self/mountinfo, which grows with every mount: ~20 files of /etc took ~5 ms of a sandbox's
- * ~19 ms of CPU here (bench/notes.md, Round 12). A copy is the file as it is when the command
- * starts, in the sandbox's own root: a command that changes its copy changes nothing outside.
+ * at most 256 KiB, as they are now, unless another path of the list holds them (bwrap could not
+ * create a file inside that read-only mount). Each bind mount costs bwrap a mount, a remount and a
+ * new read of /proc/self/mountinfo, which grows with every mount: ~20 files of /etc took ~3–5 ms
+ * of a sandbox's ~19 ms of CPU here (bench/notes.md, Round 12). A copy is the file as it is when
+ * the command starts, in the sandbox's own root: a command that changes its copy changes nothing
+ * outside.
  */
 export function copiedFiles(paths: readonly string[]): string[] {
+  const inside = (path: string, dir: string) => path.startsWith(dir.endsWith('/') ? dir : `${dir}/`);
   return paths.filter((path) => {
-    if (dirname(path) === '/') return false;
+    if (dirname(path) === '/' || paths.some((other) => other !== path && inside(path, other))) return false;
     try {
       const st = statSync(path);
       return st.isFile() && st.size <= MAX_COPIED_BYTES;
