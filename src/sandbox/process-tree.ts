@@ -1,18 +1,13 @@
 // The descendants of a process, read from /proc. A sandbox kills them by pid as well as by process
 // group, because a sandboxed command may start its own session (bubblewrap's --new-session does),
 // which takes it out of the group that `kill(-pgid)` reaches.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
+import { procStatFields } from '../workspace/process-gone.ts';
 import { signalGroup } from './process-group.ts';
 
 function parentOf(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // pid (comm) state ppid ...; comm may contain spaces and parentheses, so split after the last ')'.
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(rest[1]);
-  } catch {
-    return undefined;
-  }
+  const fields = procStatFields(pid);
+  return fields === undefined ? undefined : Number(fields[1]);
 }
 
 /** Every live descendant of `root` (children, grandchildren, ...), or [] where /proc is unavailable. */

@@ -9,15 +9,19 @@ export function processGone(pid: number): boolean {
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'ESRCH';
   }
-  return isZombie(pid);
+  return procStatFields(pid)?.[0] === 'Z';
 }
 
-function isZombie(pid: number): boolean {
+/**
+ * The fields of /proc/PID/stat after the command name (state first, then the parent's pid, …), or
+ * undefined when it cannot be read. "pid (comm) state ppid …": comm may hold spaces and
+ * parentheses, so the fields start after the last ')'.
+ */
+export function procStatFields(pid: number): string[] | undefined {
   try {
-    // "pid (comm) state ...": comm may hold spaces and parentheses, the state follows the last ')'.
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
-    return false;
+    return undefined;
   }
 }

@@ -16,7 +16,7 @@ export async function removeTree(dir: string): Promise<void> {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
       if (!isPermissionError(err)) throw err;
-      // A read-only parent: made writable below, as for a tree.
+      // A read-only parent: left to rm below, which answers it as it always has.
     }
   }
   try {

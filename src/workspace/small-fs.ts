@@ -22,7 +22,6 @@ import {
   utimesSync,
   writeFileSync,
 } from 'node:fs';
-import { rm as rmAsync } from 'node:fs/promises';
 
 // A synchronous call as a promise: its result, or its error as a rejection (as fs/promises has it).
 function settle<T>(call: () => T): Promise<T> {
@@ -63,14 +62,7 @@ export const utimes = (path: string, atime: Date | number, mtime: Date | number)
 export const mkdir = (path: string, opts?: { recursive?: boolean; mode?: number }) =>
   settle(() => mkdirSync(path, opts));
 
-export const readdir: {
-  (path: string): Promise<string[]>;
-  (path: string, opts: { withFileTypes: true }): Promise<import('node:fs').Dirent[]>;
-} = ((path: string, opts?: { withFileTypes: true }) =>
-  settle(() => (opts ? readdirSync(path, opts) : readdirSync(path)))) as never;
+export const readdir = (path: string) => settle(() => readdirSync(path));
 
-/** A file (or an empty directory with `recursive`) at once; a tree below it stays async. */
-export function rm(path: string, opts: { force?: boolean; recursive?: boolean } = {}): Promise<void> {
-  if (opts.recursive) return rmAsync(path, opts);
-  return settle(() => rmSync(path, opts));
-}
+/** A file (a tree is removeTree's, src/workspace/remove-tree.ts, through the thread pool). */
+export const rm = (path: string, opts: { force?: boolean } = {}) => settle(() => rmSync(path, opts));

@@ -84,7 +84,7 @@ export interface BwrapLayout {
 }
 
 /** The descriptor of the first of BwrapLayout.copiedFiles (0–2 are the command's stdio). */
-export const FIRST_COPIED_FD = 3;
+const FIRST_COPIED_FD = 3;
 /** Larger read-only files are bind-mounted whatever they are. */
 const MAX_COPIED_BYTES = 256 * 1024;
 
