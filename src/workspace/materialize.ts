@@ -7,7 +7,6 @@
 // pool): no git command reads the checkout's own .git, so what the previous agent left there does
 // not matter, and the stat cache of the server's index makes a reset cost what differs.
 import { chmod, mkdir, stat } from 'node:fs/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { COMMIT_ID } from '../domain/commit-id.ts';
 import type { Mirror } from './mirror/mirror.ts';
 import { isSafeRefName } from './refs.ts';
@@ -18,6 +17,7 @@ import {
   resetWorkTree,
   type ServerGitRun,
   settleIndex,
+  settleUntouchedIndex,
   tooManyPacks,
   writeAgentGitDir,
 } from './server-git.ts';
@@ -36,6 +36,11 @@ export interface MaterializeOptions {
   timeoutMs?: number;
   /** Made ahead of time (the warm pool): git runs at a low CPU priority. */
   background?: boolean;
+  /**
+   * Serves session after session (the pool): a new checkout is settled before anyone has it, which
+   * may wait up to a second (no CPU); otherwise its first reset settles it.
+   */
+  reused?: boolean;
 }
 
 const DEFAULT_TIMEOUT_MS = 10 * 60_000;
@@ -63,19 +68,15 @@ export async function materializeCheckout(opts: MaterializeOptions): Promise<voi
   await chmod(opts.dir, 0o755);
   await ensureCommit(opts.gitDir, opts.mirror, commitId, run);
   await resetWorkTree(opts.gitDir, opts.dir, commitId, run);
-  // A new checkout's index is settled by its next reset, or here when nobody waits for it.
-  if (fresh && run.background) await untilNextSecond();
-  await settleIndex(opts.gitDir, opts.dir, commitId, run);
+  // A new checkout of the pool is settled before anyone has it; a reused one moved to another
+  // commit by a refresh (which reads every file again).
+  if (fresh && opts.reused) await settleUntouchedIndex(opts.gitDir, commitId);
+  else await settleIndex(opts.gitDir, opts.dir, commitId, run);
   await writeAgentGitDir(opts.gitDir, opts.dir, {
     branch,
     commitId,
     ...(opts.originUrl !== undefined ? { originUrl: opts.originUrl } : {}),
   });
-}
-
-// Git's racy check counts whole seconds: what was written in this one is trusted from the next.
-async function untilNextSecond(): Promise<void> {
-  await sleep(1000 - (Date.now() % 1000) + 5);
 }
 
 async function isDir(path: string): Promise<boolean> {

@@ -280,6 +280,33 @@ test("a reused checkout comes with an index git trusts: no entry is hashed again
   assert.equal(await git(dir, 'status', '--porcelain'), '');
 });
 
+test('a new checkout is settled before the session has it, and a change made at once is still seen', async () => {
+  const ws = workspaces('settled-new');
+  const prepared = await ws.prepare({ sessionId: 'n1', source: source() });
+  const dir = ws.dirOf('n1');
+  // No refresh read the files: the index was dated after them, since nothing touched them.
+  assert.deepEqual(await racyEntries(dir, join(ws.gitDirOf('n1'), 'index')), []);
+  assert.deepEqual(await racyEntries(dir, join(dir, '.git', 'index')), []);
+  assert.equal(await git(dir, 'status', '--porcelain'), '');
+  // Within the index's own second: same size, and the file's times put back; as a command would
+  // (no change feed: the change set walks the tree on the index's stat data).
+  await dropFeed(ws.gitDirOf('n1'));
+  const readme = join(dir, 'README.md');
+  const before = await stat(readme);
+  const original = await readFile(readme, 'utf8');
+  await writeFile(
+    readme,
+    original.replace(/^./, (c) => (c === 'X' ? 'Y' : 'X')),
+  );
+  await utimes(readme, before.atime, before.mtime);
+  assert.equal(await git(dir, 'status', '--porcelain'), 'M README.md');
+  const changes = await changeSet(ws, 'n1', prepared.baseCommitId);
+  assert.deepEqual(
+    changes.files.map((f) => f.path),
+    ['README.md'],
+  );
+});
+
 test('a checkout moved to another commit (its branch moved on) has its index settled again', async () => {
   const ws = workspaces('settled-move');
   const main = { ...source('feature'), baseCommitId: fx.remote.mainCommit };

@@ -298,6 +298,7 @@ export class CheckoutPool {
         // Its name was its state when claimed, and only a claim changes either.
         if (!isCleanAt(name, commitId)) {
           await materializeCheckout({
+            reused: true,
             ...pathsOf(tmp),
             mirror: pool.mirror,
             branch: pool.branch,
@@ -465,6 +466,7 @@ export class CheckoutPool {
         if (!(await claim(existing, tmp))) return;
       }
       await materializeCheckout({
+        reused: true,
         ...pathsOf(tmp),
         mirror: pool.mirror,
         commitId: tip,
