@@ -72,7 +72,7 @@ test('wait only with a busy CPU, something of the source out, and not past the l
 test('idle cores: build only when the sessions waiting would wait longer than a build takes', async () => {
   const rate = { value: 1.5 }; // idle
   const c = fakeCpu(rate);
-  const policy = new BuildPolicy(new BuildGate(1), c.cpu);
+  const policy = new BuildPolicy(new BuildGate(1), c.cpu, 2);
   c.advance(150);
   assert.equal(policy.keepWaiting(0, 3, 0, 100), false, 'no build timed yet: idle CPU builds');
   await policy.timed(() => new Promise((r) => setTimeout(r, 50)));
@@ -83,4 +83,23 @@ test('idle cores: build only when the sessions waiting would wait longer than a 
   c.advance(150);
   assert.equal(policy.keepWaiting(0, 3, 0, 60_000), true, 'busy CPU: wait whatever the backlog');
   assert.equal(policy.keepWaiting(0, 0, 0, 1), false, 'nothing out: build whatever the backlog');
+});
+
+test('idle cores: a build pays only if the CPU it puts to work is more than it costs', async () => {
+  const rate = { value: 0.5 }; // half a core idle
+  const c = fakeCpu(rate);
+  const policy = new BuildPolicy(new BuildGate(1), c.cpu, 2);
+  c.advance(150);
+  await policy.timed(() => new Promise((r) => setTimeout(r, 100)));
+  // The build's ~100 ms on both cores (~200 ms) against half a core for (backlog − build).
+  assert.equal(
+    policy.keepWaiting(0, 3, 0, 300),
+    true,
+    'a backlog longer than a build, too short to pay: wait',
+  );
+  assert.equal(policy.keepWaiting(0, 3, 0, 2000), false, 'long enough to pay: build');
+  rate.value = 1.5;
+  c.advance(150);
+  assert.equal(policy.keepWaiting(0, 3, 0, 250), true, 'one more checkout uses at most a core: wait');
+  assert.equal(policy.keepWaiting(0, 3, 0, 800), false, 'a core for ~700 ms pays for ~200: build');
 });
