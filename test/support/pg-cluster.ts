@@ -52,11 +52,6 @@ export async function startPgCluster(port: number, password: string): Promise<Pg
     rmSync(root, { recursive: true, force: true });
   };
   process.once('exit', onExit);
-  const fail = (e: unknown): never => {
-    process.removeListener('exit', onExit);
-    onExit();
-    throw e;
-  };
   try {
     const owner = process.getuid?.() === 0 ? postgresUser() : undefined;
     const bin = reachableBinaries(await packagedBinDir(), root, owner);
@@ -91,7 +86,9 @@ export async function startPgCluster(port: number, password: string): Promise<Pg
     server = spawn(join(bin, 'postgres'), args, { ...owner, env, stdio: ['ignore', 'ignore', 'pipe'] });
     await ready(server);
   } catch (e) {
-    fail(e);
+    process.removeListener('exit', onExit);
+    onExit();
+    throw e;
   }
   const running = server as ChildProcess;
   return {

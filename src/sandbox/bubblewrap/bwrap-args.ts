@@ -98,9 +98,8 @@ const MAX_COPIED_BYTES = 256 * 1024;
  * outside.
  */
 export function copiedFiles(paths: readonly string[]): string[] {
-  const inside = (path: string, dir: string) => path.startsWith(dir.endsWith('/') ? dir : `${dir}/`);
   return paths.filter((path) => {
-    if (dirname(path) === '/' || paths.some((other) => other !== path && inside(path, other))) return false;
+    if (dirname(path) === '/' || paths.some((other) => other !== path && isBelow(path, other))) return false;
     try {
       const st = statSync(path);
       return st.isFile() && st.size <= MAX_COPIED_BYTES;
@@ -108,6 +107,11 @@ export function copiedFiles(paths: readonly string[]): string[] {
       return false;
     }
   });
+}
+
+/** Whether `path` lies inside the directory `dir` (not `dir` itself). */
+function isBelow(path: string, dir: string): boolean {
+  return path.startsWith(dir.endsWith('/') ? dir : `${dir}/`);
 }
 
 /** Mounted as private tmpfs in every sandbox. */
@@ -124,7 +128,7 @@ export function bwrapArgs(layout: BwrapLayout): string[] {
   args.push('--die-with-parent', '--new-session', '--cap-drop', 'ALL', '--hostname', 'stint-sandbox');
 
   // Paths under the private tmpfs mounts are bound after them, or the tmpfs would hide them.
-  const underTmpfs = (p: string) => PRIVATE_MOUNTS.some((m) => p === m || p.startsWith(`${m}/`));
+  const underTmpfs = (p: string) => PRIVATE_MOUNTS.some((m) => p === m || isBelow(p, m));
   const copied = layout.copiedFiles ?? [];
   const readOnly = (paths: readonly string[]) => {
     for (const path of paths) {
