@@ -159,6 +159,8 @@ export async function resetWorkTree(
   // The previous session's change-set index (src/workspace/server-change-set.ts): the next one
   // starts anew.
   await removeTree(join(gitDir, SESSION_INDEX));
+  // And the ignore rules a walk copied from the previous agent's .git (prepareInfo there).
+  await removeTree(join(gitDir, 'info', 'exclude'));
   const hasIndex = await stat(join(gitDir, 'index')).then(
     (st) => st.isFile(),
     () => false,

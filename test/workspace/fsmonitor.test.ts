@@ -5,7 +5,7 @@
 // looks at everything).
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readFile, rename, rm, symlink, utimes, writeFile } from 'node:fs/promises';
+import { readFile, realpath, rename, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { promisify } from 'node:util';
@@ -14,7 +14,7 @@ import { feedsCommands } from '../../src/runner/feed-sandbox.ts';
 import { createSandbox, type Sandbox } from '../../src/sandbox/index.ts';
 import { PlainSandbox } from '../../src/sandbox/plain/plain-sandbox.ts';
 import { HOOK_FILE, readAgentFsmonitor } from '../../src/workspace/fsmonitor/agent-hook.ts';
-import { withFsmonitorToken } from '../../src/workspace/fsmonitor/index-extension.ts';
+import { indexExtensions, withFsmonitorToken } from '../../src/workspace/fsmonitor/index-extension.ts';
 import { type ChangeWatch, NO_WATCH, ProcessChangeWatch } from '../../src/workspace/watch/change-watch.ts';
 import { bubblewrapGate } from '../support/sandbox-probe.ts';
 import { workspacesFixture } from './fixture.ts';
@@ -37,9 +37,11 @@ if (gate.probe.ok) {
 }
 let sandbox: () => Sandbox = sandboxes[0]![1];
 
-// `git status` with the hook, then without (core.fsmonitor=false): run in the checkout as a command.
-const STATUS =
-  'git status --porcelain=v1 --untracked-files=all; echo @@; git -c core.fsmonitor=false status --porcelain=v1 --untracked-files=all';
+// `git status` with the hook (and the untracked cache the agent's index came with, which only the
+// default mode of listing untracked files uses: first), then without either: run in the checkout as
+// a command, its stderr (a warning) included.
+const PLAIN = '-c core.fsmonitor=false -c core.untrackedCache=false';
+const STATUS = `git status --porcelain=v1; git status --porcelain=v1 --untracked-files=all; echo @@; git ${PLAIN} status --porcelain=v1; git ${PLAIN} status --porcelain=v1 --untracked-files=all`;
 
 async function statusBoth(dir: string, w: ChangeWatch = watch): Promise<{ hooked: string; plain: string }> {
   const r = await feedsCommands(sandbox(), dir, w).run({
@@ -61,6 +63,13 @@ async function run(dir: string, command: string, w: ChangeWatch = watch): Promis
     maxOutputBytes: 1 << 16,
   });
   assert.equal(r.exitCode, 0, r.output);
+}
+
+// Whether the checkout's agent index has an untracked cache made for its location.
+async function hasUntrackedCache(dir: string): Promise<boolean> {
+  const index = await readFile(join(dir, '.git', 'index'));
+  const untr = indexExtensions(index, 'sha1')?.extensions.find((e) => e.signature === 'UNTR');
+  return untr?.data.includes(Buffer.from(`Location ${await realpath(dir)}, system Linux\0`)) === true;
 }
 
 // What the hook answers right now (as git would call it), or undefined when it fails.
@@ -96,6 +105,7 @@ async function statusAgrees(kind: string) {
   // (Stint's own git runs with core.fsmonitor=false: read the file.)
   assert.match(await git(dir, 'config', '--file', '.git/config', 'core.fsmonitor'), /stint-fsmonitor$/);
 
+  assert.ok(await hasUntrackedCache(dir), 'the agent index carries the untracked cache');
   // Clean at the start; the hook answers (the watcher was seeded by the first command).
   let s = await statusBoth(dir);
   assert.equal(s.hooked, '');
@@ -141,6 +151,16 @@ async function statusAgrees(kind: string) {
   s = await statusBoth(dir);
   assert.equal(s.hooked, s.plain);
 
+  // New files in a new directory and in a directory the cache knows, by a command and by a tool.
+  await run(dir, 'mkdir -p src/newdir/deeper && echo y > src/newdir/deeper/n.txt && echo z > src/extra.txt');
+  await writeFileInside(dir, 'docs/guide/intro.md', '# Intro\n');
+  s = await statusBoth(dir);
+  assert.equal(s.hooked, s.plain);
+  assert.match(s.plain, /\?\? src\/newdir\/\n/);
+  assert.match(s.plain, /\?\? src\/extra\.txt/);
+  assert.match(s.plain, /\?\? docs\/\n/);
+  assert.match(s.plain, /\?\? src\/newdir\/deeper\/n\.txt/);
+
   // A directory renamed away inside a command: the watcher cannot tell what moved, so the hook
   // fails and git looks at everything; status still agrees.
   await run(dir, 'mkdir -p sub/deep && echo x > sub/deep/f.txt');
@@ -155,6 +175,8 @@ async function statusAgrees(kind: string) {
   const dir2 = ws.dirOf('s2');
   const agent2 = await readAgentFsmonitor(ws.gitDirOf('s2'));
   assert.ok(agent2 && agent2.token !== agent.token);
+  // The cache computed for the first checkout of this commit, made for this one's location.
+  assert.ok(await hasUntrackedCache(dir2));
   s = await statusBoth(dir2);
   assert.equal(s.hooked, '');
   assert.equal(s.plain, '');

@@ -39,8 +39,15 @@ export function fsmonitorHookUsable(): boolean {
   return perl;
 }
 
-/** The agent config's [core] lines that turn the hook on. */
-export const HOOK_CONFIG = [`\tfsmonitor = .git/${HOOK_FILE}`, '\tfsmonitorHookVersion = 2'];
+/**
+ * The agent config's [core] lines that turn the hook on, with the untracked cache (untracked-cache.ts;
+ * `true` also replaces, without a warning, a cache made for another location).
+ */
+export const HOOK_CONFIG = [
+  `\tfsmonitor = .git/${HOOK_FILE}`,
+  '\tfsmonitorHookVersion = 2',
+  '\tuntrackedCache = true',
+];
 
 export interface AgentFsmonitor {
   token: string;

@@ -12,9 +12,15 @@
 import { createHash } from 'node:crypto';
 
 const FSMN = 'FSMN';
-// Extensions that would no longer describe the file: the old fsmonitor data, and the end-of-entries
-// marker (it hashes the extension headers and must come last) with the offset table it serves.
-const DROPPED = new Set([FSMN, 'EOIE', 'IEOT']);
+// Extensions that would no longer describe the file: the end-of-entries marker (it hashes the
+// extension headers and must come last) with the offset table it serves.
+const DROPPED = new Set(['EOIE', 'IEOT']);
+
+/** How to write an index anew: byte ranges of the old one to keep, then `tail` (new extensions, the hash). */
+export interface IndexRewrite {
+  keep: [number, number][];
+  tail: Buffer;
+}
 
 /**
  * How to write `index` with an fsmonitor extension naming `token` and no entry dirty: the byte ranges
@@ -27,37 +33,72 @@ export function fsmonitorRewrite(
   index: Buffer,
   token: string,
   hash: 'sha1' | 'sha256',
-): { keep: [number, number][]; tail: Buffer } | undefined {
+): IndexRewrite | undefined {
   if (token.length === 0 || token.includes('\0'))
     throw new Error('fsmonitor token must be non-empty text without NUL');
+  return rewriteExtensions(index, hash, FSMN, fsmonitorExtension(token));
+}
+
+/**
+ * How to write `index` with `extension` (signature, size and data) in place of any extension of
+ * the same signature (the end-of-entries extensions left out too). Undefined as for fsmonitorRewrite.
+ */
+export function rewriteExtensions(
+  index: Buffer,
+  hash: 'sha1' | 'sha256',
+  signature: string,
+  extension: Buffer,
+): IndexRewrite | undefined {
+  const parsed = indexExtensions(index, hash);
+  if (parsed === undefined) return undefined;
+  const keep: [number, number][] = [[0, parsed.entriesEnd]];
+  for (const ext of parsed.extensions) {
+    if (ext.signature === signature || DROPPED.has(ext.signature)) continue;
+    const last = keep[keep.length - 1]!;
+    if (last[1] === ext.start) last[1] = ext.end;
+    else keep.push([ext.start, ext.end]);
+  }
+  const digest = createHash(hash);
+  for (const [from, to] of keep) digest.update(index.subarray(from, to));
+  digest.update(extension);
+  return { keep, tail: Buffer.concat([extension, digest.digest()]) };
+}
+
+/** One extension of an index: its signature, where it starts (header) and ends, and its data. */
+export interface IndexExtension {
+  signature: string;
+  start: number;
+  end: number;
+  data: Buffer;
+}
+
+/**
+ * Where the entries of `index` end and its extensions; undefined when it is not an index this can
+ * read (an unknown version, a split index, a short or corrupt file).
+ */
+export function indexExtensions(
+  index: Buffer,
+  hash: 'sha1' | 'sha256',
+): { entriesEnd: number; extensions: IndexExtension[] } | undefined {
   const hashLen = hash === 'sha1' ? 20 : 32;
   if (index.length < 12 + hashLen || index.toString('latin1', 0, 4) !== 'DIRC') return undefined;
   // Git writes an index whole (a lock file renamed over it): its hash is not checked again here.
   const bodyEnd = index.length - hashLen;
   const end = entriesEnd(index, bodyEnd, index.readUInt32BE(4), index.readUInt32BE(8), hashLen);
   if (end === undefined) return undefined;
-  const keep: [number, number][] = [[0, end]];
+  const extensions: IndexExtension[] = [];
   let at = end;
   while (at < bodyEnd) {
     if (at + 8 > bodyEnd) return undefined;
-    const sig = index.toString('latin1', at, at + 4);
+    const signature = index.toString('latin1', at, at + 4);
     const next = at + 8 + index.readUInt32BE(at + 4);
     if (next > bodyEnd) return undefined;
     // A split index ("link") keeps its entries in another file that this copy would not carry.
-    if (sig === 'link') return undefined;
-    if (DROPPED.has(sig)) at = next;
-    else {
-      const last = keep[keep.length - 1]!;
-      if (last[1] === at) last[1] = next;
-      else keep.push([at, next]);
-      at = next;
-    }
+    if (signature === 'link') return undefined;
+    extensions.push({ signature, start: at, end: next, data: index.subarray(at + 8, next) });
+    at = next;
   }
-  const ext = fsmonitorExtension(token);
-  const digest = createHash(hash);
-  for (const [from, to] of keep) digest.update(index.subarray(from, to));
-  digest.update(ext);
-  return { keep, tail: Buffer.concat([ext, digest.digest()]) };
+  return { entriesEnd: end, extensions };
 }
 
 /** `index` rewritten as fsmonitorRewrite says, in one buffer (tests, small indexes). */
