@@ -12,7 +12,7 @@ import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { addSource, scriptPrompt } from '../test/support/git-fixtures.ts';
-import { api, makeTempDir, startServer, waitUntil } from '../test/support/server.ts';
+import { api, makeTempDir, type StartedServer, startServer, waitUntil } from '../test/support/server.ts';
 import { makeBigRepo } from './first-step.ts';
 import { cpuMs, gitHelperPids, gitHelpersCpuMs, percentile, round, SERVER_ENTRY } from './lib.ts';
 import { BENCH_SCRIPT, countDone, createMany } from './throughput.ts';
@@ -102,6 +102,14 @@ try {
     const m0 = machineCpuMs();
     const t0 = performance.now();
     const tStart = Date.now();
+    // The machine's CPU in each half second of the burst (% of all cores), beside the completions.
+    const busy: number[] = [];
+    let lastBusy = machineCpuMs();
+    const sampler = setInterval(() => {
+      const now = machineCpuMs();
+      busy.push(Math.round((100 * (now - lastBusy)) / (500 * availableParallelism())));
+      lastBusy = now;
+    }, 500);
     await createMany(server, sessions, scriptPrompt('bench', BENCH_SCRIPT), sessions);
     // Done when no session is in any state but COMPLETED (one session asked for): the same test as
     // counting the completed ones, without listing all of them (136 KB) ten times a second.
@@ -113,6 +121,7 @@ try {
     };
     await waitUntil(poll, 900_000, 100);
     const wall = performance.now() - t0;
+    clearInterval(sampler);
     const machine = machineCpuMs() - m0;
     const cpu = cpuMs(pid) - c0;
     const threads = [...threadCpuMs(pid)]
@@ -120,6 +129,7 @@ try {
       .filter(([, ms]) => ms > 0)
       .sort((a, b) => b[1] - a[1]);
     const completed = await countDone(server, sessions + 1);
+    const timeline = await completionTimeline(server, tStart, wall);
     if (completed !== sessions + 1) throw new Error(`${completed} of ${sessions + 1} sessions completed`);
     // What one poll costs the server: the bench's own share of the burst's server CPU.
     const p0 = cpuMs(pid);
@@ -155,6 +165,8 @@ try {
         `the bench's polls: ${polls}, ${round((polls * pollMs) / sessions, 1)} ms/session (${round(pollMs, 2)} ms each)\n` +
         `server threads, ms/session: ${threads.map(([name, ms]) => `${name} ${round(ms / sessions, 1)}`).join(', ')}\n` +
         `checkouts (debug log): ${JSON.stringify(Object.fromEntries(vias))}\n` +
+        `sessions completed per 0.5 s of the burst: ${timeline.join(' ')}\n` +
+        `the machine's CPU per 0.5 s (% of its cores):  ${busy.join(' ')}\n` +
         `spawns: ${lines.length} (${round(lines.length / sessions, 1)} per session)\n` +
         rows
           .map(
@@ -170,6 +182,25 @@ try {
   }
 } finally {
   rmSync(root, { recursive: true, force: true });
+}
+
+/** How many sessions completed in each half second since `since` (their updateTime), `wall` ms long. */
+async function completionTimeline(server: StartedServer, since: number, wall: number): Promise<number[]> {
+  const buckets = new Array<number>(Math.ceil(wall / 500) + 1).fill(0);
+  let token: string | undefined;
+  do {
+    const page = await api(
+      server,
+      'GET',
+      `/sessions?pageSize=100${token ? `&pageToken=${encodeURIComponent(token)}` : ''}`,
+    );
+    for (const s of page.body.sessions as { updateTime: string }[]) {
+      const at = Date.parse(s.updateTime) - since;
+      if (at >= 0) buckets[Math.min(buckets.length - 1, Math.floor(at / 500))]!++;
+    }
+    token = page.body.nextPageToken;
+  } while (token);
+  return buckets;
 }
 
 function sum(xs: number[]): number {
