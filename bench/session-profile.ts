@@ -8,6 +8,7 @@
  * Extra server environment: PROFILE_ENV='{"STINT_WORKSPACE_POOL_MAX":"64"}'; PROFILE_CPU=dir writes a
  * --cpu-prof of the server there; PROFILE_FS=file counts its fs calls (bench/fs-trace.ts).
  */
+import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -102,6 +103,12 @@ try {
     const m0 = machineCpuMs();
     const t0 = performance.now();
     const tStart = Date.now();
+    // PROFILE_PERF=<file>: `perf record -a` over the burst alone (every process on the machine).
+    const perf = process.env.PROFILE_PERF
+      ? spawn('perf', ['record', '-a', '-F', '499', '-g', '-o', process.env.PROFILE_PERF], {
+          stdio: 'ignore',
+        })
+      : undefined;
     // The machine's CPU in each half second of the burst (% of all cores), beside the completions.
     const busy: number[] = [];
     let lastBusy = machineCpuMs();
@@ -122,6 +129,11 @@ try {
     await waitUntil(poll, 900_000, 100);
     const wall = performance.now() - t0;
     clearInterval(sampler);
+    if (perf) {
+      const exited = new Promise((r) => perf.once('exit', r));
+      perf.kill('SIGINT');
+      await exited;
+    }
     const machine = machineCpuMs() - m0;
     const cpu = cpuMs(pid) - c0;
     const threads = [...threadCpuMs(pid)]
