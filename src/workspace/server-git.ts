@@ -13,7 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { COMMIT_ID } from '../domain/commit-id.ts';
 import { forgetFeed } from './change-feed.ts';
 import { RESET_CONFIG, resetFromFeed } from './feed-reset.ts';
-import { HOOK_CONFIG, writeAgentFsmonitor } from './fsmonitor/agent-hook.ts';
+import { forgetAgentFsmonitor, HOOK_CONFIG, installAgentHook } from './fsmonitor/agent-hook.ts';
 import { type GitOptions, runGit } from './git.ts';
 import type { Mirror } from './mirror/mirror.ts';
 import { resetModes } from './mode-reset.ts';
@@ -219,10 +219,12 @@ export async function writeAgentGitDir(gitDir: string, workTree: string, opts: A
       await copyFile(join(srcPacks, name), join(packDir, name));
   }
   await copyFile(join(gitDir, 'shallow'), join(tmp, 'shallow')).catch(() => undefined);
-  const hooked =
-    (opts.fsmonitor ?? fsmonitorHooked()) &&
-    (await writeAgentFsmonitor(gitDir, tmp, join(gitDir, 'index'), commitId));
-  await copyIndex(join(gitDir, 'index'), join(tmp, 'index'), hooked);
+  // The index is a plain copy: it is armed (the hook's token, the untracked cache) when a session
+  // gets the checkout (armAgentIndex, src/workspace/fsmonitor/agent-hook.ts).
+  await forgetAgentFsmonitor(gitDir);
+  const hooked = opts.fsmonitor ?? fsmonitorHooked();
+  if (hooked) await installAgentHook(tmp);
+  await copyIndex(join(gitDir, 'index'), join(tmp, 'index'));
   await writeFile(join(tmp, 'HEAD'), `ref: refs/heads/${branch}\n`);
   const refs = [`${commitId} refs/heads/${branch}`];
   if (opts.originUrl !== undefined) refs.push(`${commitId} refs/remotes/origin/${branch}`);
@@ -269,14 +271,14 @@ function quote(value: string): string {
 }
 
 /**
- * Copies an index file (unless `written`: already copied, rewritten) keeping its modification time (rounded down to the second). Git trusts an
+ * Copies an index file keeping its modification time (rounded down to the second). Git trusts an
  * entry whose stat data match the file only if the file is older than the index (racy-git check),
  * and compares whole seconds (Debian's git has no USE_NSEC): a copy stamped "now" would make a
  * file changed in the same second as its checkout, to the same size, look unchanged.
  */
-export async function copyIndex(from: string, to: string, written = false): Promise<void> {
+export async function copyIndex(from: string, to: string): Promise<void> {
   const st = await stat(from);
-  if (!written) await copyFile(from, to);
+  await copyFile(from, to);
   const seconds = Math.floor(st.mtimeMs / 1000);
   await utimes(to, seconds, seconds);
 }

@@ -11,7 +11,7 @@ import { cp, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path';
 import { forgetFeed, startFeed } from './change-feed.ts';
 import { initEmpty } from './checkout.ts';
-import { addUntrackedCache } from './fsmonitor/untracked-cache.ts';
+import { armAgentIndex } from './fsmonitor/agent-hook.ts';
 import { DEFAULT_GIT_TIMEOUT_MS, runGit } from './git.ts';
 import type { GitRemote } from './git-auth.ts';
 import { materializeCheckout } from './materialize.ts';
@@ -84,7 +84,7 @@ export const PIN_PREFIX = 'base/';
 const STALE_TEMP_MS = 3600_000;
 const SOURCE_FILE = 'stint-source';
 const DEFAULT_FETCH_INTERVAL_MS = 2000;
-const UNTRACKED_RUN = { timeoutMs: DEFAULT_GIT_TIMEOUT_MS, background: false };
+const ARM_RUN = { timeoutMs: DEFAULT_GIT_TIMEOUT_MS, background: false };
 
 /** What a checkout was made from, kept in its server git dir to give it back to the right pool. */
 interface CheckoutOrigin {
@@ -168,10 +168,10 @@ export class Workspaces {
       } else {
         prepared = { baseCommitId: await this.#copyEmpty(dir, gitDir), via: 'empty' };
       }
-      // The untracked cache of a clean checkout of the base (best effort: without it, git in the
-      // sandbox reads every directory as it would anyway).
+      // The agent's index says every file is unchanged as of now (best effort: unarmed, git in the
+      // sandbox looks at every file, as without the hook).
       if (!req.restorePatch && (prepared.via === 'pool' || prepared.via === 'materialized')) {
-        await addUntrackedCache(dir, gitDir, prepared.baseCommitId, UNTRACKED_RUN).catch(() => false);
+        await armAgentIndex(gitDir, dir, prepared.baseCommitId, ARM_RUN).catch(() => false);
       }
       if (req.restorePatch) {
         await serverGit(gitDir, dir, ['apply', '--binary', '--whitespace=nowarn', '-'], {

@@ -81,7 +81,7 @@ test('the untracked cache of a clean checkout serves another checkout of the com
     const withToken = withFsmonitorToken(await readFile(index), 'tok', 'sha1');
     assert.ok(withToken);
     const ext = untrackedExtension(portable, await realpath(second));
-    const plan = rewriteExtensions(withToken, 'sha1', 'UNTR', ext);
+    const plan = rewriteExtensions(withToken, 'sha1', [ext]);
     assert.ok(plan);
     const spliced = Buffer.concat([...plan.keep.map(([a, b]) => withToken.subarray(a, b)), plan.tail]);
     await writeFile(index, spliced);
@@ -108,12 +108,7 @@ test('the untracked cache of a clean checkout serves another checkout of the com
     assert.equal(s.stdout, '?? a/b/new.txt\n?? c/d/\n?? c/other.txt\n');
 
     // Made for another location: replaced without a warning, and the answer still right.
-    const elsewhere = rewriteExtensions(
-      withToken,
-      'sha1',
-      'UNTR',
-      untrackedExtension(portable, '/elsewhere'),
-    );
+    const elsewhere = rewriteExtensions(withToken, 'sha1', [untrackedExtension(portable, '/elsewhere')]);
     assert.ok(elsewhere);
     await writeFile(
       index,

@@ -21,8 +21,10 @@ import { existsSync } from 'node:fs';
 import { copyFile, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { COMMIT_ID } from '../../domain/commit-id.ts';
-import { readFile, rename, stat, writeFile } from '../small-fs.ts';
-import { fsmonitorRewrite } from './index-extension.ts';
+import type { ServerGitRun } from '../server-git.ts';
+import { lstat, readFile, rename, rm, stat, writeFile } from '../small-fs.ts';
+import { fsmonitorExtension, rewriteExtensions } from './index-extension.ts';
+import { untrackedExtensionFor } from './untracked-cache.ts';
 
 /** The hook and its socket, in the agent's .git (the hook runs in the work tree's top directory). */
 export const HOOK_FILE = 'stint-fsmonitor';
@@ -54,24 +56,43 @@ export interface AgentFsmonitor {
   base: string;
 }
 
+/** Puts the hook in the agent's .git (its config names it: HOOK_CONFIG). */
+export async function installAgentHook(agentGitDir: string): Promise<void> {
+  await writeFile(join(agentGitDir, HOOK_FILE), HOOK_SCRIPT, { mode: 0o755 });
+}
+
+/** Forgets the token of the previous agent index (a reset writes a plain index). */
+export async function forgetAgentFsmonitor(serverGitDir: string): Promise<void> {
+  await rm(join(serverGitDir, TOKEN_FILE), { force: true });
+}
+
 /**
- * Writes the agent's index into `agentGitDir` (from the server's `index` file, its time not kept) with a fresh token,
- * its hook, and the token's record in `serverGitDir`. False: the index could not take the extension
- * (a plain copy is the caller's to make, and the hook is not configured).
+ * Arms the agent's index of the checkout at `workTree` (clean at `base`, just handed to a session)
+ * when its .git has the hook: the fsmonitor extension with a fresh token (every entry clean as of
+ * now) and the untracked cache of a clean checkout of `base` when there is one, written in one pass
+ * with the index's time kept; then the token's record in `serverGitDir`. False: not armed (no hook,
+ * or an index this cannot read): git then looks at every file, as without the hook.
  */
-export async function writeAgentFsmonitor(
+export async function armAgentIndex(
   serverGitDir: string,
-  agentGitDir: string,
-  index: string,
+  workTree: string,
   base: string,
+  run: ServerGitRun,
 ): Promise<boolean> {
   if (!COMMIT_ID.test(base)) throw new Error(`invalid commit id ${base}`);
+  const agentGitDir = join(workTree, '.git');
+  if (
+    !(await lstat(join(agentGitDir, HOOK_FILE)).then(
+      (st) => st.isFile(),
+      () => false,
+    ))
+  )
+    return false;
+  const untracked = await untrackedExtensionFor(serverGitDir, workTree, base, run);
   const token = `stint:${randomBytes(12).toString('hex')}`;
-  const to = join(agentGitDir, 'index');
-  const { size } = await stat(index);
-  // Its time is the caller's to set (copyIndex in server-git.ts).
-  if (!(await rewriteIndex(index, to, size, token, base.length === 64 ? 'sha256' : 'sha1'))) return false;
-  await writeFile(join(agentGitDir, HOOK_FILE), HOOK_SCRIPT, { mode: 0o755 });
+  const hash = base.length === 64 ? 'sha256' : 'sha1';
+  const extensions = [fsmonitorExtension(token), ...(untracked ? [untracked] : [])];
+  if (!(await rewriteIndex(join(agentGitDir, 'index'), extensions, hash))) return false;
   const file = join(serverGitDir, TOKEN_FILE);
   await writeFile(`${file}.tmp`, `${JSON.stringify({ token, base } satisfies AgentFsmonitor)}\n`);
   await rename(`${file}.tmp`, file);
@@ -85,13 +106,17 @@ export async function writeAgentFsmonitor(
 const scratch: Buffer[] = [];
 const MAX_SCRATCH = 2;
 
-// The index is copied by the kernel, read once to find where its entries end and to hash, and
-// finished in place (the usual case: only the trailing hash is replaced) or written anew.
-async function rewriteIndex(from: string, to: string, size: number, token: string, hash: 'sha1' | 'sha256') {
+// The index is read once to find where its entries end and to hash, and rewritten beside itself:
+// the usual case (only extensions added at its end) as a kernel copy with the trailing hash replaced
+// by the new extensions and hash. Renamed over the index with its times kept (git compares entries'
+// times with the index's, copyIndex in server-git.ts).
+async function rewriteIndex(index: string, extensions: Buffer[], hash: 'sha1' | 'sha256') {
+  const { size, atime, mtime } = await stat(index);
   let buf = scratch.pop();
   if (buf === undefined || buf.length < size) buf = Buffer.allocUnsafe(Math.max(size, 64 * 1024));
+  const tmp = `${index}.stint-tmp`;
   try {
-    const file = await open(from, 'r');
+    const file = await open(index, 'r');
     let read = 0;
     try {
       while (read < size) {
@@ -103,21 +128,24 @@ async function rewriteIndex(from: string, to: string, size: number, token: strin
       await file.close();
     }
     if (read !== size) return false;
-    const index = buf.subarray(0, size);
-    const plan = fsmonitorRewrite(index, token, hash);
+    const old = buf.subarray(0, size);
+    const plan = rewriteExtensions(old, hash, extensions);
     if (plan === undefined) return false;
     const hashLen = hash === 'sha1' ? 20 : 32;
     const inPlace = plan.keep.length === 1 && plan.keep[0]![0] === 0 && plan.keep[0]![1] === size - hashLen;
-    if (inPlace) await copyFile(from, to);
-    const out = await open(to, inPlace ? 'r+' : 'wx');
+    await rm(tmp, { force: true });
+    if (inPlace) await copyFile(index, tmp);
+    const out = await open(tmp, inPlace ? 'r+' : 'wx');
     try {
       if (inPlace) {
         await out.write(plan.tail, 0, plan.tail.length, size - hashLen);
         await out.truncate(size - hashLen + plan.tail.length);
-      } else await out.writev([...plan.keep.map(([a, b]) => index.subarray(a, b)), plan.tail]);
+      } else await out.writev([...plan.keep.map(([a, b]) => old.subarray(a, b)), plan.tail]);
+      await out.utimes(atime, mtime);
     } finally {
       await out.close();
     }
+    await rename(tmp, index);
     return true;
   } finally {
     if (scratch.length < MAX_SCRATCH) scratch.push(buf);

@@ -23,45 +23,30 @@ export interface IndexRewrite {
 }
 
 /**
- * How to write `index` with an fsmonitor extension naming `token` and no entry dirty: the byte ranges
- * of `index` to keep (any previous fsmonitor extension and the end-of-entries extensions left out),
- * then `tail` (the new extension and the recomputed trailing hash). Undefined when the file is not an
- * index this can read (an unknown version, a split index, a short or corrupt file): the caller keeps
- * the plain copy, and git walks the tree as it would without the hook.
- */
-export function fsmonitorRewrite(
-  index: Buffer,
-  token: string,
-  hash: 'sha1' | 'sha256',
-): IndexRewrite | undefined {
-  if (token.length === 0 || token.includes('\0'))
-    throw new Error('fsmonitor token must be non-empty text without NUL');
-  return rewriteExtensions(index, hash, FSMN, fsmonitorExtension(token));
-}
-
-/**
- * How to write `index` with `extension` (signature, size and data) in place of any extension of
- * the same signature (the end-of-entries extensions left out too). Undefined as for fsmonitorRewrite.
+ * How to write `index` with `extensions` (each its signature, size and data) at its end in place of
+ * any extension of the same signature (the end-of-entries extensions left out too). Undefined when
+ * the file is not an index this can read (an unknown version, a split index, a short or corrupt
+ * file): the caller keeps the plain copy, and git walks the tree as it would without the hook.
  */
 export function rewriteExtensions(
   index: Buffer,
   hash: 'sha1' | 'sha256',
-  signature: string,
-  extension: Buffer,
+  extensions: readonly Buffer[],
 ): IndexRewrite | undefined {
   const parsed = indexExtensions(index, hash);
   if (parsed === undefined) return undefined;
+  const replaced = new Set(extensions.map((e) => e.toString('latin1', 0, 4)));
   const keep: [number, number][] = [[0, parsed.entriesEnd]];
   for (const ext of parsed.extensions) {
-    if (ext.signature === signature || DROPPED.has(ext.signature)) continue;
+    if (replaced.has(ext.signature) || DROPPED.has(ext.signature)) continue;
     const last = keep[keep.length - 1]!;
     if (last[1] === ext.start) last[1] = ext.end;
     else keep.push([ext.start, ext.end]);
   }
   const digest = createHash(hash);
   for (const [from, to] of keep) digest.update(index.subarray(from, to));
-  digest.update(extension);
-  return { keep, tail: Buffer.concat([extension, digest.digest()]) };
+  for (const ext of extensions) digest.update(ext);
+  return { keep, tail: Buffer.concat([...extensions, digest.digest()]) };
 }
 
 /** One extension of an index: its signature, where it starts (header) and ends, and its data. */
@@ -101,13 +86,13 @@ export function indexExtensions(
   return { entriesEnd: end, extensions };
 }
 
-/** `index` rewritten as fsmonitorRewrite says, in one buffer (tests, small indexes). */
+/** `index` with an fsmonitor extension naming `token` and no entry dirty, in one buffer (tests). */
 export function withFsmonitorToken(
   index: Buffer,
   token: string,
   hash: 'sha1' | 'sha256',
 ): Buffer | undefined {
-  const plan = fsmonitorRewrite(index, token, hash);
+  const plan = rewriteExtensions(index, hash, [fsmonitorExtension(token)]);
   if (plan === undefined) return undefined;
   return Buffer.concat([...plan.keep.map(([from, to]) => index.subarray(from, to)), plan.tail]);
 }
@@ -155,9 +140,13 @@ function entriesEnd(
   return at;
 }
 
-// Version 2 of the extension: the token (NUL-terminated) and an EWAH bitmap of dirty entries, here
-// empty (no bits, one zero run-length word).
-function fsmonitorExtension(token: string): Buffer {
+/**
+ * Version 2 of the fsmonitor extension (header included): the token (NUL-terminated) and an EWAH
+ * bitmap of dirty entries, here empty (no bits, one zero run-length word).
+ */
+export function fsmonitorExtension(token: string): Buffer {
+  if (token.length === 0 || token.includes('\0'))
+    throw new Error('fsmonitor token must be non-empty text without NUL');
   const tokenBytes = Buffer.from(`${token}\0`, 'utf8');
   const ewah = Buffer.alloc(20);
   ewah.writeUInt32BE(1, 4);

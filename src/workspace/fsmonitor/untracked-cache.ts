@@ -6,7 +6,7 @@
 // What the cache says about a clean checkout of a commit (no untracked file anywhere, the .gitignore
 // files of that commit) is the same for every checkout of that commit: git computes it once per
 // commit, in a clean checkout through the server git dir (a scratch copy of its index), and each
-// session's agent index receives a copy with:
+// session's agent index receives a copy (agent-hook.ts, armAgentIndex) with:
 // - the location ident git checks first (the checkout's real path, as git in the sandbox sees it;
 //   bubblewrap binds the checkout at that same path). Another path: git (core.untrackedCache=true
 //   in the agent's config) silently starts a new cache, as it would without this one;
@@ -17,13 +17,13 @@
 // info/exclude after a reset, core.excludesFile names no file), which is what the agent's new .git
 // and the sandbox's empty home have; anything else there changes the hashes the cache records, and
 // git then reads every directory again.
-import { copyFile, open, readFile } from 'node:fs/promises';
+import { copyFile, readFile } from 'node:fs/promises';
 import { type as osType } from 'node:os';
 import { join } from 'node:path';
 import { runGit } from '../git.ts';
 import type { ServerGitRun } from '../server-git.ts';
-import { realpath, rename, rm, stat } from '../small-fs.ts';
-import { indexExtensions, rewriteExtensions } from './index-extension.ts';
+import { realpath, rm } from '../small-fs.ts';
+import { indexExtensions } from './index-extension.ts';
 
 const UNTR = 'UNTR';
 /** A scratch copy of the server's index, for the computation (removed after it). */
@@ -40,37 +40,18 @@ const MAX_COMMITS = 32;
 const byCommit = new Map<string, Promise<Buffer | undefined>>();
 
 /**
- * Gives the agent's index of the checkout at `workTree` (clean at `commitId`, its server git dir
- * `gitDir`) the untracked cache of that commit. Only an index carrying the fsmonitor extension gets
- * one (without the hook git would read every directory anyway). False when it did not.
+ * The untracked cache extension for the agent's index of the checkout at `workTree` (clean at
+ * `commitId`, its server git dir `gitDir`): that commit's, made for this location. Undefined when
+ * there is none (its computation failed, or a clean checkout of it is not free of untracked files).
  */
-export async function addUntrackedCache(
-  workTree: string,
+export async function untrackedExtensionFor(
   gitDir: string,
+  workTree: string,
   commitId: string,
   run: ServerGitRun,
-): Promise<boolean> {
-  const hash = commitId.length === 64 ? 'sha256' : 'sha1';
-  const agentIndex = join(workTree, '.git', 'index');
-  const index = await readFile(agentIndex);
-  if (!indexExtensions(index, hash)?.extensions.some((e) => e.signature === 'FSMN')) return false;
+): Promise<Buffer | undefined> {
   const portable = await cleanTreeCache(gitDir, workTree, commitId, run);
-  if (portable === undefined) return false;
-  const plan = rewriteExtensions(index, hash, UNTR, untrackedExtension(portable, await realpath(workTree)));
-  if (plan === undefined) return false;
-  // Its time is kept: git compares the entries' times with the index's (copyIndex, server-git.ts).
-  const { atime, mtime } = await stat(agentIndex);
-  const tmp = `${agentIndex}.stint-tmp`;
-  await rm(tmp, { force: true });
-  const out = await open(tmp, 'wx');
-  try {
-    await out.writev([...plan.keep.map(([a, b]) => index.subarray(a, b)), plan.tail]);
-    await out.utimes(atime, mtime);
-  } finally {
-    await out.close();
-  }
-  await rename(tmp, agentIndex);
-  return true;
+  return portable === undefined ? undefined : untrackedExtension(portable, await realpath(workTree));
 }
 
 // The cache of a clean checkout of `commitId`, made portable (computed once per commit).
