@@ -7,7 +7,7 @@
 //
 // The checkout's own .git belongs to the agent: it is rebuilt from here (plain file copies, no git
 // process) whenever the checkout is set to a commit, so nothing a previous session did to it stays.
-import { copyFile } from 'node:fs/promises';
+import { copyFile, statfs } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { COMMIT_ID } from '../domain/commit-id.ts';
@@ -176,15 +176,29 @@ export async function resetWorkTree(
   await resetModes(workTree);
   if (hasIndex) await serverGit(gitDir, workTree, [...RESET_CONFIG, 'clean', '-ffdxq'], run);
   // Git's parallel checkout (checkout.workers 0: one worker per core; git itself stays sequential
-  // below 100 files to write). A new checkout of 50,000 files here: 25-35 s of CPU (almost all
-  // kernel) in one process, 8-14 s across the workers, 5-8 s instead of 25-36 s of wall time.
+  // below 100 files to write) on a disk: a new checkout of 50,000 files here took 25-35 s of CPU
+  // (almost all kernel) in one process, 8-14 s across the workers, 5-8 s instead of 25-36 s of wall
+  // time; 5,000 files as much CPU or less, half the wall time. In memory (tmpfs) the workers only
+  // add their own cost: 5,000 files 0.23 s of CPU against 0.11 in one process, 50,000 2.4 against
+  // 1.3, and no faster.
+  const workers = (await inMemory(workTree)) ? 1 : 0;
   await serverGit(
     gitDir,
     workTree,
-    [...RESET_CONFIG, '-c', 'checkout.workers=0', 'read-tree', '--reset', '-u', commitId],
+    [...RESET_CONFIG, '-c', `checkout.workers=${workers}`, 'read-tree', '--reset', '-u', commitId],
     run,
   );
   return 'full';
+}
+
+const TMPFS_MAGIC = 0x01021994;
+
+// Whether `dir` is on a tmpfs (statfs, Linux).
+async function inMemory(dir: string): Promise<boolean> {
+  return statfs(dir).then(
+    (st) => st.type === TMPFS_MAGIC,
+    () => false,
+  );
 }
 
 export interface AgentGitDirOptions {
