@@ -163,6 +163,9 @@ try {
       groups.set(key, [...(groups.get(key) ?? []), l.ms]);
     }
     if (process.env.PROFILE_OUT) writeFileSync(process.env.PROFILE_OUT, server.output());
+    // PROFILE_SPAWNS=<file>: the burst's spawn trace (with pids, to join with PROFILE_PERF's samples).
+    if (process.env.PROFILE_SPAWNS)
+      writeFileSync(process.env.PROFILE_SPAWNS, lines.map((l) => JSON.stringify(l)).join('\n'));
     // PROFILE_LOG=<file>: the server's whole log, for timelines (with PROFILE_ENV's debug level).
     if (process.env.PROFILE_LOG) writeFileSync(process.env.PROFILE_LOG, server.output());
     const vias = new Map<string, number>();

@@ -31,7 +31,13 @@ if (out) {
     }
     const result = original.call(this, options);
     this.once('exit', () => {
-      const line = { file: options.file, sub, started, ms: Math.round((performance.now() - t0) * 10) / 10 };
+      const line = {
+        file: options.file,
+        sub,
+        pid: this.pid,
+        started,
+        ms: Math.round((performance.now() - t0) * 10) / 10,
+      };
       appendFileSync(out, `${JSON.stringify(line)}\n`);
     });
     return result;
