@@ -14,6 +14,7 @@ import { COMMIT_ID } from '../domain/commit-id.ts';
 import { forgetFeed } from './change-feed.ts';
 import { RESET_CONFIG, resetFromFeed } from './feed-reset.ts';
 import { forgetAgentFsmonitor, HOOK_CONFIG, installAgentHook } from './fsmonitor/agent-hook.ts';
+import { prehashIndex } from './fsmonitor/index-prehash.ts';
 import { type GitOptions, runGit } from './git.ts';
 import type { Mirror } from './mirror/mirror.ts';
 import { resetModes } from './mode-reset.ts';
@@ -239,6 +240,8 @@ export async function writeAgentGitDir(gitDir: string, workTree: string, opts: A
   const hooked = opts.fsmonitor ?? fsmonitorHooked();
   if (hooked) await installAgentHook(tmp);
   await copyIndex(join(gitDir, 'index'), join(tmp, 'index'));
+  // Hashed now (often in the background): arming it then writes only its new end.
+  if (hooked) await prehashIndex(join(tmp, 'index'), commitId.length === 64 ? 'sha256' : 'sha1');
   await writeFile(join(tmp, 'HEAD'), `ref: refs/heads/${branch}\n`);
   const refs = [`${commitId} refs/heads/${branch}`];
   if (opts.originUrl !== undefined) refs.push(`${commitId} refs/remotes/origin/${branch}`);

@@ -24,6 +24,7 @@ import { COMMIT_ID } from '../../domain/commit-id.ts';
 import type { ServerGitRun } from '../server-git.ts';
 import { lstat, readFile, rename, rm, stat, writeFile } from '../small-fs.ts';
 import { fsmonitorExtension, rewriteExtensions } from './index-extension.ts';
+import { appendPrehashed } from './index-prehash.ts';
 import { untrackedExtensionFor } from './untracked-cache.ts';
 
 /** The hook and its socket, in the agent's .git (the hook runs in the work tree's top directory). */
@@ -92,7 +93,9 @@ export async function armAgentIndex(
   const token = `stint:${randomBytes(12).toString('hex')}`;
   const hash = base.length === 64 ? 'sha256' : 'sha1';
   const extensions = [fsmonitorExtension(token), ...(untracked ? [untracked] : [])];
-  if (!(await rewriteIndex(join(agentGitDir, 'index'), extensions, hash))) return false;
+  const index = join(agentGitDir, 'index');
+  if (!(await appendPrehashed(index, extensions, hash)) && !(await rewriteIndex(index, extensions, hash)))
+    return false;
   const file = join(serverGitDir, TOKEN_FILE);
   await writeFile(`${file}.tmp`, `${JSON.stringify({ token, base } satisfies AgentFsmonitor)}\n`);
   await rename(`${file}.tmp`, file);
