@@ -7,7 +7,7 @@
 // pool): no git command reads the checkout's own .git, so what the previous agent left there does
 // not matter, and the stat cache of the server's index makes a reset cost what differs.
 import { chmod, mkdir, stat } from 'node:fs/promises';
-import { COMMIT_ID } from '../domain/commit-id.ts';
+import { COMMIT_ID, objectFormatOf } from '../domain/commit-id.ts';
 import type { Mirror } from './mirror/mirror.ts';
 import { isSafeRefName } from './refs.ts';
 import { removeTree } from './remove-tree.ts';
@@ -55,7 +55,7 @@ export async function materializeCheckout(opts: MaterializeOptions): Promise<voi
     timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     background: opts.background === true,
   };
-  const format = commitId.length === 64 ? 'sha256' : 'sha1';
+  const format = objectFormatOf(commitId);
   const fresh = !(await isDir(opts.gitDir)) || (await tooManyPacks(opts.gitDir));
   if (fresh) {
     // Nothing to reuse (or objects grown too big to copy to every session): start over.

@@ -3,7 +3,7 @@
 // made) relative to the base commit, as a patch `git apply` accepts on that commit.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { COMMIT_ID } from '../domain/commit-id.ts';
+import { COMMIT_ID, objectFormatOf } from '../domain/commit-id.ts';
 import { parseNumstatZ, parseRawZ, toChangedFiles } from './change-list.ts';
 import {
   addErrors,
@@ -59,7 +59,7 @@ export async function computeChangeSet(
     return serialized(gitDir, () => serverChangeSet(dir, gitDir, baseCommitId, gitOpts));
   }
   const start = await startingTree(dir, baseCommitId);
-  const shadow = await openShadowRepo(dir, baseCommitId.length === 64 ? 'sha256' : 'sha1', opts.tempDir);
+  const shadow = await openShadowRepo(dir, objectFormatOf(baseCommitId), opts.tempDir);
   try {
     // Stage the whole working tree into the shadow's own index (hashes new blobs into its objects).
     await shadow.git(['read-tree', start], gitOpts);

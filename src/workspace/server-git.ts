@@ -10,7 +10,7 @@
 import { copyFile, statfs } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { COMMIT_ID } from '../domain/commit-id.ts';
+import { COMMIT_ID, objectFormatOf } from '../domain/commit-id.ts';
 import { forgetFeed } from './change-feed.ts';
 import { RESET_CONFIG, resetFromFeed } from './feed-reset.ts';
 import { forgetAgentFsmonitor, HOOK_CONFIG, installAgentHook } from './fsmonitor/agent-hook.ts';
@@ -241,7 +241,7 @@ export async function writeAgentGitDir(gitDir: string, workTree: string, opts: A
   if (hooked) await installAgentHook(tmp);
   await copyIndex(join(gitDir, 'index'), join(tmp, 'index'));
   // Hashed now (often in the background): arming it then writes only its new end.
-  if (hooked) await prehashIndex(join(tmp, 'index'), commitId.length === 64 ? 'sha256' : 'sha1');
+  if (hooked) await prehashIndex(join(tmp, 'index'), objectFormatOf(commitId));
   await writeFile(join(tmp, 'HEAD'), `ref: refs/heads/${branch}\n`);
   const refs = [`${commitId} refs/heads/${branch}`];
   if (opts.originUrl !== undefined) refs.push(`${commitId} refs/remotes/origin/${branch}`);

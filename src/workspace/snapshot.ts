@@ -7,6 +7,7 @@
 // attributes that switch off every content conversion, so snapshots are byte-exact and ASCII.
 import { mkdir, readFile, realpath, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { objectFormatOf } from '../domain/commit-id.ts';
 import { writeBaseMarker } from './checkout.ts';
 import { GitError, runGit } from './git.ts';
 import type { GitRemote } from './git-auth.ts';
@@ -189,7 +190,7 @@ export async function openShadow(
   if (recorded === identity) return;
   await removeTree(shadowDir);
   await mkdir(shadowDir, { recursive: true });
-  const format = baseCommitId.length === 64 ? 'sha256' : 'sha1';
+  const format = objectFormatOf(baseCommitId);
   await initShadowGitDir(shadowDir, await realpath(checkoutDir), format);
   await writeFile(join(shadowDir, 'info', 'attributes'), ATTRIBUTES);
   // Start from the base, so that files force-added there despite .gitignore stay in the tree.

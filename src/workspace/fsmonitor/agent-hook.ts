@@ -20,7 +20,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { copyFile, open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { COMMIT_ID } from '../../domain/commit-id.ts';
+import { COMMIT_ID, hashBytes, objectFormatOf } from '../../domain/commit-id.ts';
 import type { ServerGitRun } from '../server-git.ts';
 import { lstat, readFile, rename, rm, stat, writeFile } from '../small-fs.ts';
 import { fsmonitorExtension, rewriteExtensions } from './index-extension.ts';
@@ -91,7 +91,7 @@ export async function armAgentIndex(
     return false;
   const untracked = await untrackedExtensionFor(serverGitDir, workTree, base, run);
   const token = `stint:${randomBytes(12).toString('hex')}`;
-  const hash = base.length === 64 ? 'sha256' : 'sha1';
+  const hash = objectFormatOf(base);
   const extensions = [fsmonitorExtension(token), ...(untracked ? [untracked] : [])];
   const index = join(agentGitDir, 'index');
   if (!(await appendPrehashed(index, extensions, hash)) && !(await rewriteIndex(index, extensions, hash)))
@@ -134,7 +134,7 @@ async function rewriteIndex(index: string, extensions: Buffer[], hash: 'sha1' | 
     const old = buf.subarray(0, size);
     const plan = rewriteExtensions(old, hash, extensions);
     if (plan === undefined) return false;
-    const hashLen = hash === 'sha1' ? 20 : 32;
+    const hashLen = hashBytes(hash);
     const inPlace = plan.keep.length === 1 && plan.keep[0]![0] === 0 && plan.keep[0]![1] === size - hashLen;
     await rm(tmp, { force: true });
     if (inPlace) await copyFile(index, tmp);

@@ -10,6 +10,7 @@
 // entry count), the entries, the extensions (4-byte signature, 4-byte size, data), and a trailing
 // hash of everything before it. Only the entries' lengths are read here, never their contents.
 import { createHash } from 'node:crypto';
+import { hashBytes } from '../../domain/commit-id.ts';
 
 const FSMN = 'FSMN';
 // Extensions that would no longer describe the file: the end-of-entries marker (it hashes the
@@ -65,7 +66,7 @@ export function indexExtensions(
   index: Buffer,
   hash: 'sha1' | 'sha256',
 ): { entriesEnd: number; extensions: IndexExtension[] } | undefined {
-  const hashLen = hash === 'sha1' ? 20 : 32;
+  const hashLen = hashBytes(hash);
   if (index.length < 12 + hashLen || index.toString('latin1', 0, 4) !== 'DIRC') return undefined;
   // Git writes an index whole (a lock file renamed over it): its hash is not checked again here.
   const bodyEnd = index.length - hashLen;

@@ -9,6 +9,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import type { BigIntStats } from 'node:fs';
 import { open, readFile, stat } from 'node:fs/promises';
+import { hashBytes } from '../../domain/commit-id.ts';
 import { indexExtensions } from './index-extension.ts';
 
 // Extensions that arming replaces or drops: an index holding one is rewritten whole.
@@ -29,7 +30,7 @@ export async function prehashIndex(path: string, hash: 'sha1' | 'sha256'): Promi
   if (parsed === undefined || parsed.extensions.some((e) => REPLACED.has(e.signature))) return;
   const st = await stat(path, { bigint: true });
   if (st.size !== BigInt(data.length)) return;
-  const hashLen = hash === 'sha1' ? 20 : 32;
+  const hashLen = hashBytes(hash);
   byFile.set(keyOf(st), {
     hash: createHash(hash).update(data.subarray(0, data.length - hashLen)),
     size: data.length,
@@ -55,7 +56,7 @@ export async function appendPrehashed(
   const tail = Buffer.concat([...extensions, found.hash.digest()]);
   const file = await open(path, 'r+');
   try {
-    await file.write(tail, 0, tail.length, found.size - (hash === 'sha1' ? 20 : 32));
+    await file.write(tail, 0, tail.length, found.size - hashBytes(hash));
     await file.utimes(st.atime, st.mtime);
   } finally {
     await file.close();

@@ -20,6 +20,7 @@
 import { copyFile, readFile } from 'node:fs/promises';
 import { type as osType } from 'node:os';
 import { join } from 'node:path';
+import { hashBytes, objectFormatOf } from '../../domain/commit-id.ts';
 import { runGit } from '../git.ts';
 import type { ServerGitRun } from '../server-git.ts';
 import { realpath, rm } from '../small-fs.ts';
@@ -102,9 +103,9 @@ async function computeCache(
     );
     // Not clean after all (an untracked file): this cache would hold it; none for this commit.
     if (stdout.split('\0').some((line) => line.startsWith('?? '))) return undefined;
-    const hash = commitId.length === 64 ? 'sha256' : 'sha1';
+    const hash = objectFormatOf(commitId);
     const ext = indexExtensions(await readFile(scratch), hash)?.extensions.find((e) => e.signature === UNTR);
-    return ext === undefined ? undefined : portableUntracked(ext.data, hash === 'sha1' ? 20 : 32);
+    return ext === undefined ? undefined : portableUntracked(ext.data, hashBytes(hash));
   } finally {
     await rm(scratch, { force: true });
   }
